@@ -1,0 +1,431 @@
+//! Parsing and validating bank files. Every error names the file, the line and the field, so a
+//! user editing `$VIVA_HOME/bank/*.toml` can go straight to the mistake.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Difficulty, Kind, Question, Source, Topic};
+
+/// Bounds on the rubric lists of a question, from the bank format.
+const WHAT_THEY_TEST: (usize, usize) = (3, 7);
+const AT_LEAST_ONE: (usize, usize) = (1, usize::MAX);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl BankError {
+    pub fn file(file: impl Into<String>, message: impl Into<String>) -> BankError {
+        BankError {
+            file: file.into(),
+            line: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(file: &str, line: usize, field: &str, message: impl Into<String>) -> BankError {
+        BankError {
+            file: file.to_string(),
+            line: Some(line),
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for BankError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for BankError {}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A TOML syntax or shape error, positioned. serde's messages for unknown fields name the field
+/// already ("unknown field `foo`, expected ..."), so we pull the name out for the `field` slot.
+fn toml_error(file: &str, text: &str, err: toml::de::Error) -> BankError {
+    let message = err.message().trim().to_string();
+    let field = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_string);
+    BankError {
+        file: file.to_string(),
+        line: err.span().map(|s| line_of(text, s.start)),
+        field,
+        message,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicsFile {
+    #[serde(default)]
+    topic: Vec<Spanned<RawTopic>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    id: Option<Spanned<String>>,
+    name: Option<String>,
+    description: Option<String>,
+}
+
+pub fn parse_topics(file: &str, text: &str) -> Result<Vec<Topic>, Vec<BankError>> {
+    let raw: TopicsFile = toml::from_str(text).map_err(|e| vec![toml_error(file, text, e)])?;
+    let mut errors = Vec::new();
+    let mut topics: Vec<Topic> = Vec::new();
+    for entry in raw.topic {
+        let line = line_of(text, entry.span().start);
+        let t = entry.into_inner();
+        let Some(id) = t.id.filter(|id| !id.get_ref().trim().is_empty()) else {
+            errors.push(BankError::at(file, line, "id", "missing or empty"));
+            continue;
+        };
+        let id_line = line_of(text, id.span().start);
+        let id = id.into_inner();
+        if !is_kebab(&id) {
+            errors.push(BankError::at(file, id_line, "id", format!("{id:?} is not kebab-case")));
+        } else if topics.iter().any(|t| t.id == id) {
+            errors.push(BankError::at(file, id_line, "id", format!("duplicate topic {id:?}")));
+        } else {
+            topics.push(Topic {
+                name: t.name.unwrap_or_else(|| id.clone()),
+                description: t.description.unwrap_or_default(),
+                id,
+            });
+        }
+    }
+    if errors.is_empty() { Ok(topics) } else { Err(errors) }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionsFile {
+    #[serde(default)]
+    question: Vec<Spanned<RawQuestion>>,
+}
+
+/// Every field optional, so that a missing one is reported by name and line instead of by serde's
+/// first-error-wins message.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Option<Spanned<String>>,
+    topic: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    difficulty: Option<Spanned<String>>,
+    difficulty_source: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    companies: Vec<String>,
+    #[serde(default)]
+    concepts: Vec<String>,
+    prompt: Option<Spanned<String>>,
+    what_they_test: Option<Spanned<Vec<String>>>,
+    strong_signals: Option<Spanned<Vec<String>>>,
+    red_flags: Option<Spanned<Vec<String>>>,
+    follow_ups: Option<Spanned<Vec<String>>>,
+    model_answer: Option<Spanned<String>>,
+}
+
+/// Collects the errors of one question while its fields are checked.
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    /// Line of the `[[question]]` entry, used for missing fields.
+    line: usize,
+    errors: Vec<BankError>,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, span: Option<Range<usize>>, field: &str, message: impl Into<String>) {
+        let line = span.map_or(self.line, |s| line_of(self.text, s.start));
+        self.errors
+            .push(BankError::at(self.file, line, field, message));
+    }
+
+    fn text(&mut self, value: Option<Spanned<String>>, field: &str) -> Option<(String, Range<usize>)> {
+        match value {
+            None => {
+                self.err(None, field, "missing");
+                None
+            }
+            Some(v) if v.get_ref().trim().is_empty() => {
+                self.err(Some(v.span()), field, "empty");
+                None
+            }
+            Some(v) => {
+                let span = v.span();
+                Some((v.into_inner().trim().to_string(), span))
+            }
+        }
+    }
+
+    fn list(
+        &mut self,
+        value: Option<Spanned<Vec<String>>>,
+        field: &str,
+        (min, max): (usize, usize),
+    ) -> Vec<String> {
+        let Some(v) = value else {
+            self.err(None, field, "missing (a rubric list must have at least one entry)");
+            return Vec::new();
+        };
+        let span = v.span();
+        let items: Vec<String> = v.into_inner().into_iter().map(|s| s.trim().to_string()).collect();
+        if items.is_empty() {
+            self.err(Some(span), field, "empty (a rubric list must have at least one entry)");
+        } else if items.iter().any(String::is_empty) {
+            self.err(Some(span), field, "contains an empty entry");
+        } else if items.len() < min || items.len() > max {
+            self.err(
+                Some(span),
+                field,
+                format!("has {} entries; expected {min} to {max}", items.len()),
+            );
+        }
+        items
+    }
+}
+
+/// Parses the questions of one file, checking each against the known topic ids.
+pub fn parse_questions(
+    file: &str,
+    text: &str,
+    topics: &[&str],
+) -> Result<Vec<Question>, Vec<BankError>> {
+    let raw: QuestionsFile = toml::from_str(text).map_err(|e| vec![toml_error(file, text, e)])?;
+    let mut errors = Vec::new();
+    let mut questions: Vec<Question> = Vec::new();
+    for entry in raw.question {
+        let line = line_of(text, entry.span().start);
+        let mut c = Checker { file, text, line, errors: Vec::new() };
+        let raw = entry.into_inner();
+
+        let id = c.text(raw.id, "id");
+        if let Some((id, span)) = &id {
+            if !is_kebab(id) {
+                c.err(Some(span.clone()), "id", format!("{id:?} is not kebab-case"));
+            } else if let Some(prev) = questions.iter().find(|q| &q.id == id) {
+                let msg = format!("duplicate id {id:?} (first defined at line {})", prev.source.line);
+                c.err(Some(span.clone()), "id", msg);
+            }
+        }
+        let topic = c.text(raw.topic, "topic");
+        if let Some((t, span)) = &topic
+            && !topics.contains(&t.as_str())
+        {
+            let msg = format!("unknown topic {t:?} (known: {})", topics.join(", "));
+            c.err(Some(span.clone()), "topic", msg);
+        }
+        let kind = c.text(raw.kind, "kind").and_then(|(k, span)| {
+            let parsed = Kind::parse(&k);
+            if parsed.is_none() {
+                let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                c.err(Some(span), "kind", format!("unknown kind {k:?} (known: {})", known.join(", ")));
+            }
+            parsed
+        });
+        let difficulty = c.text(raw.difficulty, "difficulty").and_then(|(d, span)| {
+            let parsed = Difficulty::parse(&d);
+            if parsed.is_none() {
+                c.err(Some(span), "difficulty", format!("{d:?} is not one of easy, medium, hard"));
+            }
+            parsed
+        });
+        let difficulty_estimated = match raw.difficulty_source {
+            None => false,
+            Some(s) => match s.get_ref().as_str() {
+                "guide" => false,
+                "estimated" => true,
+                other => {
+                    let msg = format!("{other:?} is not one of guide, estimated");
+                    c.err(Some(s.span()), "difficulty_source", msg);
+                    false
+                }
+            },
+        };
+        let prompt = c.text(raw.prompt, "prompt");
+        let what_they_test = c.list(raw.what_they_test, "what_they_test", WHAT_THEY_TEST);
+        let strong_signals = c.list(raw.strong_signals, "strong_signals", AT_LEAST_ONE);
+        let red_flags = c.list(raw.red_flags, "red_flags", AT_LEAST_ONE);
+        let follow_ups = c.list(raw.follow_ups, "follow_ups", AT_LEAST_ONE);
+        let model_answer = c.text(raw.model_answer, "model_answer");
+
+        if !c.errors.is_empty() {
+            errors.append(&mut c.errors);
+            continue;
+        }
+        // Every Option is Some here: each None above pushed an error.
+        let (Some((id, _)), Some((topic, _)), Some(kind), Some(difficulty), Some((prompt, _)), Some((model_answer, _))) =
+            (id, topic, kind, difficulty, prompt, model_answer)
+        else {
+            unreachable!("a missing field is always reported as an error");
+        };
+        questions.push(Question {
+            id,
+            topic,
+            kind,
+            difficulty,
+            difficulty_estimated,
+            tags: raw.tags,
+            companies: raw.companies,
+            concepts: raw.concepts,
+            prompt,
+            what_they_test,
+            strong_signals,
+            red_flags,
+            follow_ups,
+            model_answer,
+            source: Source { file: file.to_string(), line },
+        });
+    }
+    if errors.is_empty() { Ok(questions) } else { Err(errors) }
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|part| {
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOPICS: &[&str] = &["concurrency", "oop"];
+
+    fn good() -> String {
+        r#"
+[[question]]
+id = "gil-basics"
+topic = "concurrency"
+kind = "concept"
+difficulty = "hard"
+prompt = "What is the GIL?"
+what_they_test = ["one thread runs bytecode at a time", "reference counting is not thread safe", "I/O releases the lock"]
+strong_signals = ["mentions the free-threaded build"]
+red_flags = ["claims threads speed up CPU-bound code"]
+follow_ups = ["How would you parallelise image resizing?"]
+model_answer = "The GIL is a lock..."
+"#
+        .to_string()
+    }
+
+    fn errors_of(text: &str) -> Vec<BankError> {
+        parse_questions("bank/x.toml", text, TOPICS).unwrap_err()
+    }
+
+    #[test]
+    fn a_complete_question_parses() {
+        let qs = parse_questions("bank/x.toml", &good(), TOPICS).unwrap();
+        assert_eq!(qs.len(), 1);
+        assert_eq!(qs[0].difficulty, Difficulty::Hard);
+        assert_eq!(qs[0].source.line, 2);
+        assert!(!qs[0].difficulty_estimated);
+    }
+
+    #[test]
+    fn bad_difficulty_names_file_line_and_field() {
+        let text = good().replace("\"hard\"", "\"extreme\"");
+        let errs = errors_of(&text);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].to_string(), "bank/x.toml:6: field `difficulty`: \"extreme\" is not one of easy, medium, hard");
+    }
+
+    #[test]
+    fn unknown_topic_and_kind_are_reported_together() {
+        let text = good().replace("\"concurrency\"", "\"cooking\"").replace("\"concept\"", "\"quiz\"");
+        let errs = errors_of(&text);
+        let fields: Vec<_> = errs.iter().map(|e| e.field.clone().unwrap()).collect();
+        assert_eq!(fields, ["topic", "kind"]);
+        assert_eq!(errs[0].line, Some(4));
+        assert_eq!(errs[1].line, Some(5));
+    }
+
+    #[test]
+    fn empty_prompt_and_empty_rubric_list() {
+        let text = good()
+            .replace("\"What is the GIL?\"", "\"  \"")
+            .replace("[\"mentions the free-threaded build\"]", "[]");
+        let errs = errors_of(&text);
+        let got: Vec<_> = errs.iter().map(|e| (e.field.clone().unwrap(), e.line.unwrap())).collect();
+        assert_eq!(got, [("prompt".to_string(), 7), ("strong_signals".to_string(), 9)]);
+    }
+
+    #[test]
+    fn missing_rubric_list_points_at_the_question() {
+        let text = good().replace("red_flags = [\"claims threads speed up CPU-bound code\"]\n", "");
+        let errs = errors_of(&text);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field.as_deref(), Some("red_flags"));
+        assert_eq!(errs[0].line, Some(2));
+    }
+
+    #[test]
+    fn too_few_key_points() {
+        let text = good().replace(", \"I/O releases the lock\"", "");
+        let errs = errors_of(&text);
+        assert_eq!(errs[0].field.as_deref(), Some("what_they_test"));
+        assert!(errs[0].message.contains("expected 3 to 7"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn unknown_field_is_named_with_its_line() {
+        let text = good().replace("prompt =", "promt =");
+        let errs = errors_of(&text);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field.as_deref(), Some("promt"));
+        assert_eq!(errs[0].line, Some(7));
+    }
+
+    #[test]
+    fn duplicate_id_within_a_file() {
+        let text = format!("{}{}", good(), good());
+        let errs = errors_of(&text);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field.as_deref(), Some("id"));
+        assert!(errs[0].message.contains("first defined at line 2"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let errs = errors_of("[[question]]\nid = \"x\"\nprompt = \"unterminated\n");
+        assert_eq!(errs[0].line, Some(3));
+    }
+
+    #[test]
+    fn topics_parse_and_reject_duplicates() {
+        let text = "[[topic]]\nid = \"oop\"\nname = \"OOP\"\n\n[[topic]]\nid = \"oop\"\n";
+        let errs = parse_topics("topics.toml", text).unwrap_err();
+        assert_eq!(errs[0].line, Some(6));
+    }
+}

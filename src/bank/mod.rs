@@ -1,0 +1,268 @@
+//! The question bank: questions with their interviewer insight, the topics they belong to, and
+//! loading from the embedded `data/` plus the user's `$VIVA_HOME/bank/`.
+
+mod load;
+
+pub use load::{BankError, parse_questions, parse_topics};
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::embedded;
+
+/// How hard a question is, as the guides or our estimate put it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    Easy,
+    Medium,
+    Hard,
+}
+
+impl Difficulty {
+    pub const ALL: [Difficulty; 3] = [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Difficulty::Easy => "easy",
+            Difficulty::Medium => "medium",
+            Difficulty::Hard => "hard",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Difficulty> {
+        Difficulty::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+impl fmt::Display for Difficulty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of a question selects its rubric in `rubrics/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Concept,
+    Coding,
+    Design,
+    Debugging,
+    Behavioral,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Concept,
+        Kind::Coding,
+        Kind::Design,
+        Kind::Debugging,
+        Kind::Behavioral,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Concept => "concept",
+            Kind::Coding => "coding",
+            Kind::Design => "design",
+            Kind::Debugging => "debugging",
+            Kind::Behavioral => "behavioral",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Topic {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// Where a question came from, for messages and `bank show`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Source {
+    pub file: String,
+    pub line: usize,
+}
+
+/// One interview question with the rubric material a grader needs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Question {
+    pub id: String,
+    pub topic: String,
+    pub kind: Kind,
+    pub difficulty: Difficulty,
+    /// True when the difficulty is our estimate rather than a guide's label.
+    pub difficulty_estimated: bool,
+    pub tags: Vec<String>,
+    pub companies: Vec<String>,
+    pub concepts: Vec<String>,
+    pub prompt: String,
+    pub what_they_test: Vec<String>,
+    pub strong_signals: Vec<String>,
+    pub red_flags: Vec<String>,
+    pub follow_ups: Vec<String>,
+    pub model_answer: String,
+    pub source: Source,
+}
+
+/// The loaded bank: topics in their declared order and questions by id.
+#[derive(Debug, Clone, Default)]
+pub struct Bank {
+    topics: Vec<Topic>,
+    questions: Vec<Question>,
+}
+
+/// One TOML text to load, named for messages.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    pub layer: Layer,
+}
+
+/// Embedded files are the shipped bank; user files may extend it and override its questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Embedded,
+    User,
+}
+
+impl SourceFile {
+    pub fn read(path: &Path, layer: Layer) -> Result<SourceFile, BankError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| BankError::file(&name, e.to_string()))?;
+        Ok(SourceFile { name, text, layer })
+    }
+}
+
+impl Bank {
+    /// The embedded bank extended by the `.toml` files of `user_dir` (when it exists).
+    pub fn load(user_dir: Option<&Path>) -> Result<Bank, Vec<BankError>> {
+        let mut sources = embedded_sources();
+        if let Some(dir) = user_dir {
+            for path in toml_files(dir).map_err(|e| vec![e])? {
+                sources.push(SourceFile::read(&path, Layer::User).map_err(|e| vec![e])?);
+            }
+        }
+        Bank::from_sources(&sources)
+    }
+
+    /// Builds a bank from TOML texts. Files named `topics.toml` declare topics, every other file
+    /// declares questions. A user question whose id is already in the embedded bank replaces it;
+    /// any other repeated id is an error. All errors are collected, not just the first.
+    pub fn from_sources(sources: &[SourceFile]) -> Result<Bank, Vec<BankError>> {
+        let mut errors = Vec::new();
+        let mut topics: Vec<Topic> = Vec::new();
+        for src in sources.iter().filter(|s| is_topics_file(&s.name)) {
+            match parse_topics(&src.name, &src.text) {
+                Ok(ts) => {
+                    for t in ts {
+                        match topics.iter_mut().find(|e| e.id == t.id) {
+                            Some(existing) => *existing = t,
+                            None => topics.push(t),
+                        }
+                    }
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        let topic_ids: Vec<&str> = topics.iter().map(|t| t.id.as_str()).collect();
+        let mut questions: Vec<(Question, Layer)> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        for src in sources.iter().filter(|s| !is_topics_file(&s.name)) {
+            let parsed = match parse_questions(&src.name, &src.text, &topic_ids) {
+                Ok(qs) => qs,
+                Err(mut e) => {
+                    errors.append(&mut e);
+                    continue;
+                }
+            };
+            for q in parsed {
+                let Some(&at) = index.get(&q.id) else {
+                    index.insert(q.id.clone(), questions.len());
+                    questions.push((q, src.layer));
+                    continue;
+                };
+                let (earlier, earlier_layer) = &questions[at];
+                if *earlier_layer == Layer::Embedded && src.layer == Layer::User {
+                    questions[at] = (q, Layer::User);
+                } else {
+                    let msg = format!(
+                        "duplicate id {:?} (first defined at {}:{})",
+                        q.id, earlier.source.file, earlier.source.line
+                    );
+                    errors.push(BankError::at(&q.source.file, q.source.line, "id", msg));
+                }
+            }
+        }
+        if errors.is_empty() {
+            let questions = questions.into_iter().map(|(q, _)| q).collect();
+            Ok(Bank { topics, questions })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+
+    pub fn topic(&self, id: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.id == id)
+    }
+
+    pub fn questions(&self) -> &[Question] {
+        &self.questions
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+}
+
+/// The shipped bank files, compiled into the binary.
+pub fn embedded_sources() -> Vec<SourceFile> {
+    embedded::DATA
+        .iter()
+        .map(|(name, text)| SourceFile {
+            name: name.to_string(),
+            text: text.to_string(),
+            layer: Layer::Embedded,
+        })
+        .collect()
+}
+
+fn is_topics_file(name: &str) -> bool {
+    Path::new(name).file_name().and_then(|f| f.to_str()) == Some("topics.toml")
+}
+
+/// The `.toml` files of a directory, sorted so that loading is deterministic. A missing
+/// directory is simply empty.
+pub fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, BankError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(BankError::file(dir.display().to_string(), e.to_string())),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}

@@ -1,0 +1,110 @@
+//! Grades and graders. Every grader returns the same `Grade`, so the store, the review and the
+//! learner never care which one produced it.
+
+pub mod offline;
+pub mod text;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::bank::Question;
+use crate::rubric::Rubric;
+
+/// How well the answer made one key point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Covered,
+    Partly,
+    Missed,
+}
+
+impl Verdict {
+    /// The credit a verdict earns towards coverage.
+    pub fn credit(self) -> f64 {
+        match self {
+            Verdict::Covered => 1.0,
+            Verdict::Partly => 0.5,
+            Verdict::Missed => 0.0,
+        }
+    }
+
+    pub fn mark(self) -> &'static str {
+        match self {
+            Verdict::Covered => "✓",
+            Verdict::Partly => "~",
+            Verdict::Missed => "✗",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyPointVerdict {
+    /// 1-based position in the question's `what_they_test`.
+    pub id: usize,
+    pub point: String,
+    pub verdict: Verdict,
+    /// The candidate's own words that earned the verdict, quoted from the answer.
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RedFlagHit {
+    pub flag: String,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionScore {
+    pub id: String,
+    pub name: String,
+    pub weight: f64,
+    /// 0 to 4, matching the rubric's level descriptors.
+    pub level: u8,
+}
+
+/// Whether the answer could be graded at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Graded,
+    /// Empty, "I don't know" or off-topic: no score is invented.
+    InsufficientEvidence,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grade {
+    /// 0 to 100.
+    pub score: u8,
+    pub outcome: Outcome,
+    pub criteria: Vec<CriterionScore>,
+    pub key_points: Vec<KeyPointVerdict>,
+    pub red_flags: Vec<RedFlagHit>,
+    pub feedback: String,
+    /// What the interviewer would ask next, if anything.
+    pub follow_up: Option<String>,
+    pub grader: String,
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+    pub rubric_version: String,
+    pub tokens_in: Option<u32>,
+    pub tokens_out: Option<u32>,
+    pub latency_ms: u64,
+    /// Things the user should know about how this grade was made (a fallback, a repair).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Grade {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.key_points.iter().filter(|k| k.verdict == verdict).count()
+    }
+}
+
+/// Anything that can grade an answer against a question and its kind's rubric.
+pub trait Grader {
+    /// Short name stored with each grade ("offline", "llm").
+    fn name(&self) -> &str;
+
+    fn grade(&self, question: &Question, rubric: &Rubric, answer: &str) -> Result<Grade>;
+}

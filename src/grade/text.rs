@@ -1,0 +1,365 @@
+//! Text analysis for the offline grader: tokens with their place in the original answer, stems,
+//! synonyms, stop words, and the fillers and restarts of spoken answers (marked, never scored).
+
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// One word of a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// Canonical stem: stemmed, then mapped through the synonym table.
+    pub stem: String,
+    /// The word as written, lowercased.
+    pub word: String,
+    /// Byte range in the original text (for quoting evidence).
+    pub start: usize,
+    pub end: usize,
+    /// Index of the sentence the token belongs to.
+    pub sentence: usize,
+    /// A function word ("the", "because"): no content, but a sign of connected speech.
+    pub stop: bool,
+    /// A filler or restart ("um", "you know", a repeated word): ignored for content.
+    pub filler: bool,
+}
+
+impl Token {
+    pub fn is_content(&self) -> bool {
+        !self.stop && !self.filler
+    }
+}
+
+/// A text split into tokens and sentences.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub tokens: Vec<Token>,
+    /// Byte range of each sentence in the original text.
+    pub sentences: Vec<(usize, usize)>,
+}
+
+impl Analysis {
+    /// Tokens that count: everything but fillers and restarts.
+    pub fn spoken(&self) -> impl Iterator<Item = &Token> {
+        self.tokens.iter().filter(|t| !t.filler)
+    }
+
+    pub fn content(&self) -> impl Iterator<Item = &Token> {
+        self.tokens.iter().filter(|t| t.is_content())
+    }
+}
+
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "be", "because", "been", "before", "being", "between", "both", "but", "by", "can", "could",
+    "did", "do", "does", "doing", "done", "down", "during", "each", "either", "else", "even",
+    "every", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here",
+    "hers", "him", "his", "how", "i", "if", "in", "instead", "into", "is", "it", "its", "itself",
+    "just", "let", "lets", "may", "me", "might", "more", "most", "much", "must", "my", "neither",
+    "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our",
+    "out", "over", "own", "same", "shall", "she", "should", "since", "so", "some", "such",
+    "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "though", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very",
+    "via", "was", "we", "were", "what", "when", "where", "whereas", "whether", "which", "while",
+    "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you",
+    "your", "yours",
+];
+
+/// Words that fill speech without content. Multi-word fillers are matched as sequences.
+const FILLERS: &[&[&str]] = &[
+    &["um"],
+    &["umm"],
+    &["uh"],
+    &["uhh"],
+    &["uhm"],
+    &["er"],
+    &["erm"],
+    &["ah"],
+    &["hmm"],
+    &["mm"],
+    &["basically"],
+    &["actually"],
+    &["literally"],
+    &["okay", "so"],
+    &["you", "know"],
+    &["i", "mean"],
+    &["sort", "of"],
+    &["kind", "of"],
+    &["i", "guess"],
+];
+
+/// Words that tie ideas together; their presence marks an explanation rather than a list.
+pub const CONNECTIVES: &[&str] = &[
+    "because", "so", "which", "means", "when", "since", "therefore", "whereas", "while", "if",
+    "unless", "instead", "by", "until", "otherwise", "but", "then", "that", "thus",
+];
+
+/// Spellings that mean the same thing. Applied to words before stemming; the right-hand side
+/// may be several words ("gc" is "garbage collector").
+const EXPANSIONS: &[(&str, &str)] = &[
+    ("refcount", "reference count"),
+    ("refcounts", "reference counts"),
+    ("refcounting", "reference counting"),
+    ("gc", "garbage collector"),
+    ("multithreading", "threads"),
+    ("multithreaded", "threads"),
+    ("threading", "threads"),
+    ("multiprocessing", "processes"),
+    ("mutex", "lock"),
+    ("mutexes", "locks"),
+    ("dictionary", "dict"),
+    ("dictionaries", "dicts"),
+    ("hashmap", "dict"),
+    ("args", "arguments"),
+    ("arg", "argument"),
+    ("params", "parameters"),
+    ("param", "parameter"),
+    ("kwargs", "keyword arguments"),
+    ("var", "variable"),
+    ("vars", "variables"),
+    ("func", "function"),
+    ("funcs", "functions"),
+    ("attr", "attribute"),
+    ("attrs", "attributes"),
+    ("obj", "object"),
+    ("objs", "objects"),
+    ("ram", "memory"),
+    ("async", "asynchronous"),
+    ("sync", "synchronous"),
+    ("db", "database"),
+    ("perf", "performance"),
+    ("init", "initialize"),
+    ("initialise", "initialize"),
+    ("initialised", "initialized"),
+    ("behaviour", "behavior"),
+    ("optimise", "optimize"),
+    ("serialise", "serialize"),
+    ("parallelism", "parallel"),
+    ("concurrently", "concurrent"),
+    ("exceptions", "errors"),
+    ("exception", "error"),
+    ("immutable", "unchangeable"),
+    ("fast", "speed"),
+    ("faster", "speed"),
+    ("quicker", "speed"),
+    ("slow", "slowdown"),
+    ("slower", "slowdown"),
+];
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+}
+
+/// The canonical stem of one lowercase word (no expansion).
+pub fn stem(word: &str) -> String {
+    stemmer().stem(word).into_owned()
+}
+
+/// Raw words with byte ranges: letters, digits and underscores, so `__slots__` and `is_eq` stay
+/// whole. "I/O" becomes one word, contractions are split into their words ("doesn't" gives
+/// "does" and "not").
+fn raw_words(text: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        if !(c.is_alphanumeric() || c == '_') {
+            i += c.len_utf8();
+            continue;
+        }
+        let start = i;
+        while i < text.len() {
+            let c = text[i..].chars().next().expect("char boundary");
+            let apostrophe_inside = (c == '\'' || c == '’')
+                && text[i + c.len_utf8()..].chars().next().is_some_and(char::is_alphabetic);
+            if c.is_alphanumeric() || c == '_' || apostrophe_inside {
+                i += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        let mut word = text[start..i].to_lowercase().replace('’', "'");
+        // "I/O" and "i/o": one word.
+        if (word == "i") && bytes.get(i) == Some(&b'/') && matches!(bytes.get(i + 1), Some(b'o' | b'O')) {
+            i += 2;
+            word = "io".to_string();
+        }
+        if let Some(base) = word.strip_suffix("n't") {
+            let base = match base {
+                "ca" => "can",
+                "wo" => "will",
+                "sha" => "shall",
+                other => other,
+            };
+            out.push((base.to_string(), start, i));
+            out.push(("not".to_string(), start, i));
+        } else if let Some((base, _)) = word.split_once('\'') {
+            out.push((base.to_string(), start, i));
+        } else {
+            out.push((word, start, i));
+        }
+    }
+    out
+}
+
+/// Byte ranges of sentences: split at . ! ? ; and line breaks, but not inside numbers or dotted
+/// names (`3.12`, `os.path`).
+fn sentence_bounds(text: &str) -> Vec<(usize, usize)> {
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let next = chars.get(k + 1).map(|&(_, n)| n);
+        let ends = match c {
+            '!' | '?' | ';' | '\n' => true,
+            '.' => !next.is_some_and(|n| n.is_alphanumeric() || n == '_'),
+            _ => false,
+        };
+        if ends {
+            let end = i + c.len_utf8();
+            if !text[start..end].trim().is_empty() {
+                bounds.push((start, end));
+            }
+            start = end;
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        bounds.push((start, text.len()));
+    }
+    bounds
+}
+
+/// Tokenizes, stems and marks fillers and restarts.
+pub fn analyze(text: &str) -> Analysis {
+    let sentences = sentence_bounds(text);
+    let mut tokens: Vec<Token> = Vec::new();
+    let mut sentence = 0;
+    for (word, start, end) in raw_words(text) {
+        while sentence + 1 < sentences.len() && start >= sentences[sentence].1 {
+            sentence += 1;
+        }
+        let expanded = EXPANSIONS
+            .iter()
+            .find(|(from, _)| *from == word)
+            .map_or(word.as_str(), |(_, to)| to);
+        for part in expanded.split(' ') {
+            tokens.push(Token {
+                stem: stem(part),
+                word: part.to_string(),
+                start,
+                end,
+                sentence,
+                stop: is_stop_word(part),
+                filler: false,
+            });
+        }
+    }
+    mark_fillers(&mut tokens, text);
+    Analysis { tokens, sentences }
+}
+
+fn mark_fillers(tokens: &mut [Token], text: &str) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let matched = FILLERS.iter().find(|f| {
+            f.len() <= tokens.len() - i && f.iter().enumerate().all(|(k, w)| tokens[i + k].word == *w)
+        });
+        // "kind of" and "sort of" are fillers only when not followed by a noun phrase like
+        // "kind of lock"; we accept the simple rule because a filler costs nothing either way.
+        if let Some(f) = matched {
+            for t in &mut tokens[i..i + f.len()] {
+                t.filler = true;
+            }
+            i += f.len();
+            continue;
+        }
+        // "like" as a filler: set off by commas ("it's, like, a lock").
+        if tokens[i].word == "like" {
+            let before = text[..tokens[i].start].trim_end().ends_with(',');
+            let after = text[tokens[i].end..].trim_start().starts_with(',');
+            if before || after {
+                tokens[i].filler = true;
+            }
+        }
+        i += 1;
+    }
+    // Restarts: the same word said twice in a row ("the the GIL"), or a repeated two-word
+    // run ("it is, it is a lock").
+    for i in 1..tokens.len() {
+        if tokens[i].word == tokens[i - 1].word && !tokens[i - 1].filler {
+            tokens[i].filler = true;
+        }
+    }
+    for i in 3..tokens.len() {
+        if tokens[i].word == tokens[i - 2].word
+            && tokens[i - 1].word == tokens[i - 3].word
+            && !tokens[i - 2].filler
+            && !tokens[i - 3].filler
+        {
+            tokens[i].filler = true;
+            tokens[i - 1].filler = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stems(text: &str) -> Vec<String> {
+        analyze(text).content().map(|t| t.stem.clone()).collect()
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn stems_and_synonyms_meet() {
+        assert_eq!(stems("multithreading"), stems("threads"));
+        assert_eq!(stems("refcounting"), stems("reference counting"));
+        assert_eq!(stems("mutex"), stems("lock"));
+        assert_eq!(stems("counted"), stems("counting"));
+    }
+
+    #[test]
+    fn identifiers_and_io_stay_whole() {
+        let words: Vec<String> = analyze("Use __slots__ for I/O, not os.path").tokens.iter().map(|t| t.word.clone()).collect();
+        assert_eq!(words, ["use", "__slots__", "for", "io", "not", "os", "path"]);
+    }
+
+    #[test]
+    fn contractions_split_into_a_negation() {
+        let words: Vec<String> = analyze("it doesn't, we can't").tokens.iter().map(|t| t.word.clone()).collect();
+        assert_eq!(words, ["it", "does", "not", "we", "can", "not"]);
+    }
+
+    #[test]
+    fn fillers_and_restarts_carry_no_content() {
+        let spoken = "so, um, the the GIL is, like, basically a lock, you know";
+        let clean = "so the GIL is a lock";
+        let a: Vec<_> = analyze(spoken).spoken().map(|t| t.word.clone()).collect();
+        let b: Vec<_> = analyze(clean).spoken().map(|t| t.word.clone()).collect();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn sentences_do_not_split_inside_versions_or_dotted_names() {
+        let a = analyze("Python 3.13 adds os.path things. Then more");
+        assert_eq!(a.sentences.len(), 2);
+    }
+
+    #[test]
+    fn evidence_offsets_point_into_the_original() {
+        let text = "Ähm, the GIL";
+        let a = analyze(text);
+        let gil = a.tokens.iter().find(|t| t.word == "gil").unwrap();
+        assert_eq!(&text[gil.start..gil.end], "GIL");
+    }
+}

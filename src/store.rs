@@ -1,0 +1,380 @@
+//! The SQLite store: sessions, turns and their grades. The answer of a turn is written before it
+//! is graded, in its own transaction, so a crash or a kill mid-session loses no answered turn.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::grade::Grade;
+
+/// Schema changes, applied in order; the index + 1 is the version recorded in `migrations`.
+/// Never edit a released migration: add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: sessions, turns (a follow-up points at its parent turn), grades (several per turn).
+    "CREATE TABLE sessions (
+        id          INTEGER PRIMARY KEY,
+        started_at  INTEGER NOT NULL,
+        ended_at    INTEGER,
+        settings    TEXT NOT NULL
+    );
+    CREATE TABLE turns (
+        id           INTEGER PRIMARY KEY,
+        session_id   INTEGER NOT NULL REFERENCES sessions(id),
+        parent_id    INTEGER REFERENCES turns(id),
+        seq          INTEGER NOT NULL,
+        question_id  TEXT NOT NULL,
+        topic        TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        difficulty   TEXT NOT NULL,
+        prompt       TEXT NOT NULL,
+        answer       TEXT NOT NULL,
+        skipped      INTEGER NOT NULL DEFAULT 0,
+        hints        INTEGER NOT NULL DEFAULT 0,
+        asked_at     INTEGER NOT NULL,
+        answered_at  INTEGER NOT NULL
+    );
+    CREATE INDEX turns_session ON turns(session_id, seq);
+    CREATE INDEX turns_question ON turns(question_id);
+    CREATE TABLE grades (
+        id          INTEGER PRIMARY KEY,
+        turn_id     INTEGER NOT NULL REFERENCES turns(id),
+        created_at  INTEGER NOT NULL,
+        grader      TEXT NOT NULL,
+        model       TEXT,
+        score       INTEGER NOT NULL,
+        outcome     TEXT NOT NULL,
+        grade       TEXT NOT NULL
+    );
+    CREATE INDEX grades_turn ON grades(turn_id, id);",
+];
+
+pub struct Store {
+    conn: Connection,
+}
+
+/// A turn as the session engine hands it over, before grading.
+#[derive(Debug, Clone)]
+pub struct NewTurn<'a> {
+    pub session_id: i64,
+    pub parent_id: Option<i64>,
+    pub seq: u32,
+    pub question_id: &'a str,
+    pub topic: &'a str,
+    pub kind: &'a str,
+    pub difficulty: &'a str,
+    pub prompt: &'a str,
+    pub answer: &'a str,
+    pub skipped: bool,
+    pub hints: u32,
+    pub asked_at: i64,
+    pub answered_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    /// Questions asked (follow-ups not counted).
+    pub questions: u32,
+    pub answered: u32,
+    /// Mean of the latest scores of the graded turns.
+    pub mean_score: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TurnRecord {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub seq: u32,
+    pub question_id: String,
+    pub topic: String,
+    pub kind: String,
+    pub difficulty: String,
+    pub prompt: String,
+    pub answer: String,
+    pub skipped: bool,
+    pub hints: u32,
+    pub asked_at: i64,
+    pub answered_at: i64,
+    /// The latest grade, if the turn was graded.
+    pub grade: Option<Grade>,
+}
+
+/// The latest score of every graded turn, for selection and progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredTurn {
+    pub question_id: String,
+    pub topic: String,
+    pub score: u8,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let conn = Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        // WAL with synchronous=NORMAL survives a killed process (not a power cut) without an fsync
+        // per answer; the busy timeout lets `viva review` read while a session writes.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Store::init(conn).with_context(|| format!("cannot prepare the store {}", path.display()))
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )?;
+        let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM migrations", [], |r| r.get(0))?;
+        if current > MIGRATIONS.len() as i64 {
+            anyhow::bail!(
+                "the store was written by a newer viva (schema {current}, this build knows {})",
+                MIGRATIONS.len()
+            );
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql).with_context(|| format!("migration {}", i + 1))?;
+            tx.execute("INSERT INTO migrations (version, applied_at) VALUES (?1, ?2)", params![i as i64 + 1, crate::clock::now_ms()])?;
+            tx.commit()?;
+        }
+        Ok(Store { conn })
+    }
+
+    pub fn start_session(&self, started_at: i64, settings: &serde_json::Value) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO sessions (started_at, settings) VALUES (?1, ?2)",
+            params![started_at, settings.to_string()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn end_session(&self, id: i64, ended_at: i64) -> Result<()> {
+        self.conn.execute("UPDATE sessions SET ended_at = ?2 WHERE id = ?1", params![id, ended_at])?;
+        Ok(())
+    }
+
+    pub fn insert_turn(&self, t: &NewTurn) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO turns (session_id, parent_id, seq, question_id, topic, kind, difficulty, prompt,
+                                answer, skipped, hints, asked_at, answered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                t.session_id, t.parent_id, t.seq, t.question_id, t.topic, t.kind, t.difficulty,
+                t.prompt, t.answer, t.skipped, t.hints, t.asked_at, t.answered_at
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn insert_grade(&self, turn_id: i64, created_at: i64, grade: &Grade) -> Result<i64> {
+        let outcome = serde_json::to_value(grade.outcome)?;
+        self.conn.execute(
+            "INSERT INTO grades (turn_id, created_at, grader, model, score, outcome, grade)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                turn_id,
+                created_at,
+                grade.grader,
+                grade.model,
+                grade.score,
+                outcome.as_str(),
+                serde_json::to_string(grade)?
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Sessions, newest first.
+    pub fn sessions(&self) -> Result<Vec<SessionSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.started_at, s.ended_at,
+                    (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.parent_id IS NULL),
+                    (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.parent_id IS NULL AND NOT t.skipped),
+                    (SELECT AVG(g.score) FROM turns t JOIN grades g ON g.id =
+                        (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
+                     WHERE t.session_id = s.id AND g.outcome = 'graded')
+             FROM sessions s ORDER BY s.id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SessionSummary {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                ended_at: r.get(2)?,
+                questions: r.get(3)?,
+                answered: r.get(4)?,
+                mean_score: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn session(&self, id: i64) -> Result<Option<SessionSummary>> {
+        Ok(self.sessions()?.into_iter().find(|s| s.id == id))
+    }
+
+    /// One session's turns in order, each with its latest grade.
+    pub fn session_turns(&self, session_id: i64) -> Result<Vec<TurnRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.id, t.parent_id, t.seq, t.question_id, t.topic, t.kind, t.difficulty, t.prompt,
+                    t.answer, t.skipped, t.hints, t.asked_at, t.answered_at,
+                    (SELECT grade FROM grades WHERE turn_id = t.id ORDER BY id DESC LIMIT 1)
+             FROM turns t WHERE t.session_id = ?1 ORDER BY t.seq, t.id",
+        )?;
+        let rows = stmt.query_map([session_id], |r| {
+            let grade: Option<String> = r.get(13)?;
+            Ok((
+                TurnRecord {
+                    id: r.get(0)?,
+                    parent_id: r.get(1)?,
+                    seq: r.get(2)?,
+                    question_id: r.get(3)?,
+                    topic: r.get(4)?,
+                    kind: r.get(5)?,
+                    difficulty: r.get(6)?,
+                    prompt: r.get(7)?,
+                    answer: r.get(8)?,
+                    skipped: r.get(9)?,
+                    hints: r.get(10)?,
+                    asked_at: r.get(11)?,
+                    answered_at: r.get(12)?,
+                    grade: None,
+                },
+                grade,
+            ))
+        })?;
+        let mut turns = Vec::new();
+        for row in rows {
+            let (mut turn, grade) = row?;
+            if let Some(json) = grade {
+                turn.grade = Some(
+                    serde_json::from_str(&json).with_context(|| format!("stored grade of turn {} is unreadable", turn.id))?,
+                );
+            }
+            turns.push(turn);
+        }
+        Ok(turns)
+    }
+
+    /// The latest score of every graded question turn (not follow-ups), oldest first.
+    pub fn scored_turns(&self) -> Result<Vec<ScoredTurn>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.question_id, t.topic, g.score FROM turns t
+             JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
+             WHERE t.parent_id IS NULL AND g.outcome = 'graded' ORDER BY t.answered_at, t.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok(ScoredTurn { question_id: r.get(0)?, topic: r.get(1)?, score: r.get(2)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ids of every question ever asked.
+    pub fn asked_questions(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT question_id FROM turns")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn turn_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM turns", [], |r| r.get(0))?)
+    }
+
+    /// The schema version, for diagnostics and tests.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT MAX(version) FROM migrations", [], |r| r.get::<_, Option<i64>>(0))
+            .optional()?
+            .flatten()
+            .unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::{Outcome, Grade};
+
+    fn turn(session_id: i64, seq: u32, answer: &str) -> NewTurn<'_> {
+        NewTurn {
+            session_id,
+            parent_id: None,
+            seq,
+            question_id: "gil",
+            topic: "concurrency",
+            kind: "concept",
+            difficulty: "hard",
+            prompt: "What is the GIL?",
+            answer,
+            skipped: false,
+            hints: 0,
+            asked_at: 1,
+            answered_at: 2,
+        }
+    }
+
+    fn grade(score: u8) -> Grade {
+        Grade {
+            score,
+            outcome: Outcome::Graded,
+            criteria: vec![],
+            key_points: vec![],
+            red_flags: vec![],
+            feedback: String::new(),
+            follow_up: None,
+            grader: "offline".into(),
+            model: None,
+            prompt_version: None,
+            rubric_version: "concept@1".into(),
+            tokens_in: None,
+            tokens_out: None,
+            latency_ms: 0,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn migrations_run_once_and_reopen_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("viva.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let id = store.start_session(1, &serde_json::json!({})).unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.sessions().unwrap()[0].id, id);
+    }
+
+    #[test]
+    fn the_latest_grade_wins_and_history_is_kept() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let t = store.insert_turn(&turn(s, 1, "a lock")).unwrap();
+        store.insert_grade(t, 3, &grade(40)).unwrap();
+        store.insert_grade(t, 4, &grade(70)).unwrap();
+        let turns = store.session_turns(s).unwrap();
+        assert_eq!(turns[0].grade.as_ref().unwrap().score, 70);
+        assert_eq!(store.sessions().unwrap()[0].mean_score, Some(70.0));
+        let n: i64 = store.conn.query_row("SELECT COUNT(*) FROM grades", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn an_ungraded_turn_keeps_its_answer() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        store.insert_turn(&turn(s, 1, "typed before the crash")).unwrap();
+        let turns = store.session_turns(s).unwrap();
+        assert_eq!(turns[0].answer, "typed before the crash");
+        assert!(turns[0].grade.is_none());
+        assert_eq!(store.sessions().unwrap()[0].mean_score, None);
+    }
+}
