@@ -14,7 +14,11 @@ pub fn format_utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -39,6 +43,9 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(format_utc(0), "1970-01-01 00:00");
         assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
-        assert_eq!(format_utc(1_795_392_000_000 + 7 * 3_600_000 + 31 * 60_000), "2026-11-23 07:31");
+        assert_eq!(
+            format_utc(1_795_392_000_000 + 7 * 3_600_000 + 31 * 60_000),
+            "2026-11-23 07:31"
+        );
     }
 }

@@ -1,9 +1,20 @@
 //! viva: an adaptive mock-interview engine for the terminal.
+//!
+//! The engine (bank, grading, selection, session, store) runs without a terminal; `repl` and
+//! `cli` are thin front ends over it. See ARCHITECTURE.md for the map.
 
 pub mod bank;
+pub mod cli;
 pub mod clock;
+pub mod error;
 pub mod grade;
+pub mod home;
+pub mod render;
+pub mod repl;
+pub mod review;
 pub mod rubric;
+pub mod select;
+pub mod session;
 pub mod store;
 
 /// The files of data/, rubrics/ and prompts/, compiled in by build.rs.

@@ -51,7 +51,8 @@ pub const LEVELS: usize = 5;
 
 impl Rubric {
     pub fn parse(name: &str, text: &str) -> Result<Rubric> {
-        let rubric: Rubric = toml::from_str(text).with_context(|| format!("{name}: invalid rubric"))?;
+        let rubric: Rubric =
+            toml::from_str(text).with_context(|| format!("{name}: invalid rubric"))?;
         if rubric.criteria.is_empty() {
             bail!("{name}: field `criterion`: a rubric needs at least one criterion");
         }
@@ -64,7 +65,10 @@ impl Rubric {
                 );
             }
             if !(c.weight > 0.0 && c.weight <= 1.0) {
-                bail!("{name}: criterion {:?}: field `weight`: must be in (0, 1]", c.id);
+                bail!(
+                    "{name}: criterion {:?}: field `weight`: must be in (0, 1]",
+                    c.id
+                );
             }
         }
         let total: f64 = rubric.criteria.iter().map(|c| c.weight).sum();
@@ -102,7 +106,11 @@ impl Rubrics {
                         .with_context(|| format!("cannot read {}", path.display()))?;
                     let r = Rubric::parse(&path.display().to_string(), &text)?;
                     if r.kind != kind {
-                        bail!("{}: field `kind`: says {:?} but the file is for {kind}", path.display(), r.kind);
+                        bail!(
+                            "{}: field `kind`: says {:?} but the file is for {kind}",
+                            path.display(),
+                            r.kind
+                        );
                     }
                     by_kind.insert(kind, r);
                 }
@@ -131,7 +139,11 @@ mod tests {
 
     fn shipped(kind: &str) -> &'static str {
         let name = format!("rubrics/{kind}.toml");
-        embedded::RUBRICS.iter().find(|(n, _)| *n == name).unwrap().1
+        embedded::RUBRICS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1
     }
 
     #[test]
@@ -141,8 +153,17 @@ mod tests {
             let r = rubrics.for_kind(kind);
             assert_eq!(r.kind, kind);
             // Every offline measure is used once, so each grader signal counts somewhere.
-            for m in [Measure::Coverage, Measure::Accuracy, Measure::Depth, Measure::Clarity] {
-                assert_eq!(r.criteria.iter().filter(|c| c.measure == m).count(), 1, "{kind} {m:?}");
+            for m in [
+                Measure::Coverage,
+                Measure::Accuracy,
+                Measure::Depth,
+                Measure::Clarity,
+            ] {
+                assert_eq!(
+                    r.criteria.iter().filter(|c| c.measure == m).count(),
+                    1,
+                    "{kind} {m:?}"
+                );
             }
         }
     }
@@ -157,7 +178,11 @@ mod tests {
     #[test]
     fn user_rubric_overrides_the_shipped_one() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("concept.toml"), shipped("concept").replace("version = 1", "version = 7")).unwrap();
+        std::fs::write(
+            dir.path().join("concept.toml"),
+            shipped("concept").replace("version = 1", "version = 7"),
+        )
+        .unwrap();
         let rubrics = Rubrics::load(Some(dir.path())).unwrap();
         assert_eq!(rubrics.for_kind(Kind::Concept).version, 7);
         assert_eq!(rubrics.for_kind(Kind::Coding).version, 1);

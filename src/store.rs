@@ -114,9 +114,11 @@ pub struct ScoredTurn {
 impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let conn = Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let conn =
+            Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         // WAL with synchronous=NORMAL survives a killed process (not a power cut) without an fsync
         // per answer; the busy timeout lets `viva review` read while a session writes.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -134,7 +136,11 @@ impl Store {
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
         )?;
-        let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM migrations", [], |r| r.get(0))?;
+        let current: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM migrations",
+            [],
+            |r| r.get(0),
+        )?;
         if current > MIGRATIONS.len() as i64 {
             anyhow::bail!(
                 "the store was written by a newer viva (schema {current}, this build knows {})",
@@ -143,8 +149,12 @@ impl Store {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(sql).with_context(|| format!("migration {}", i + 1))?;
-            tx.execute("INSERT INTO migrations (version, applied_at) VALUES (?1, ?2)", params![i as i64 + 1, crate::clock::now_ms()])?;
+            tx.execute_batch(sql)
+                .with_context(|| format!("migration {}", i + 1))?;
+            tx.execute(
+                "INSERT INTO migrations (version, applied_at) VALUES (?1, ?2)",
+                params![i as i64 + 1, crate::clock::now_ms()],
+            )?;
             tx.commit()?;
         }
         Ok(Store { conn })
@@ -159,7 +169,10 @@ impl Store {
     }
 
     pub fn end_session(&self, id: i64, ended_at: i64) -> Result<()> {
-        self.conn.execute("UPDATE sessions SET ended_at = ?2 WHERE id = ?1", params![id, ended_at])?;
+        self.conn.execute(
+            "UPDATE sessions SET ended_at = ?2 WHERE id = ?1",
+            params![id, ended_at],
+        )?;
         Ok(())
     }
 
@@ -256,9 +269,10 @@ impl Store {
         for row in rows {
             let (mut turn, grade) = row?;
             if let Some(json) = grade {
-                turn.grade = Some(
-                    serde_json::from_str(&json).with_context(|| format!("stored grade of turn {} is unreadable", turn.id))?,
-                );
+                turn.grade =
+                    Some(serde_json::from_str(&json).with_context(|| {
+                        format!("stored grade of turn {} is unreadable", turn.id)
+                    })?);
             }
             turns.push(turn);
         }
@@ -272,26 +286,38 @@ impl Store {
              JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
              WHERE t.parent_id IS NULL AND g.outcome = 'graded' ORDER BY t.answered_at, t.id",
         )?;
-        let rows = stmt.query_map([], |r| Ok(ScoredTurn { question_id: r.get(0)?, topic: r.get(1)?, score: r.get(2)? }))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ScoredTurn {
+                question_id: r.get(0)?,
+                topic: r.get(1)?,
+                score: r.get(2)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Ids of every question ever asked.
     pub fn asked_questions(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("SELECT DISTINCT question_id FROM turns")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT question_id FROM turns")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn turn_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM turns", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM turns", [], |r| r.get(0))?)
     }
 
     /// The schema version, for diagnostics and tests.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
-            .query_row("SELECT MAX(version) FROM migrations", [], |r| r.get::<_, Option<i64>>(0))
+            .query_row("SELECT MAX(version) FROM migrations", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })
             .optional()?
             .flatten()
             .unwrap_or(0))
@@ -301,7 +327,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grade::{Outcome, Grade};
+    use crate::grade::{Grade, Outcome};
 
     fn turn(session_id: i64, seq: u32, answer: &str) -> NewTurn<'_> {
         NewTurn {
@@ -363,7 +389,10 @@ mod tests {
         let turns = store.session_turns(s).unwrap();
         assert_eq!(turns[0].grade.as_ref().unwrap().score, 70);
         assert_eq!(store.sessions().unwrap()[0].mean_score, Some(70.0));
-        let n: i64 = store.conn.query_row("SELECT COUNT(*) FROM grades", [], |r| r.get(0)).unwrap();
+        let n: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM grades", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 2);
     }
 
@@ -371,7 +400,9 @@ mod tests {
     fn an_ungraded_turn_keeps_its_answer() {
         let store = Store::open_in_memory().unwrap();
         let s = store.start_session(1, &serde_json::json!({})).unwrap();
-        store.insert_turn(&turn(s, 1, "typed before the crash")).unwrap();
+        store
+            .insert_turn(&turn(s, 1, "typed before the crash"))
+            .unwrap();
         let turns = store.session_turns(s).unwrap();
         assert_eq!(turns[0].answer, "typed before the crash");
         assert!(turns[0].grade.is_none());

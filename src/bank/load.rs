@@ -110,9 +110,19 @@ pub fn parse_topics(file: &str, text: &str) -> Result<Vec<Topic>, Vec<BankError>
         let id_line = line_of(text, id.span().start);
         let id = id.into_inner();
         if !is_kebab(&id) {
-            errors.push(BankError::at(file, id_line, "id", format!("{id:?} is not kebab-case")));
+            errors.push(BankError::at(
+                file,
+                id_line,
+                "id",
+                format!("{id:?} is not kebab-case"),
+            ));
         } else if topics.iter().any(|t| t.id == id) {
-            errors.push(BankError::at(file, id_line, "id", format!("duplicate topic {id:?}")));
+            errors.push(BankError::at(
+                file,
+                id_line,
+                "id",
+                format!("duplicate topic {id:?}"),
+            ));
         } else {
             topics.push(Topic {
                 name: t.name.unwrap_or_else(|| id.clone()),
@@ -121,7 +131,11 @@ pub fn parse_topics(file: &str, text: &str) -> Result<Vec<Topic>, Vec<BankError>
             });
         }
     }
-    if errors.is_empty() { Ok(topics) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(topics)
+    } else {
+        Err(errors)
+    }
 }
 
 #[derive(Deserialize)]
@@ -171,7 +185,11 @@ impl Checker<'_> {
             .push(BankError::at(self.file, line, field, message));
     }
 
-    fn text(&mut self, value: Option<Spanned<String>>, field: &str) -> Option<(String, Range<usize>)> {
+    fn text(
+        &mut self,
+        value: Option<Spanned<String>>,
+        field: &str,
+    ) -> Option<(String, Range<usize>)> {
         match value {
             None => {
                 self.err(None, field, "missing");
@@ -195,13 +213,25 @@ impl Checker<'_> {
         (min, max): (usize, usize),
     ) -> Vec<String> {
         let Some(v) = value else {
-            self.err(None, field, "missing (a rubric list must have at least one entry)");
+            self.err(
+                None,
+                field,
+                "missing (a rubric list must have at least one entry)",
+            );
             return Vec::new();
         };
         let span = v.span();
-        let items: Vec<String> = v.into_inner().into_iter().map(|s| s.trim().to_string()).collect();
+        let items: Vec<String> = v
+            .into_inner()
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .collect();
         if items.is_empty() {
-            self.err(Some(span), field, "empty (a rubric list must have at least one entry)");
+            self.err(
+                Some(span),
+                field,
+                "empty (a rubric list must have at least one entry)",
+            );
         } else if items.iter().any(String::is_empty) {
             self.err(Some(span), field, "contains an empty entry");
         } else if items.len() < min || items.len() > max {
@@ -226,15 +256,27 @@ pub fn parse_questions(
     let mut questions: Vec<Question> = Vec::new();
     for entry in raw.question {
         let line = line_of(text, entry.span().start);
-        let mut c = Checker { file, text, line, errors: Vec::new() };
+        let mut c = Checker {
+            file,
+            text,
+            line,
+            errors: Vec::new(),
+        };
         let raw = entry.into_inner();
 
         let id = c.text(raw.id, "id");
         if let Some((id, span)) = &id {
             if !is_kebab(id) {
-                c.err(Some(span.clone()), "id", format!("{id:?} is not kebab-case"));
+                c.err(
+                    Some(span.clone()),
+                    "id",
+                    format!("{id:?} is not kebab-case"),
+                );
             } else if let Some(prev) = questions.iter().find(|q| &q.id == id) {
-                let msg = format!("duplicate id {id:?} (first defined at line {})", prev.source.line);
+                let msg = format!(
+                    "duplicate id {id:?} (first defined at line {})",
+                    prev.source.line
+                );
                 c.err(Some(span.clone()), "id", msg);
             }
         }
@@ -249,14 +291,22 @@ pub fn parse_questions(
             let parsed = Kind::parse(&k);
             if parsed.is_none() {
                 let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-                c.err(Some(span), "kind", format!("unknown kind {k:?} (known: {})", known.join(", ")));
+                c.err(
+                    Some(span),
+                    "kind",
+                    format!("unknown kind {k:?} (known: {})", known.join(", ")),
+                );
             }
             parsed
         });
         let difficulty = c.text(raw.difficulty, "difficulty").and_then(|(d, span)| {
             let parsed = Difficulty::parse(&d);
             if parsed.is_none() {
-                c.err(Some(span), "difficulty", format!("{d:?} is not one of easy, medium, hard"));
+                c.err(
+                    Some(span),
+                    "difficulty",
+                    format!("{d:?} is not one of easy, medium, hard"),
+                );
             }
             parsed
         });
@@ -284,8 +334,14 @@ pub fn parse_questions(
             continue;
         }
         // Every Option is Some here: each None above pushed an error.
-        let (Some((id, _)), Some((topic, _)), Some(kind), Some(difficulty), Some((prompt, _)), Some((model_answer, _))) =
-            (id, topic, kind, difficulty, prompt, model_answer)
+        let (
+            Some((id, _)),
+            Some((topic, _)),
+            Some(kind),
+            Some(difficulty),
+            Some((prompt, _)),
+            Some((model_answer, _)),
+        ) = (id, topic, kind, difficulty, prompt, model_answer)
         else {
             unreachable!("a missing field is always reported as an error");
         };
@@ -304,16 +360,26 @@ pub fn parse_questions(
             red_flags,
             follow_ups,
             model_answer,
-            source: Source { file: file.to_string(), line },
+            source: Source {
+                file: file.to_string(),
+                line,
+            },
         });
     }
-    if errors.is_empty() { Ok(questions) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(questions)
+    } else {
+        Err(errors)
+    }
 }
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
 }
 
@@ -358,12 +424,17 @@ model_answer = "The GIL is a lock..."
         let text = good().replace("\"hard\"", "\"extreme\"");
         let errs = errors_of(&text);
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].to_string(), "bank/x.toml:6: field `difficulty`: \"extreme\" is not one of easy, medium, hard");
+        assert_eq!(
+            errs[0].to_string(),
+            "bank/x.toml:6: field `difficulty`: \"extreme\" is not one of easy, medium, hard"
+        );
     }
 
     #[test]
     fn unknown_topic_and_kind_are_reported_together() {
-        let text = good().replace("\"concurrency\"", "\"cooking\"").replace("\"concept\"", "\"quiz\"");
+        let text = good()
+            .replace("\"concurrency\"", "\"cooking\"")
+            .replace("\"concept\"", "\"quiz\"");
         let errs = errors_of(&text);
         let fields: Vec<_> = errs.iter().map(|e| e.field.clone().unwrap()).collect();
         assert_eq!(fields, ["topic", "kind"]);
@@ -377,13 +448,22 @@ model_answer = "The GIL is a lock..."
             .replace("\"What is the GIL?\"", "\"  \"")
             .replace("[\"mentions the free-threaded build\"]", "[]");
         let errs = errors_of(&text);
-        let got: Vec<_> = errs.iter().map(|e| (e.field.clone().unwrap(), e.line.unwrap())).collect();
-        assert_eq!(got, [("prompt".to_string(), 7), ("strong_signals".to_string(), 9)]);
+        let got: Vec<_> = errs
+            .iter()
+            .map(|e| (e.field.clone().unwrap(), e.line.unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [("prompt".to_string(), 7), ("strong_signals".to_string(), 9)]
+        );
     }
 
     #[test]
     fn missing_rubric_list_points_at_the_question() {
-        let text = good().replace("red_flags = [\"claims threads speed up CPU-bound code\"]\n", "");
+        let text = good().replace(
+            "red_flags = [\"claims threads speed up CPU-bound code\"]\n",
+            "",
+        );
         let errs = errors_of(&text);
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].field.as_deref(), Some("red_flags"));
@@ -413,7 +493,11 @@ model_answer = "The GIL is a lock..."
         let errs = errors_of(&text);
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].field.as_deref(), Some("id"));
-        assert!(errs[0].message.contains("first defined at line 2"), "{}", errs[0]);
+        assert!(
+            errs[0].message.contains("first defined at line 2"),
+            "{}",
+            errs[0]
+        );
     }
 
     #[test]

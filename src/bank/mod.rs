@@ -145,7 +145,8 @@ pub enum Layer {
 impl SourceFile {
     pub fn read(path: &Path, layer: Layer) -> Result<SourceFile, BankError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| BankError::file(&name, e.to_string()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| BankError::file(&name, e.to_string()))?;
         Ok(SourceFile { name, text, layer })
     }
 }

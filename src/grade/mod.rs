@@ -97,7 +97,10 @@ pub struct Grade {
 
 impl Grade {
     pub fn count(&self, verdict: Verdict) -> usize {
-        self.key_points.iter().filter(|k| k.verdict == verdict).count()
+        self.key_points
+            .iter()
+            .filter(|k| k.verdict == verdict)
+            .count()
     }
 }
 

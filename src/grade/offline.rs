@@ -21,24 +21,125 @@ pub const NAME: &str = "offline";
 /// Words that say little about whether a point was understood: they earn a fraction of the
 /// credit of a technical term.
 const GENERIC: &[&str] = &[
-    "python", "code", "use", "used", "using", "work", "works", "make", "makes", "way", "thing",
-    "things", "allow", "allows", "need", "needs", "want", "good", "better", "well", "new", "get",
-    "gets", "run", "runs", "like", "lot", "case", "cases", "different", "difference", "example",
-    "time", "program", "value", "values", "set", "call", "called", "return", "returns", "also",
-    "important", "really", "simple", "easy", "help", "helps", "give", "gives", "happen", "happens",
-    "know", "see", "two", "first", "second", "instead", "still", "always", "never", "many",
+    "python",
+    "code",
+    "use",
+    "used",
+    "using",
+    "work",
+    "works",
+    "make",
+    "makes",
+    "way",
+    "thing",
+    "things",
+    "allow",
+    "allows",
+    "need",
+    "needs",
+    "want",
+    "good",
+    "better",
+    "well",
+    "new",
+    "get",
+    "gets",
+    "run",
+    "runs",
+    "like",
+    "lot",
+    "case",
+    "cases",
+    "different",
+    "difference",
+    "example",
+    "time",
+    "program",
+    "value",
+    "values",
+    "set",
+    "call",
+    "called",
+    "return",
+    "returns",
+    "also",
+    "important",
+    "really",
+    "simple",
+    "easy",
+    "help",
+    "helps",
+    "give",
+    "gives",
+    "happen",
+    "happens",
+    "know",
+    "see",
+    "two",
+    "first",
+    "second",
+    "instead",
+    "still",
+    "always",
+    "never",
+    "many",
 ];
 
 /// Words of a rubric line that describe the candidate rather than the subject ("Claims that...",
 /// "Explains why..."). They are not looked for in the answer.
 const META: &[&str] = &[
-    "claim", "claims", "claiming", "say", "says", "saying", "think", "thinks", "believe",
-    "believes", "assume", "assumes", "state", "states", "suggest", "suggests", "confuse",
-    "confuses", "conflate", "conflates", "treat", "treats", "describe", "describes", "mention",
-    "mentions", "mentioning", "candidate", "answer", "explain", "explains", "explaining",
-    "understand", "understands", "understanding", "know", "knows", "knowing", "recognize",
-    "recognizes", "note", "notes", "noting", "aware", "correctly", "clearly", "able", "point",
-    "points", "concept", "idea", "ideas",
+    "claim",
+    "claims",
+    "claiming",
+    "say",
+    "says",
+    "saying",
+    "think",
+    "thinks",
+    "believe",
+    "believes",
+    "assume",
+    "assumes",
+    "state",
+    "states",
+    "suggest",
+    "suggests",
+    "confuse",
+    "confuses",
+    "conflate",
+    "conflates",
+    "treat",
+    "treats",
+    "describe",
+    "describes",
+    "mention",
+    "mentions",
+    "mentioning",
+    "candidate",
+    "answer",
+    "explain",
+    "explains",
+    "explaining",
+    "understand",
+    "understands",
+    "understanding",
+    "know",
+    "knows",
+    "knowing",
+    "recognize",
+    "recognizes",
+    "note",
+    "notes",
+    "noting",
+    "aware",
+    "correctly",
+    "clearly",
+    "able",
+    "point",
+    "points",
+    "concept",
+    "idea",
+    "ideas",
 ];
 
 /// Red flags about something missing ("Doesn't know...", "Ignores...") cannot be seen in what the
@@ -50,8 +151,18 @@ const ABSENCE: &[&str] = &[
 ];
 
 const NEGATIONS: &[&str] = &[
-    "not", "no", "never", "nor", "neither", "myth", "wrong", "false", "incorrect", "misconception",
-    "mistake", "mistaken",
+    "not",
+    "no",
+    "never",
+    "nor",
+    "neither",
+    "myth",
+    "wrong",
+    "false",
+    "incorrect",
+    "misconception",
+    "mistake",
+    "mistaken",
 ];
 
 /// Phrases that, in a short answer, mean the candidate is not answering.
@@ -112,7 +223,12 @@ fn terms_of(line: &str, prompt_stems: &BTreeSet<String>) -> Vec<Term> {
             } else {
                 1.0
             };
-            Term { stem: t.stem.clone(), word: t.word.clone(), weight, generic }
+            Term {
+                stem: t.stem.clone(),
+                word: t.word.clone(),
+                weight,
+                generic,
+            }
         })
         .collect()
 }
@@ -140,8 +256,14 @@ struct Answer<'a> {
 impl<'a> Answer<'a> {
     fn new(text: &'a str) -> Answer<'a> {
         let analysis = analyze(text);
-        let spoken = (0..analysis.tokens.len()).filter(|&i| !analysis.tokens[i].filler).collect();
-        Answer { text, analysis, spoken }
+        let spoken = (0..analysis.tokens.len())
+            .filter(|&i| !analysis.tokens[i].filler)
+            .collect();
+        Answer {
+            text,
+            analysis,
+            spoken,
+        }
     }
 
     fn tok(&self, pos: usize) -> &Token {
@@ -172,9 +294,23 @@ impl<'a> Answer<'a> {
                     }
                 }
             }
-            let weight: f64 = terms.iter().zip(&found).filter(|(_, f)| **f).map(|(t, _)| t.weight).sum();
-            let specific = terms.iter().zip(&found).filter(|(t, f)| **f && !t.generic).count();
-            let hit = Hit { ratio: weight / total, specific, first: start, last };
+            let weight: f64 = terms
+                .iter()
+                .zip(&found)
+                .filter(|(_, f)| **f)
+                .map(|(t, _)| t.weight)
+                .sum();
+            let specific = terms
+                .iter()
+                .zip(&found)
+                .filter(|(t, f)| **f && !t.generic)
+                .count();
+            let hit = Hit {
+                ratio: weight / total,
+                specific,
+                first: start,
+                last,
+            };
             if best.as_ref().is_none_or(|b| hit.ratio > b.ratio) {
                 best = Some(hit);
             }
@@ -196,12 +332,19 @@ impl<'a> Answer<'a> {
         let (first, last) = (self.tok(hit.first), self.tok(hit.last));
         let sentences = &self.analysis.sentences;
         let (s0, s1) = (sentences[first.sentence].0, sentences[last.sentence].1);
-        let (start, end) = if s1 - s0 <= 240 { (s0, s1) } else { (first.start, last.end) };
+        let (start, end) = if s1 - s0 <= 240 {
+            (s0, s1)
+        } else {
+            (first.start, last.end)
+        };
         self.text[start..end].trim().to_string()
     }
 
     fn spoken_words(&self) -> Vec<&str> {
-        self.spoken.iter().map(|&i| self.analysis.tokens[i].word.as_str()).collect()
+        self.spoken
+            .iter()
+            .map(|&i| self.analysis.tokens[i].word.as_str())
+            .collect()
     }
 }
 
@@ -236,7 +379,11 @@ fn has_negation(tokens: &[&Token]) -> bool {
 }
 
 /// A red flag is raised when one sentence states it: most of its terms, the same polarity.
-fn detect_red_flag(answer: &Answer, flag: &str, prompt_stems: &BTreeSet<String>) -> Option<RedFlagHit> {
+fn detect_red_flag(
+    answer: &Answer,
+    flag: &str,
+    prompt_stems: &BTreeSet<String>,
+) -> Option<RedFlagHit> {
     if is_absence_flag(flag) {
         return None;
     }
@@ -249,28 +396,42 @@ fn detect_red_flag(answer: &Answer, flag: &str, prompt_stems: &BTreeSet<String>)
     let flag_negated = has_negation(&flag_tokens);
     let total: f64 = terms.iter().map(|t| t.weight).sum();
     for (s, &(start, end)) in answer.analysis.sentences.iter().enumerate() {
-        let tokens: Vec<&Token> = answer.analysis.tokens.iter().filter(|t| t.sentence == s && !t.filler).collect();
+        let tokens: Vec<&Token> = answer
+            .analysis
+            .tokens
+            .iter()
+            .filter(|t| t.sentence == s && !t.filler)
+            .collect();
         let found: f64 = terms
             .iter()
             .filter(|term| tokens.iter().any(|t| t.stem == term.stem))
             .map(|t| t.weight)
             .sum();
         if found / total >= 0.75 && has_negation(&tokens) == flag_negated {
-            return Some(RedFlagHit { flag: flag.to_string(), evidence: answer.text[start..end].trim().to_string() });
+            return Some(RedFlagHit {
+                flag: flag.to_string(),
+                evidence: answer.text[start..end].trim().to_string(),
+            });
         }
     }
     None
 }
 
 /// Why an answer cannot be graded, if it cannot.
-fn insufficient(answer: &Answer, question: &Question, prompt_stems: &BTreeSet<String>) -> Option<&'static str> {
+fn insufficient(
+    answer: &Answer,
+    question: &Question,
+    prompt_stems: &BTreeSet<String>,
+) -> Option<&'static str> {
     let words = answer.spoken_words();
     if words.is_empty() {
         return Some("The answer is empty.");
     }
     let joined: Vec<String> = words.iter().map(|w| w.replace('\'', "")).collect();
     let says_dont_know = NON_ANSWERS.iter().any(|phrase| {
-        joined.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+        joined
+            .windows(phrase.len())
+            .any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
     });
     if says_dont_know && words.len() <= NON_ANSWER_MAX_WORDS {
         return Some("The answer says the candidate does not know.");
@@ -303,7 +464,12 @@ fn connected_share(answer: &Answer) -> f64 {
     let mut sentences = 0;
     let mut connected = 0;
     for s in 0..answer.analysis.sentences.len() {
-        let tokens: Vec<&Token> = answer.analysis.tokens.iter().filter(|t| t.sentence == s && !t.filler).collect();
+        let tokens: Vec<&Token> = answer
+            .analysis
+            .tokens
+            .iter()
+            .filter(|t| t.sentence == s && !t.filler)
+            .collect();
         if tokens.len() < 3 {
             continue;
         }
@@ -313,7 +479,11 @@ fn connected_share(answer: &Answer) -> f64 {
             connected += 1;
         }
     }
-    if sentences == 0 { 0.0 } else { connected as f64 / sentences as f64 }
+    if sentences == 0 {
+        0.0
+    } else {
+        connected as f64 / sentences as f64
+    }
 }
 
 /// The follow-up aimed at the weakest point: the one sharing most terms with the first point
@@ -326,10 +496,16 @@ pub fn pick_follow_up(question: &Question, verdicts: &[KeyPointVerdict]) -> Opti
     let Some(weakest) = weakest else {
         return question.follow_ups.first().cloned();
     };
-    let point: BTreeSet<String> = analyze(&weakest.point).content().map(|t| t.stem.clone()).collect();
+    let point: BTreeSet<String> = analyze(&weakest.point)
+        .content()
+        .map(|t| t.stem.clone())
+        .collect();
     let mut best: Option<(usize, &String)> = None;
     for f in &question.follow_ups {
-        let overlap = analyze(f).content().filter(|t| point.contains(&t.stem)).count();
+        let overlap = analyze(f)
+            .content()
+            .filter(|t| point.contains(&t.stem))
+            .count();
         if best.is_none_or(|(b, _)| overlap > b) {
             best = Some((overlap, f));
         }
@@ -340,7 +516,10 @@ pub fn pick_follow_up(question: &Question, verdicts: &[KeyPointVerdict]) -> Opti
 /// A hint for a key point: its most telling words, without giving away the explanation.
 pub fn hint(question: &Question, point: usize) -> Option<String> {
     let line = question.what_they_test.get(point)?;
-    let prompt_stems: BTreeSet<String> = analyze(&question.prompt).content().map(|t| t.stem.clone()).collect();
+    let prompt_stems: BTreeSet<String> = analyze(&question.prompt)
+        .content()
+        .map(|t| t.stem.clone())
+        .collect();
     let mut terms = terms_of(line, &prompt_stems);
     terms.retain(|t| !t.generic);
     terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
@@ -359,7 +538,10 @@ impl Grader for OfflineGrader {
     fn grade(&self, question: &Question, rubric: &Rubric, answer_text: &str) -> Result<Grade> {
         let started = Instant::now();
         let answer = Answer::new(answer_text);
-        let prompt_stems: BTreeSet<String> = analyze(&question.prompt).content().map(|t| t.stem.clone()).collect();
+        let prompt_stems: BTreeSet<String> = analyze(&question.prompt)
+            .content()
+            .map(|t| t.stem.clone())
+            .collect();
 
         if let Some(reason) = insufficient(&answer, question, &prompt_stems) {
             return Ok(insufficient_grade(question, rubric, reason, started));
@@ -382,12 +564,18 @@ impl Grader for OfflineGrader {
                 id: i + 1,
                 point: line.clone(),
                 verdict,
-                evidence: hit.filter(|_| verdict != Verdict::Missed).map(|h| answer.quote(&h)),
+                evidence: hit
+                    .filter(|_| verdict != Verdict::Missed)
+                    .map(|h| answer.quote(&h)),
             });
         }
         let n = key_points.len().max(1) as f64;
         let coverage = key_points.iter().map(|k| k.verdict.credit()).sum::<f64>() / n;
-        let touched = key_points.iter().filter(|k| k.verdict != Verdict::Missed).count() as f64 / n;
+        let touched = key_points
+            .iter()
+            .filter(|k| k.verdict != Verdict::Missed)
+            .count() as f64
+            / n;
 
         let red_flags: Vec<RedFlagHit> = question
             .red_flags
@@ -395,7 +583,8 @@ impl Grader for OfflineGrader {
             .filter_map(|f| detect_red_flag(&answer, f, &prompt_stems))
             .collect();
         // Accuracy needs something checkable said: explained points, half the list for full credit.
-        let accuracy = (2.0 * explained_points as f64 / n).min(1.0) * (1.0 - 0.5 * red_flags.len() as f64).max(0.0);
+        let accuracy = (2.0 * explained_points as f64 / n).min(1.0)
+            * (1.0 - 0.5 * red_flags.len() as f64).max(0.0);
 
         let signal_credit: f64 = question
             .strong_signals
@@ -444,12 +633,22 @@ impl Grader for OfflineGrader {
     }
 }
 
-fn insufficient_grade(question: &Question, rubric: &Rubric, reason: &str, started: Instant) -> Grade {
+fn insufficient_grade(
+    question: &Question,
+    rubric: &Rubric,
+    reason: &str,
+    started: Instant,
+) -> Grade {
     let key_points: Vec<KeyPointVerdict> = question
         .what_they_test
         .iter()
         .enumerate()
-        .map(|(i, p)| KeyPointVerdict { id: i + 1, point: p.clone(), verdict: Verdict::Missed, evidence: None })
+        .map(|(i, p)| KeyPointVerdict {
+            id: i + 1,
+            point: p.clone(),
+            verdict: Verdict::Missed,
+            evidence: None,
+        })
         .collect();
     Grade {
         score: 0,
@@ -457,7 +656,12 @@ fn insufficient_grade(question: &Question, rubric: &Rubric, reason: &str, starte
         criteria: rubric
             .criteria
             .iter()
-            .map(|c| CriterionScore { id: c.id.clone(), name: c.name.clone(), weight: c.weight, level: 0 })
+            .map(|c| CriterionScore {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                weight: c.weight,
+                level: 0,
+            })
             .collect(),
         follow_up: None,
         key_points,
@@ -475,15 +679,24 @@ fn insufficient_grade(question: &Question, rubric: &Rubric, reason: &str, starte
 }
 
 fn feedback(points: &[KeyPointVerdict], flags: &[RedFlagHit], named_only: usize) -> String {
-    let covered = points.iter().filter(|p| p.verdict == Verdict::Covered).count();
-    let partly = points.iter().filter(|p| p.verdict == Verdict::Partly).count();
+    let covered = points
+        .iter()
+        .filter(|p| p.verdict == Verdict::Covered)
+        .count();
+    let partly = points
+        .iter()
+        .filter(|p| p.verdict == Verdict::Partly)
+        .count();
     let mut out = format!("You made {covered} of {} key points", points.len());
     if partly > 0 {
         out.push_str(&format!(" and touched {partly} more"));
     }
     out.push('.');
     if let Some(missed) = points.iter().find(|p| p.verdict == Verdict::Missed) {
-        out.push_str(&format!(" Missing: {}.", missed.point.trim_end_matches('.')));
+        out.push_str(&format!(
+            " Missing: {}.",
+            missed.point.trim_end_matches('.')
+        ));
     }
     if named_only >= 2 {
         out.push_str(" Several points were only named: say how each works and why it matters.");
@@ -533,7 +746,9 @@ mod tests {
     }
 
     fn grade(answer: &str) -> Grade {
-        OfflineGrader.grade(&gil(), Rubrics::embedded().for_kind(Kind::Concept), answer).unwrap()
+        OfflineGrader
+            .grade(&gil(), Rubrics::embedded().for_kind(Kind::Concept), answer)
+            .unwrap()
     }
 
     const GOOD: &str = "The GIL is a mutex in CPython that lets only one thread execute bytecode at a time. \
@@ -549,15 +764,31 @@ mod tests {
         assert!(g.score >= 70, "score {} {:#?}", g.score, g.key_points);
         assert!(g.count(Verdict::Covered) >= 4, "{:#?}", g.key_points);
         let first = &g.key_points[0];
-        assert!(first.evidence.as_deref().unwrap().contains("only one thread"));
+        assert!(
+            first
+                .evidence
+                .as_deref()
+                .unwrap()
+                .contains("only one thread")
+        );
     }
 
     #[test]
     fn buzzwords_score_clearly_below_an_explanation() {
         let stuffed = grade("GIL mutex threads reference counting multiprocessing asyncio");
         let good = grade(GOOD);
-        assert_eq!(stuffed.count(Verdict::Covered), 0, "{:#?}", stuffed.key_points);
-        assert!(stuffed.score + 40 <= good.score, "stuffed {} good {}", stuffed.score, good.score);
+        assert_eq!(
+            stuffed.count(Verdict::Covered),
+            0,
+            "{:#?}",
+            stuffed.key_points
+        );
+        assert!(
+            stuffed.score + 40 <= good.score,
+            "stuffed {} good {}",
+            stuffed.score,
+            good.score
+        );
     }
 
     #[test]
@@ -572,7 +803,14 @@ mod tests {
 
     #[test]
     fn empty_dont_know_and_off_topic_are_insufficient() {
-        for answer in ["", "   \n ", "um, uh", "I don't know", "no idea, sorry", "My favourite food is pizza with olives and cheese."] {
+        for answer in [
+            "",
+            "   \n ",
+            "um, uh",
+            "I don't know",
+            "no idea, sorry",
+            "My favourite food is pizza with olives and cheese.",
+        ] {
             let g = grade(answer);
             assert_eq!(g.outcome, Outcome::InsufficientEvidence, "{answer:?}");
             assert_eq!(g.score, 0);
@@ -582,17 +820,23 @@ mod tests {
 
     #[test]
     fn hedged_but_real_answer_is_graded() {
-        let g = grade("I'm not sure, but I think the GIL is a lock so only one thread runs Python bytecode at a time.");
+        let g = grade(
+            "I'm not sure, but I think the GIL is a lock so only one thread runs Python bytecode at a time.",
+        );
         assert_eq!(g.outcome, Outcome::Graded);
         assert!(g.score > 0);
     }
 
     #[test]
     fn a_stated_misconception_is_a_red_flag_and_its_denial_is_not() {
-        let wrong = grade("The GIL is a lock, but threads make CPU-bound Python code run in parallel anyway.");
+        let wrong = grade(
+            "The GIL is a lock, but threads make CPU-bound Python code run in parallel anyway.",
+        );
         assert_eq!(wrong.red_flags.len(), 1, "{:#?}", wrong.red_flags);
         assert!(wrong.red_flags[0].evidence.contains("CPU-bound"));
-        let right = grade("The GIL is a lock, so threads do not make CPU-bound Python code run in parallel.");
+        let right = grade(
+            "The GIL is a lock, so threads do not make CPU-bound Python code run in parallel.",
+        );
         assert!(right.red_flags.is_empty(), "{:#?}", right.red_flags);
     }
 
@@ -600,14 +844,22 @@ mod tests {
     fn grading_is_deterministic() {
         let a = grade(GOOD);
         let b = grade(GOOD);
-        assert_eq!((a.score, a.key_points, a.criteria), (b.score, b.key_points, b.criteria));
+        assert_eq!(
+            (a.score, a.key_points, a.criteria),
+            (b.score, b.key_points, b.criteria)
+        );
     }
 
     #[test]
     fn follow_up_aims_at_the_weakest_point() {
-        let g = grade("The GIL is a mutex that lets only one thread execute bytecode at a time, and it protects reference counting which is not thread safe.");
+        let g = grade(
+            "The GIL is a mutex that lets only one thread execute bytecode at a time, and it protects reference counting which is not thread safe.",
+        );
         // The first missed point is about threads and I/O; so is the second follow-up.
         assert_eq!(g.key_points[2].verdict, Verdict::Missed);
-        assert_eq!(g.follow_up.as_deref(), Some("When does asyncio beat threads for I/O?"));
+        assert_eq!(
+            g.follow_up.as_deref(),
+            Some("When does asyncio beat threads for I/O?")
+        );
     }
 }

@@ -52,16 +52,15 @@ const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
     "be", "because", "been", "before", "being", "between", "both", "but", "by", "can", "could",
     "did", "do", "does", "doing", "done", "down", "during", "each", "either", "else", "even",
-    "every", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here",
-    "hers", "him", "his", "how", "i", "if", "in", "instead", "into", "is", "it", "its", "itself",
-    "just", "let", "lets", "may", "me", "might", "more", "most", "much", "must", "my", "neither",
-    "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our",
-    "out", "over", "own", "same", "shall", "she", "should", "since", "so", "some", "such",
-    "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
-    "though", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very",
-    "via", "was", "we", "were", "what", "when", "where", "whereas", "whether", "which", "while",
-    "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you",
-    "your", "yours",
+    "every", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers",
+    "him", "his", "how", "i", "if", "in", "instead", "into", "is", "it", "its", "itself", "just",
+    "let", "lets", "may", "me", "might", "more", "most", "much", "must", "my", "neither", "no",
+    "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "out",
+    "over", "own", "same", "shall", "she", "should", "since", "so", "some", "such", "than", "that",
+    "the", "their", "them", "then", "there", "these", "they", "this", "those", "though", "through",
+    "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were",
+    "what", "when", "where", "whereas", "whether", "which", "while", "who", "whom", "whose", "why",
+    "will", "with", "within", "without", "would", "yet", "you", "your", "yours",
 ];
 
 /// Words that fill speech without content. Multi-word fillers are matched as sequences.
@@ -89,8 +88,25 @@ const FILLERS: &[&[&str]] = &[
 
 /// Words that tie ideas together; their presence marks an explanation rather than a list.
 pub const CONNECTIVES: &[&str] = &[
-    "because", "so", "which", "means", "when", "since", "therefore", "whereas", "while", "if",
-    "unless", "instead", "by", "until", "otherwise", "but", "then", "that", "thus",
+    "because",
+    "so",
+    "which",
+    "means",
+    "when",
+    "since",
+    "therefore",
+    "whereas",
+    "while",
+    "if",
+    "unless",
+    "instead",
+    "by",
+    "until",
+    "otherwise",
+    "but",
+    "then",
+    "that",
+    "thus",
 ];
 
 /// Spellings that mean the same thing. Applied to words before stemming; the right-hand side
@@ -176,7 +192,10 @@ fn raw_words(text: &str) -> Vec<(String, usize, usize)> {
         while i < text.len() {
             let c = text[i..].chars().next().expect("char boundary");
             let apostrophe_inside = (c == '\'' || c == '’')
-                && text[i + c.len_utf8()..].chars().next().is_some_and(char::is_alphabetic);
+                && text[i + c.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphabetic);
             if c.is_alphanumeric() || c == '_' || apostrophe_inside {
                 i += c.len_utf8();
             } else {
@@ -185,7 +204,10 @@ fn raw_words(text: &str) -> Vec<(String, usize, usize)> {
         }
         let mut word = text[start..i].to_lowercase().replace('’', "'");
         // "I/O" and "i/o": one word.
-        if (word == "i") && bytes.get(i) == Some(&b'/') && matches!(bytes.get(i + 1), Some(b'o' | b'O')) {
+        if (word == "i")
+            && bytes.get(i) == Some(&b'/')
+            && matches!(bytes.get(i + 1), Some(b'o' | b'O'))
+        {
             i += 2;
             word = "io".to_string();
         }
@@ -267,7 +289,8 @@ fn mark_fillers(tokens: &mut [Token], text: &str) {
     let mut i = 0;
     while i < tokens.len() {
         let matched = FILLERS.iter().find(|f| {
-            f.len() <= tokens.len() - i && f.iter().enumerate().all(|(k, w)| tokens[i + k].word == *w)
+            f.len() <= tokens.len() - i
+                && f.iter().enumerate().all(|(k, w)| tokens[i + k].word == *w)
         });
         // "kind of" and "sort of" are fillers only when not followed by a noun phrase like
         // "kind of lock"; we accept the simple rule because a filler costs nothing either way.
@@ -330,13 +353,24 @@ mod tests {
 
     #[test]
     fn identifiers_and_io_stay_whole() {
-        let words: Vec<String> = analyze("Use __slots__ for I/O, not os.path").tokens.iter().map(|t| t.word.clone()).collect();
-        assert_eq!(words, ["use", "__slots__", "for", "io", "not", "os", "path"]);
+        let words: Vec<String> = analyze("Use __slots__ for I/O, not os.path")
+            .tokens
+            .iter()
+            .map(|t| t.word.clone())
+            .collect();
+        assert_eq!(
+            words,
+            ["use", "__slots__", "for", "io", "not", "os", "path"]
+        );
     }
 
     #[test]
     fn contractions_split_into_a_negation() {
-        let words: Vec<String> = analyze("it doesn't, we can't").tokens.iter().map(|t| t.word.clone()).collect();
+        let words: Vec<String> = analyze("it doesn't, we can't")
+            .tokens
+            .iter()
+            .map(|t| t.word.clone())
+            .collect();
         assert_eq!(words, ["it", "does", "not", "we", "can", "not"]);
     }
 

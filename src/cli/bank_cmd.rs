@@ -1,0 +1,239 @@
+//! `viva bank list | show | stats | check`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::bank::{Bank, BankError, Layer, Question, SourceFile, embedded_sources};
+use crate::error::{BadInput, bad};
+use crate::home::Home;
+
+/// The rubric standard of the shipped bank: more than the loader demands of user files.
+pub const MIN_STRONG_SIGNALS: usize = 2;
+pub const MIN_RED_FLAGS: usize = 2;
+pub const MIN_FOLLOW_UPS: usize = 2;
+
+pub fn errors_to_bad_input(errors: &[BankError]) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let noun = if errors.len() == 1 { "error" } else { "errors" };
+    BadInput(format!(
+        "the question bank has {} {noun}:\n  {}",
+        errors.len(),
+        lines.join("\n  ")
+    ))
+    .into()
+}
+
+pub fn list(bank: &Bank, topics: &[String], json: bool, out: &mut dyn Write) -> Result<()> {
+    let questions: Vec<&Question> = bank
+        .questions()
+        .iter()
+        .filter(|q| topics.is_empty() || topics.contains(&q.topic))
+        .collect();
+    if json {
+        let rows: Vec<_> = questions
+            .iter()
+            .map(|q| json!({"id": q.id, "topic": q.topic, "kind": q.kind, "difficulty": q.difficulty, "prompt": q.prompt}))
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        return Ok(());
+    }
+    for q in questions {
+        writeln!(
+            out,
+            "{:<40} {:<15} {:<10} {:<6} {}",
+            q.id, q.topic, q.kind, q.difficulty, q.prompt
+        )?;
+    }
+    Ok(())
+}
+
+pub fn show(bank: &Bank, id: &str, json: bool, out: &mut dyn Write) -> Result<()> {
+    let q = bank
+        .get(id)
+        .ok_or_else(|| bad(format!("no question with id {id:?} (see: viva bank list)")))?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(q)?)?;
+        return Ok(());
+    }
+    let estimated = if q.difficulty_estimated {
+        " (estimated)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "{} · {} · {} · {}{estimated}",
+        q.id, q.topic, q.kind, q.difficulty
+    )?;
+    writeln!(out, "source: {}:{}", q.source.file, q.source.line)?;
+    if !q.companies.is_empty() {
+        writeln!(out, "companies: {}", q.companies.join(", "))?;
+    }
+    writeln!(out, "\n{}\n", q.prompt)?;
+    for (title, items) in [
+        ("What they test", &q.what_they_test),
+        ("Strong signals", &q.strong_signals),
+        ("Red flags", &q.red_flags),
+        ("Follow-ups", &q.follow_ups),
+    ] {
+        writeln!(out, "{title}:")?;
+        for i in items {
+            writeln!(out, "  - {i}")?;
+        }
+    }
+    writeln!(out, "\nModel answer:\n  {}", q.model_answer)?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct Stats {
+    questions: usize,
+    topics: BTreeMap<String, usize>,
+    kinds: BTreeMap<String, usize>,
+    difficulties: BTreeMap<String, usize>,
+    difficulty_estimated: usize,
+    concepts: usize,
+    /// Questions whose every rubric list meets the bank standard.
+    rubric_complete: usize,
+    rubric_incomplete: Vec<String>,
+}
+
+/// Whether a question meets the shipped bank's rubric standard.
+pub fn rubric_complete(q: &Question) -> bool {
+    (3..=7).contains(&q.what_they_test.len())
+        && q.strong_signals.len() >= MIN_STRONG_SIGNALS
+        && q.red_flags.len() >= MIN_RED_FLAGS
+        && q.follow_ups.len() >= MIN_FOLLOW_UPS
+        && !q.model_answer.trim().is_empty()
+}
+
+pub fn stats(bank: &Bank, json: bool, out: &mut dyn Write) -> Result<()> {
+    let mut s = Stats {
+        questions: bank.questions().len(),
+        topics: bank.topics().iter().map(|t| (t.id.clone(), 0)).collect(),
+        kinds: BTreeMap::new(),
+        difficulties: BTreeMap::new(),
+        difficulty_estimated: 0,
+        concepts: 0,
+        rubric_complete: 0,
+        rubric_incomplete: Vec::new(),
+    };
+    let mut concepts = BTreeSet::new();
+    for q in bank.questions() {
+        *s.topics.entry(q.topic.clone()).or_default() += 1;
+        *s.kinds.entry(q.kind.to_string()).or_default() += 1;
+        *s.difficulties.entry(q.difficulty.to_string()).or_default() += 1;
+        s.difficulty_estimated += usize::from(q.difficulty_estimated);
+        concepts.extend(q.concepts.iter().cloned());
+        if rubric_complete(q) {
+            s.rubric_complete += 1;
+        } else {
+            s.rubric_incomplete.push(q.id.clone());
+        }
+    }
+    s.concepts = concepts.len();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} questions, {} concepts, {} with a complete rubric",
+        s.questions, s.concepts, s.rubric_complete
+    )?;
+    writeln!(
+        out,
+        "difficulty estimated (not from a guide): {}",
+        s.difficulty_estimated
+    )?;
+    for (title, map) in [
+        ("topics", &s.topics),
+        ("kinds", &s.kinds),
+        ("difficulties", &s.difficulties),
+    ] {
+        writeln!(out, "{title}:")?;
+        for (k, v) in map {
+            writeln!(out, "  {k:<16} {v:>4}")?;
+        }
+    }
+    if !s.rubric_incomplete.is_empty() {
+        writeln!(
+            out,
+            "incomplete rubrics: {}",
+            s.rubric_incomplete.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Validates the given files against the shipped topics (plus any topics.toml among them), or
+/// with no paths the whole bank as `viva` would load it. Exit code 2 when anything is wrong.
+pub fn check(home: &Home, paths: &[PathBuf], json: bool, out: &mut dyn Write) -> Result<()> {
+    let sources: Vec<SourceFile> = if paths.is_empty() {
+        let mut s = embedded_sources();
+        for path in
+            crate::bank::toml_files(&home.bank_dir()).map_err(|e| errors_to_bad_input(&[e]))?
+        {
+            s.push(SourceFile::read(&path, Layer::User).map_err(|e| errors_to_bad_input(&[e]))?);
+        }
+        s
+    } else {
+        let mut s: Vec<SourceFile> = embedded_sources()
+            .into_iter()
+            .filter(|f| f.name.ends_with("topics.toml"))
+            .collect();
+        let mut errors = Vec::new();
+        for p in paths {
+            match SourceFile::read(p, Layer::User) {
+                Ok(f) => s.push(f),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return report(&errors, 0, 0, json, out);
+        }
+        s
+    };
+    let files = sources.len();
+    match Bank::from_sources(&sources) {
+        Ok(bank) => report(&[], bank.questions().len(), files, json, out),
+        Err(errors) => report(&errors, 0, files, json, out),
+    }
+}
+
+fn report(
+    errors: &[BankError],
+    questions: usize,
+    files: usize,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if json {
+        let errs: Vec<_> = errors
+            .iter()
+            .map(
+                |e| json!({"file": e.file, "line": e.line, "field": e.field, "message": e.message}),
+            )
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            json!({"ok": errors.is_empty(), "questions": questions, "files": files, "errors": errs})
+        )?;
+    } else if errors.is_empty() {
+        writeln!(out, "ok: {questions} questions in {files} files")?;
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else if json {
+        // The JSON already carries the errors; the exit code says they exist.
+        Err(BadInput(format!("{} problem(s) in the bank", errors.len())).into())
+    } else {
+        Err(errors_to_bad_input(errors))
+    }
+}

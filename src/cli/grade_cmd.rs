@@ -1,0 +1,158 @@
+//! `viva grade`: JSON Lines in, one JSON grade per line out. This is how graders are evaluated,
+//! so an inline question needs only `prompt` and `what_they_test`.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::bank::{Bank, Difficulty, Kind, Question, Source};
+use crate::error::BadInput;
+use crate::grade::offline::OfflineGrader;
+use crate::grade::{Grade, Grader};
+use crate::rubric::Rubrics;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    question_id: Option<String>,
+    question: Option<InlineQuestion>,
+    answer: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InlineQuestion {
+    id: Option<String>,
+    topic: Option<String>,
+    kind: Option<Kind>,
+    difficulty: Option<Difficulty>,
+    prompt: String,
+    what_they_test: Vec<String>,
+    #[serde(default)]
+    strong_signals: Vec<String>,
+    #[serde(default)]
+    red_flags: Vec<String>,
+    #[serde(default)]
+    follow_ups: Vec<String>,
+    #[serde(default)]
+    model_answer: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    companies: Vec<String>,
+    #[serde(default)]
+    concepts: Vec<String>,
+    #[serde(default)]
+    difficulty_source: Option<String>,
+}
+
+impl InlineQuestion {
+    fn into_question(self, line: usize) -> Question {
+        Question {
+            id: self.id.unwrap_or_else(|| format!("stdin-{line}")),
+            topic: self.topic.unwrap_or_default(),
+            kind: self.kind.unwrap_or(Kind::Concept),
+            difficulty: self.difficulty.unwrap_or(Difficulty::Medium),
+            difficulty_estimated: self.difficulty_source.as_deref() == Some("estimated"),
+            tags: self.tags,
+            companies: self.companies,
+            concepts: self.concepts,
+            prompt: self.prompt,
+            what_they_test: self.what_they_test,
+            strong_signals: self.strong_signals,
+            red_flags: self.red_flags,
+            follow_ups: self.follow_ups,
+            model_answer: self.model_answer,
+            source: Source {
+                file: "stdin".into(),
+                line,
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    line: usize,
+    question_id: &'a str,
+    #[serde(flatten)]
+    grade: &'a Grade,
+}
+
+/// Turns one input line into the question and the answer to grade.
+fn parse(bank: &Bank, line_no: usize, line: &str) -> Result<(Question, String), String> {
+    let req: Request = serde_json::from_str(line).map_err(|e| format!("stdin:{line_no}: {e}"))?;
+    let answer = req
+        .answer
+        .ok_or_else(|| format!("stdin:{line_no}: field `answer`: missing"))?;
+    let question = match (req.question_id, req.question) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "stdin:{line_no}: give `question_id` or `question`, not both"
+            ));
+        }
+        (None, None) => {
+            return Err(format!(
+                "stdin:{line_no}: field `question_id` or `question`: missing"
+            ));
+        }
+        (Some(id), None) => bank.get(&id).cloned().ok_or_else(|| {
+            format!("stdin:{line_no}: field `question_id`: no question {id:?} in the bank")
+        })?,
+        (None, Some(q)) => {
+            if q.prompt.trim().is_empty() {
+                return Err(format!("stdin:{line_no}: field `question.prompt`: empty"));
+            }
+            if q.what_they_test.iter().all(|p| p.trim().is_empty()) {
+                return Err(format!(
+                    "stdin:{line_no}: field `question.what_they_test`: empty"
+                ));
+            }
+            q.into_question(line_no)
+        }
+    };
+    Ok((question, answer))
+}
+
+pub fn run(
+    bank: &Bank,
+    rubrics: &Rubrics,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let grader = OfflineGrader;
+    let mut failures = 0;
+    for (i, line) in input.lines().enumerate() {
+        let line_no = i + 1;
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse(bank, line_no, &line) {
+            Ok((question, answer)) => {
+                let grade = grader.grade(&question, rubrics.for_kind(question.kind), &answer)?;
+                let output = Output {
+                    line: line_no,
+                    question_id: &question.id,
+                    grade: &grade,
+                };
+                writeln!(out, "{}", serde_json::to_string(&output)?)?;
+            }
+            Err(message) => {
+                failures += 1;
+                eprintln!("viva grade: {message}");
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"line": line_no, "error": message})
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    if failures > 0 {
+        return Err(BadInput(format!("{failures} input line(s) could not be graded")).into());
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! `viva bank`: browsing, statistics, validation messages and user overrides.
+
+use crate::{json_of, stdout_of, viva};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/broken_bank.toml"
+);
+
+#[test]
+fn a_broken_user_bank_file_stops_practice_with_file_line_and_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("bank")).unwrap();
+    let path = home.path().join("bank/mine.toml");
+    std::fs::copy(FIXTURE, &path).unwrap();
+    let out = viva(home.path())
+        .args(["practice", "--count", "1"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "{}:18: field `difficulty`: \"extreme\" is not one of easy, medium, hard",
+        path.display()
+    );
+    assert!(err.contains(&expected), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).is_empty(),
+        "no question is asked from a broken bank"
+    );
+}
+
+#[test]
+fn bank_check_reports_every_problem_as_json() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("two.toml");
+    let text = std::fs::read_to_string(FIXTURE).unwrap().replace(
+        "topic = \"oop\"\nkind = \"concept\"\ndifficulty = \"easy\"",
+        "topic = \"cooking\"\nkind = \"quiz\"\ndifficulty = \"easy\"",
+    );
+    std::fs::write(&broken, text).unwrap();
+    let out = viva(home.path())
+        .args(["bank", "check", "--json"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let got: Vec<(String, u64)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("topic".to_string(), 4),
+            ("kind".to_string(), 5),
+            ("difficulty".to_string(), 18)
+        ]
+    );
+}
+
+#[test]
+fn bank_check_passes_on_the_shipped_bank_and_a_good_file() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stdout_of(viva(home.path()).args(["bank", "check"]));
+    assert!(out.starts_with("ok: "), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    std::fs::write(
+        &good,
+        &text[..text.find("\n[[question]]\nid = \"user-bad").unwrap()],
+    )
+    .unwrap();
+    let out = stdout_of(viva(home.path()).args(["bank", "check"]).arg(&good));
+    assert_eq!(out.trim(), "ok: 1 questions in 2 files");
+}
+
+#[test]
+fn a_user_file_overrides_a_shipped_question_by_id_and_adds_new_ones() {
+    let home = tempfile::tempdir().unwrap();
+    let list = json_of(viva(home.path()).args(["bank", "list", "--json"]));
+    let first = list[0]["id"].as_str().unwrap().to_string();
+    let before = list.as_array().unwrap().len();
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let good = &text[..text.find("\n[[question]]\nid = \"user-bad").unwrap()];
+    let overriding = good
+        .replace("user-good-question", &first)
+        .replace("What does the self", "OVERRIDDEN: what does the self");
+    std::fs::create_dir_all(home.path().join("bank")).unwrap();
+    std::fs::write(home.path().join("bank/a.toml"), overriding).unwrap();
+    std::fs::write(home.path().join("bank/b.toml"), good).unwrap();
+    let shown = json_of(viva(home.path()).args(["bank", "show", &first, "--json"]));
+    assert!(shown["prompt"].as_str().unwrap().starts_with("OVERRIDDEN"));
+    let after = json_of(viva(home.path()).args(["bank", "list", "--json"]));
+    assert_eq!(after.as_array().unwrap().len(), before + 1);
+    let shown = stdout_of(viva(home.path()).args(["bank", "show", "user-good-question"]));
+    assert!(
+        shown.contains("Red flags:\n  - Claims self is a reserved keyword"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn stats_count_topics_kinds_difficulties_and_completeness() {
+    let home = tempfile::tempdir().unwrap();
+    let stats = json_of(viva(home.path()).args(["bank", "stats", "--json"]));
+    let total = stats["questions"].as_u64().unwrap();
+    let sum = |field: &str| {
+        stats[field]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(sum("topics"), total);
+    assert_eq!(sum("kinds"), total);
+    assert_eq!(sum("difficulties"), total);
+    assert!(total >= 40);
+    let topics_used = stats["topics"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|v| v.as_u64().unwrap() > 0)
+        .count();
+    assert!(topics_used >= 8, "{topics_used} topics have questions");
+    assert_eq!(
+        stats["rubric_complete"].as_u64().unwrap(),
+        total,
+        "{}",
+        stats["rubric_incomplete"]
+    );
+}
+
+#[test]
+fn show_of_an_unknown_id_is_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let out = viva(home.path())
+        .args(["bank", "show", "no-such-question"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

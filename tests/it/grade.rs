@@ -1,0 +1,118 @@
+//! `viva grade`: JSON Lines in, grades out; the evaluation path for graders.
+
+use crate::viva;
+
+fn grade(lines: &str) -> Vec<serde_json::Value> {
+    let home = tempfile::tempdir().unwrap();
+    let out = viva(home.path())
+        .arg("grade")
+        .write_stdin(lines.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn request(answer: &str) -> String {
+    serde_json::json!({
+        "question": {
+            "prompt": "What is the GIL, and how does it affect threads in Python?",
+            "what_they_test": [
+                "Only one thread executes Python bytecode at a time",
+                "It protects reference counting, which is not thread safe",
+                "I/O-bound threads still help because the lock is released while waiting",
+                "CPU-bound work needs multiprocessing to run in parallel",
+                "asyncio runs many I/O tasks on one thread"
+            ]
+        },
+        "answer": answer
+    })
+    .to_string()
+}
+
+#[test]
+fn keyword_stuffing_scores_clearly_below_a_plain_explanation() {
+    let stuffed = request("GIL mutex threads reference counting multiprocessing asyncio");
+    let plain = request(
+        "So, um, the GIL is a lock in CPython, and it means only one thread can execute Python bytecode at a time. \
+         It's there because reference counting isn't thread safe, so the lock protects the counts. \
+         Threads still help for I/O because the lock is released while a thread is waiting on the network. \
+         For CPU-bound work you'd use multiprocessing, so it can actually run in parallel on several cores. \
+         And asyncio handles lots of I/O tasks on one thread with an event loop.",
+    );
+    let grades = grade(&format!("{stuffed}\n{plain}\n"));
+    let (s, p) = (
+        grades[0]["score"].as_u64().unwrap(),
+        grades[1]["score"].as_u64().unwrap(),
+    );
+    assert!(s + 40 <= p, "stuffed {s} vs plain {p}");
+    assert!(p >= 70, "plain {p}");
+    for g in &grades {
+        assert_eq!(g["grader"], "offline");
+        assert_eq!(g["key_points"].as_array().unwrap().len(), 5);
+        assert!(g["red_flags"].is_array());
+    }
+    let evidence = grades[1]["key_points"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("only one thread can execute Python bytecode"),
+        "{evidence}"
+    );
+    assert_eq!(grades[1]["key_points"][0]["verdict"], "covered");
+}
+
+#[test]
+fn empty_and_dont_know_answers_get_insufficient_evidence() {
+    let grades = grade(&format!(
+        "{}\n{}\n",
+        request(""),
+        request("Honestly, I don't know.")
+    ));
+    for g in grades {
+        assert_eq!(g["outcome"], "insufficient_evidence");
+        assert_eq!(g["score"], 0);
+    }
+}
+
+#[test]
+fn a_bank_question_can_be_named_by_id() {
+    let home = tempfile::tempdir().unwrap();
+    let list = crate::json_of(viva(home.path()).args(["bank", "list", "--json"]));
+    let id = list[0]["id"].as_str().unwrap();
+    let line = serde_json::json!({"question_id": id, "answer": "a short attempt"}).to_string();
+    let grades = grade(&format!("{line}\n"));
+    assert_eq!(grades[0]["question_id"], id);
+    assert!(grades[0]["score"].is_u64());
+}
+
+#[test]
+fn bad_lines_are_reported_with_their_line_and_field_and_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let input = format!(
+        "{}\n{{\"question_id\": \"x\"}}\nnot json\n",
+        request("fine")
+    );
+    let out = viva(home.path())
+        .arg("grade")
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdin:2: field `answer`: missing"), "{err}");
+    assert!(err.contains("stdin:3:"), "{err}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one output line per input line");
+    assert!(lines[0]["score"].is_u64());
+    assert_eq!(lines[1]["line"], 2);
+}

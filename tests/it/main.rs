@@ -1,0 +1,42 @@
+//! Integration tests: the `viva` binary driven as a user drives it, each test in its own
+//! temporary VIVA_HOME, with no network and none of the developer's configuration.
+
+mod bank;
+mod grade;
+mod practice;
+mod pty;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// `viva` with a private data directory and a scrubbed environment.
+pub fn viva(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("viva").unwrap();
+    cmd.env("VIVA_HOME", home).env("NO_COLOR", "1");
+    for var in [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "VIVA_API_KEY",
+        "VIVA_API_BASE",
+        "VIVA_MODEL",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn json_of(cmd: &mut Command) -> serde_json::Value {
+    serde_json::from_str(&stdout_of(cmd)).unwrap()
+}

@@ -1,0 +1,183 @@
+//! `viva practice` over pipes, the transcript it stores, and `viva review`.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::{json_of, stdout_of, viva};
+
+const GIL_ANSWER: &str = "The GIL is a lock in CPython that lets only one thread run Python bytecode at a time, \
+so threads do not speed up CPU-bound code, but they still help with I/O because the lock is released while waiting.";
+
+#[test]
+fn a_piped_session_is_graded_stored_and_reviewable() {
+    let home = tempfile::tempdir().unwrap();
+    let input = format!("{GIL_ANSWER}\n\n/quit\n");
+    let out = stdout_of(
+        viva(home.path())
+            .args([
+                "practice",
+                "--count",
+                "2",
+                "--topic",
+                "concurrency",
+                "--seed",
+                "4",
+            ])
+            .write_stdin(input),
+    );
+    assert!(out.contains("Question 1/2"), "{out}");
+    assert!(out.contains("Score: "), "{out}");
+    assert!(
+        out.contains('✓') || out.contains('✗'),
+        "points hit and missed are listed: {out}"
+    );
+    assert!(out.contains("Question 2/2"), "{out}");
+    assert!(out.contains("Session 1 finished"), "{out}");
+
+    let sessions = json_of(viva(home.path()).args(["review", "list", "--json"]));
+    assert_eq!(sessions.as_array().unwrap().len(), 1);
+    assert_eq!(sessions[0]["id"], 1);
+    assert_eq!(sessions[0]["answered"], 1);
+
+    let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
+    let turns = shown["turns"].as_array().unwrap();
+    assert_eq!(
+        turns.len(),
+        1,
+        "the unanswered second question is not a turn"
+    );
+    assert_eq!(turns[0]["answer"], GIL_ANSWER);
+    assert_eq!(turns[0]["topic"], "concurrency");
+    let grade = &turns[0]["grade"];
+    assert_eq!(grade["grader"], "offline");
+    assert!(grade["score"].as_u64().unwrap() <= 100);
+    assert!(!grade["key_points"].as_array().unwrap().is_empty());
+
+    let text = stdout_of(viva(home.path()).args(["review", "show", "1"]));
+    assert!(
+        text.contains("lets only one thread run Python bytecode"),
+        "{text}"
+    );
+}
+
+#[test]
+fn answers_separated_by_blank_lines_and_commands_work_from_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    let input = "/help\n/hint\nfirst answer about objects and classes\nwith a second line\n\n/skip\n/repeat\nthird answer\n";
+    let out = stdout_of(
+        viva(home.path())
+            .args(["practice", "-n", "3", "-t", "oop", "--seed", "1"])
+            .write_stdin(input),
+    );
+    assert!(
+        out.contains("an empty line submits"),
+        "help is shown: {out}"
+    );
+    assert!(out.contains("Hint: think about"), "{out}");
+    assert!(out.contains("Skipped."), "{out}");
+    assert!(out.contains("Question 3/3"), "{out}");
+    let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
+    let turns = shown["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 3);
+    assert_eq!(
+        turns[0]["answer"],
+        "first answer about objects and classes\nwith a second line"
+    );
+    assert_eq!(turns[0]["hints"], 1);
+    assert_eq!(turns[1]["skipped"], true);
+    // Input ended without a blank line: the last answer is still graded and kept.
+    assert_eq!(turns[2]["answer"], "third answer");
+    assert!(turns[2]["grade"].is_object());
+}
+
+#[test]
+fn an_unknown_topic_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = viva(home.path())
+        .args(["practice", "--topic", "cooking"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown topic \"cooking\""), "{err}");
+}
+
+#[test]
+fn a_killed_session_loses_no_answered_turn() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
+        .env("VIVA_HOME", home.path())
+        .args(["practice", "--count", "3", "--seed", "9"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{GIL_ANSWER}\n").unwrap();
+    stdin.flush().unwrap();
+    // Wait until the turn is in the store, then kill the process without warning (SIGKILL),
+    // with stdin still open so that the session is mid-flight.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let shown = viva(home.path())
+            .args(["review", "show", "1", "--json"])
+            .output()
+            .unwrap();
+        if shown.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+            if !v["turns"].as_array().unwrap().is_empty() {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the answer never reached the store"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
+    assert_eq!(shown["turns"][0]["answer"], GIL_ANSWER);
+    assert!(
+        shown["session"]["ended_at"].is_null(),
+        "the session never ended cleanly"
+    );
+}
+
+#[test]
+fn review_of_an_empty_home_and_of_a_missing_session() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stdout_of(viva(home.path()).args(["review", "list"]));
+    assert!(out.contains("No sessions yet"), "{out}");
+    let out = viva(home.path())
+        .args(["review", "show", "42"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no session 42"));
+}
+
+#[test]
+fn a_closed_pipe_exits_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
+        .env("VIVA_HOME", home.path())
+        .args(["bank", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,64 @@
+//! The REPL on a real pseudo-terminal: Ctrl-C clears the answer being typed, Ctrl-D ends the
+//! session with a summary.
+
+use rexpect::session::spawn_command;
+
+#[test]
+fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"));
+    cmd.env("VIVA_HOME", home.path())
+        .env("TERM", "xterm")
+        .args([
+            "practice",
+            "--count",
+            "3",
+            "--topic",
+            "concurrency",
+            "--seed",
+            "2",
+        ]);
+    for var in [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "VIVA_API_KEY",
+        "VIVA_API_BASE",
+        "VIVA_MODEL",
+    ] {
+        cmd.env_remove(var);
+    }
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Question 1/3").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("a first line I regret").unwrap();
+    p.exp_string(". ").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("(answer cleared)").unwrap();
+    // rustyline discards type-ahead when it enters raw mode: wait for each prompt.
+    p.exp_string("> ").unwrap();
+    p.send_line("the lock lets one thread run bytecode at a time")
+        .unwrap();
+    p.exp_string(". ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Score: ").unwrap();
+    p.exp_string("Question 2/3").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_string("Session 1 finished: 1 asked, 1 answered")
+        .unwrap();
+    p.exp_eof().unwrap();
+
+    let out = crate::viva(home.path())
+        .args(["review", "show", "1", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["turns"][0]["answer"],
+        "the lock lets one thread run bytecode at a time"
+    );
+    assert!(
+        home.path().join("history.txt").exists(),
+        "the history file is written"
+    );
+}
