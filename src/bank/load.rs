@@ -56,13 +56,22 @@ impl fmt::Display for BankError {
 
 impl std::error::Error for BankError {}
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Maps byte offsets to 1-based line numbers with one scan of the text.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { starts }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
 }
 
 /// A TOML syntax or shape error, positioned. serde's messages for unknown fields name the field
@@ -75,7 +84,7 @@ fn toml_error(file: &str, text: &str, err: toml::de::Error) -> BankError {
         .map(str::to_string);
     BankError {
         file: file.to_string(),
-        line: err.span().map(|s| line_of(text, s.start)),
+        line: err.span().map(|s| Lines::new(text).line_of(s.start)),
         field,
         message,
     }
@@ -98,16 +107,17 @@ struct RawTopic {
 
 pub fn parse_topics(file: &str, text: &str) -> Result<Vec<Topic>, Vec<BankError>> {
     let raw: TopicsFile = toml::from_str(text).map_err(|e| vec![toml_error(file, text, e)])?;
+    let lines = Lines::new(text);
     let mut errors = Vec::new();
     let mut topics: Vec<Topic> = Vec::new();
     for entry in raw.topic {
-        let line = line_of(text, entry.span().start);
+        let line = lines.line_of(entry.span().start);
         let t = entry.into_inner();
         let Some(id) = t.id.filter(|id| !id.get_ref().trim().is_empty()) else {
             errors.push(BankError::at(file, line, "id", "missing or empty"));
             continue;
         };
-        let id_line = line_of(text, id.span().start);
+        let id_line = lines.line_of(id.span().start);
         let id = id.into_inner();
         if !is_kebab(&id) {
             errors.push(BankError::at(
@@ -172,7 +182,7 @@ struct RawQuestion {
 /// Collects the errors of one question while its fields are checked.
 struct Checker<'a> {
     file: &'a str,
-    text: &'a str,
+    lines: &'a Lines,
     /// Line of the `[[question]]` entry, used for missing fields.
     line: usize,
     errors: Vec<BankError>,
@@ -180,7 +190,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn err(&mut self, span: Option<Range<usize>>, field: &str, message: impl Into<String>) {
-        let line = span.map_or(self.line, |s| line_of(self.text, s.start));
+        let line = span.map_or(self.line, |s| self.lines.line_of(s.start));
         self.errors
             .push(BankError::at(self.file, line, field, message));
     }
@@ -252,13 +262,15 @@ pub fn parse_questions(
     topics: &[&str],
 ) -> Result<Vec<Question>, Vec<BankError>> {
     let raw: QuestionsFile = toml::from_str(text).map_err(|e| vec![toml_error(file, text, e)])?;
+    let lines = Lines::new(text);
     let mut errors = Vec::new();
     let mut questions: Vec<Question> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for entry in raw.question {
-        let line = line_of(text, entry.span().start);
+        let line = lines.line_of(entry.span().start);
         let mut c = Checker {
             file,
-            text,
+            lines: &lines,
             line,
             errors: Vec::new(),
         };
@@ -272,12 +284,11 @@ pub fn parse_questions(
                     "id",
                     format!("{id:?} is not kebab-case"),
                 );
-            } else if let Some(prev) = questions.iter().find(|q| &q.id == id) {
-                let msg = format!(
-                    "duplicate id {id:?} (first defined at line {})",
-                    prev.source.line
-                );
+            } else if let Some(prev) = seen.get(id) {
+                let msg = format!("duplicate id {id:?} (first defined at line {prev})");
                 c.err(Some(span.clone()), "id", msg);
+            } else {
+                seen.insert(id.clone(), line);
             }
         }
         let topic = c.text(raw.topic, "topic");

@@ -277,21 +277,26 @@ impl<'a> Answer<'a> {
         }
         let total: f64 = terms.iter().map(|t| t.weight).sum();
         let width = (2 * terms.len() + 6).clamp(10, 30);
+        // Which term each spoken token is, if any (terms are distinct stems): computed once, so
+        // the window scan below compares integers, not strings.
+        let term_at: Vec<Option<usize>> = (0..self.spoken.len())
+            .map(|pos| terms.iter().position(|t| t.stem == self.tok(pos).stem))
+            .collect();
         let mut best: Option<Hit> = None;
+        let mut found = vec![false; terms.len()];
         for start in 0..self.spoken.len() {
-            if !terms.iter().any(|t| t.stem == self.tok(start).stem) {
+            if term_at[start].is_none() {
                 continue;
             }
+            found.iter_mut().for_each(|f| *f = false);
             let end = (start + width).min(self.spoken.len());
-            let mut found = vec![false; terms.len()];
             let mut last = start;
-            for pos in start..end {
-                let stem = &self.tok(pos).stem;
-                for (k, t) in terms.iter().enumerate() {
-                    if !found[k] && &t.stem == stem {
-                        found[k] = true;
-                        last = pos;
-                    }
+            for (pos, term) in term_at.iter().enumerate().take(end).skip(start) {
+                if let Some(k) = *term
+                    && !found[k]
+                {
+                    found[k] = true;
+                    last = pos;
                 }
             }
             let weight: f64 = terms

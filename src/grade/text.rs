@@ -1,6 +1,8 @@
 //! Text analysis for the offline grader: tokens with their place in the original answer, stems,
 //! synonyms, stop words, and the fillers and restarts of spoken answers (marked, never scored).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -170,9 +172,25 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.binary_search(&word).is_ok()
 }
 
-/// The canonical stem of one lowercase word (no expansion).
+/// The canonical stem of one lowercase word (no expansion). Stemming is the costliest step of
+/// grading and rubric words repeat across answers, so stems are memoised per thread.
 pub fn stem(word: &str) -> String {
-    stemmer().stem(word).into_owned()
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        if let Some(s) = cache.borrow().get(word) {
+            return s.clone();
+        }
+        let s = stemmer().stem(word).into_owned();
+        let mut cache = cache.borrow_mut();
+        // A bound keeps memory flat however much text is graded.
+        if cache.len() > 50_000 {
+            cache.clear();
+        }
+        cache.insert(word.to_string(), s.clone());
+        s
+    })
 }
 
 /// Raw words with byte ranges: letters, digits and underscores, so `__slots__` and `is_eq` stay
