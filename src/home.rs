@@ -7,18 +7,42 @@ use anyhow::{Result, anyhow};
 #[derive(Debug, Clone)]
 pub struct Home {
     root: PathBuf,
+    config: PathBuf,
 }
 
 impl Home {
     /// `explicit` comes from `--home` or `VIVA_HOME` (clap reads both).
+    /// With an explicit home, everything (config.toml included) lives in it; otherwise data goes
+    /// to the platform data directory and config.toml to the platform config directory.
     pub fn resolve(explicit: Option<PathBuf>) -> Result<Home> {
-        let root = match explicit {
-            Some(dir) => dir,
-            None => dirs::data_dir()
-                .map(|d| d.join("viva"))
-                .ok_or_else(|| anyhow!("no data directory on this platform: set VIVA_HOME"))?,
-        };
-        Ok(Home { root })
+        if let Some(root) = explicit {
+            return Ok(Home {
+                config: root.join("config.toml"),
+                root,
+            });
+        }
+        let root = dirs::data_dir()
+            .map(|d| d.join("viva"))
+            .ok_or_else(|| anyhow!("no data directory on this platform: set VIVA_HOME"))?;
+        let config = dirs::config_dir().map_or_else(
+            || root.join("config.toml"),
+            |d| d.join("viva").join("config.toml"),
+        );
+        Ok(Home { root, config })
+    }
+
+    pub fn config_file(&self) -> &Path {
+        &self.config
+    }
+
+    /// User prompt templates: a file replaces the shipped template of the same name.
+    pub fn prompts_dir(&self) -> PathBuf {
+        self.root.join("prompts")
+    }
+
+    /// Every model call, one JSON line each.
+    pub fn llm_log(&self) -> PathBuf {
+        self.root.join("logs").join("llm.jsonl")
     }
 
     pub fn root(&self) -> &Path {

@@ -6,9 +6,12 @@
 pub mod bank;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod error;
 pub mod grade;
 pub mod home;
+pub mod llm;
+pub mod prompt;
 pub mod render;
 pub mod repl;
 pub mod review;

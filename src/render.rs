@@ -9,7 +9,10 @@ use crate::session::{Asked, Summary};
 use crate::store::{SessionSummary, TurnRecord};
 
 pub fn question_header(asked: &Asked) -> String {
-    let q = asked.question;
+    let q = &asked.question;
+    if asked.follow_up {
+        return format!("Follow-up on question {}\n\n{}\n", asked.number, q.prompt);
+    }
     format!(
         "Question {}/{} · {} · {} · {}\n({})\n\n{}\n",
         asked.number, asked.total, q.topic, q.kind, q.difficulty, asked.reason, q.prompt
@@ -57,8 +60,14 @@ pub fn grade(g: &Grade) -> String {
     for n in &g.notes {
         let _ = writeln!(out, "note: {n}");
     }
-    if let Some(f) = &g.follow_up {
-        let _ = writeln!(out, "An interviewer might follow up: {f}");
+    if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
+        let cost = g.cost_usd.map_or(String::new(), |c| format!(", ${c:.4}"));
+        let model = g.model.as_deref().unwrap_or("model");
+        let _ = writeln!(
+            out,
+            "({model}: {i} tokens in, {o} out{cost}, {:.1} s)",
+            g.latency_ms as f64 / 1000.0
+        );
     }
     out
 }
@@ -89,6 +98,17 @@ pub fn summary(s: &Summary) -> String {
             out,
             "Best: {} ({}). Worst: {} ({}).",
             best.0, best.1, worst.0, worst.1
+        );
+    }
+    if s.follow_ups > 0 {
+        let _ = writeln!(out, "Follow-up questions: {}", s.follow_ups);
+    }
+    if s.tokens_in + s.tokens_out > 0 {
+        let cost = s.cost_usd.map_or(String::new(), |c| format!(", ${c:.4}"));
+        let _ = writeln!(
+            out,
+            "Model usage: {} tokens in, {} out{cost}",
+            s.tokens_in, s.tokens_out
         );
     }
     let _ = writeln!(out, "Review it with: viva review show {}", s.session_id);

@@ -217,7 +217,19 @@ pub fn run(session: &mut Session, src: &mut dyn LineSource, out: &mut dyn Write)
 }
 
 fn answer(session: &mut Session, text: &str, out: &mut dyn Write) -> Result<()> {
-    let answered = session.answer(text)?;
+    // The grader's reasoning is shown as it streams in, so a slow model is visibly working.
+    let mut streamed = false;
+    let answered = session.answer_streaming(text, &mut |chunk| {
+        if !streamed {
+            let _ = write!(out, "\nGrader: ");
+            streamed = true;
+        }
+        let _ = write!(out, "{chunk}");
+        let _ = out.flush();
+    })?;
+    if streamed {
+        writeln!(out)?;
+    }
     match (&answered.grade, &answered.error) {
         (Some(g), _) => writeln!(out, "\n{}", render::grade(g))?,
         (None, Some(e)) => writeln!(

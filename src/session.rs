@@ -1,6 +1,6 @@
-//! The interview state machine: ask → answer → grade → next. It knows nothing of terminals: a
-//! front end (the REPL, or a test with scripted answers) calls `next`, then `answer`, `skip` or
-//! `hint`, and finally `finish`. Every answer is stored before it is graded.
+//! The interview state machine: ask → answer → grade → follow-up → next. It knows nothing of
+//! terminals: a front end (the REPL, or a test with scripted answers) calls `ask_next`, then
+//! `answer`, `skip` or `hint`, and finally `finish`. Every answer is stored before it is graded.
 
 use std::collections::BTreeMap;
 
@@ -9,27 +9,30 @@ use serde::Serialize;
 
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
-use crate::grade::{Grade, Grader, Outcome, offline};
+use crate::grade::{Grade, Grader, Outcome, Verdict, offline};
 use crate::rubric::Rubrics;
 use crate::select::{self, Filters, History, Rng};
 use crate::store::{NewTurn, Store};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
-    /// How many questions to ask.
+    /// How many questions to ask (follow-ups not counted).
     pub count: usize,
     pub filters: Filters,
     pub seed: u64,
+    /// Follow-up questions at most per question.
+    pub follow_ups: u32,
 }
 
 /// The question being asked.
 #[derive(Debug, Clone)]
-pub struct Asked<'a> {
-    /// 1-based position in the session.
+pub struct Asked {
+    /// 1-based position in the session; a follow-up shares its question's number.
     pub number: usize,
     pub total: usize,
-    pub question: &'a Question,
+    pub question: Question,
     pub reason: String,
+    pub follow_up: bool,
 }
 
 /// A stored answer and its grade.
@@ -51,21 +54,40 @@ pub struct TopicResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub session_id: i64,
+    /// Questions asked and finished (follow-ups counted apart).
     pub asked: usize,
     pub answered: usize,
     pub skipped: usize,
+    pub follow_ups: usize,
     pub mean_score: Option<f64>,
     pub topics: BTreeMap<String, TopicResult>,
     /// (question id, score) of the best and the worst graded answer.
     pub best: Option<(String, u8)>,
     pub worst: Option<(String, u8)>,
     pub duration_ms: i64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub cost_usd: Option<f64>,
 }
 
-struct Current<'a> {
-    question: &'a Question,
+struct Current {
+    /// What is asked: the bank question, or a follow-up built from it.
+    question: Question,
+    /// The turn a follow-up follows up on.
+    parent: Option<i64>,
+    /// Follow-ups already asked for this bank question.
+    depth: u32,
     asked_at: i64,
     hints: u32,
+}
+
+/// What became of one asked bank question.
+struct TurnOutcome {
+    question_id: String,
+    topic: String,
+    /// None when skipped, ungraded, or graded as insufficient evidence.
+    score: Option<u8>,
+    skipped: bool,
 }
 
 pub struct Session<'a> {
@@ -79,17 +101,31 @@ pub struct Session<'a> {
     rng: Rng,
     history: History,
     asked: Vec<String>,
-    current: Option<Current<'a>>,
+    current: Option<Current>,
+    /// A follow-up waiting to be asked.
+    pending: Option<Current>,
     results: Vec<TurnOutcome>,
+    follow_ups_asked: usize,
+    tokens: (u64, u64),
+    cost: Option<f64>,
 }
 
-/// What became of one asked question.
-struct TurnOutcome {
-    question_id: String,
-    topic: String,
-    /// None when skipped, ungraded, or graded as insufficient evidence.
-    score: Option<u8>,
-    skipped: bool,
+/// The question a follow-up is graded against: the follow-up's text, with the points of the
+/// original the candidate has not yet made (all of them when nothing was missed).
+fn follow_up_question(parent: &Question, grade: &Grade, text: &str) -> Question {
+    let open: Vec<String> = grade
+        .key_points
+        .iter()
+        .filter(|k| k.verdict != Verdict::Covered)
+        .map(|k| k.point.clone())
+        .collect();
+    let mut q = parent.clone();
+    q.prompt = text.to_string();
+    if !open.is_empty() {
+        q.what_they_test = open;
+    }
+    q.follow_ups.retain(|f| f != text);
+    q
 }
 
 impl<'a> Session<'a> {
@@ -115,7 +151,11 @@ impl<'a> Session<'a> {
             history,
             asked: Vec::new(),
             current: None,
+            pending: None,
             results: Vec::new(),
+            follow_ups_asked: 0,
+            tokens: (0, 0),
+            cost: None,
         })
     }
 
@@ -123,8 +163,22 @@ impl<'a> Session<'a> {
         self.id
     }
 
-    /// Chooses and asks the next question; None when the session is complete.
-    pub fn ask_next(&mut self) -> Option<Asked<'a>> {
+    /// Asks the pending follow-up, or chooses the next question; None when the session is
+    /// complete.
+    pub fn ask_next(&mut self) -> Option<Asked> {
+        if let Some(mut follow_up) = self.pending.take() {
+            follow_up.asked_at = now_ms();
+            let asked = Asked {
+                number: self.asked.len(),
+                total: self.settings.count,
+                question: follow_up.question.clone(),
+                reason: "follow-up".to_string(),
+                follow_up: true,
+            };
+            self.follow_ups_asked += 1;
+            self.current = Some(follow_up);
+            return Some(asked);
+        }
         if self.asked.len() >= self.settings.count {
             return None;
         }
@@ -137,40 +191,53 @@ impl<'a> Session<'a> {
         )?;
         self.asked.push(pick.question.id.clone());
         self.current = Some(Current {
-            question: pick.question,
+            question: pick.question.clone(),
+            parent: None,
+            depth: 0,
             asked_at: now_ms(),
             hints: 0,
         });
         Some(Asked {
             number: self.asked.len(),
             total: self.settings.count,
-            question: pick.question,
+            question: pick.question.clone(),
             reason: pick.reason,
+            follow_up: false,
         })
     }
 
-    pub fn current(&self) -> Option<&'a Question> {
-        self.current.as_ref().map(|c| c.question)
+    pub fn current(&self) -> Option<&Question> {
+        self.current.as_ref().map(|c| &c.question)
     }
 
     /// The next hint for the current question, one key point at a time.
     pub fn hint(&mut self) -> Option<String> {
         let current = self.current.as_mut()?;
-        let point = current.hints as usize;
-        let hint = offline::hint(current.question, point)?;
+        let hint = offline::hint(&current.question, current.hints as usize)?;
         current.hints += 1;
         Some(hint)
     }
 
     /// Stores the answer, then grades it. Fails only when the answer could not be stored.
     pub fn answer(&mut self, text: &str) -> Result<Answered> {
+        self.answer_streaming(text, &mut |_| {})
+    }
+
+    /// As `answer`, showing the grader's reasoning through `on_text` as it arrives.
+    pub fn answer_streaming(
+        &mut self,
+        text: &str,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answered> {
         let current = self
             .current
             .take()
             .ok_or_else(|| anyhow::anyhow!("no question is being asked"))?;
         let turn_id = self.store_turn(&current, text, false)?;
-        let q = current.question;
-        let graded = self.grader.grade(q, self.rubrics.for_kind(q.kind), text);
+        let q = &current.question;
+        let graded = self
+            .grader
+            .grade_streaming(q, self.rubrics.for_kind(q.kind), text, on_text);
         let (grade, error) = match graded {
             Ok(grade) => {
                 self.store.insert_grade(turn_id, now_ms(), &grade)?;
@@ -178,17 +245,39 @@ impl<'a> Session<'a> {
             }
             Err(e) => (None, Some(format!("{e:#}"))),
         };
+        if let Some(g) = &grade {
+            self.tokens.0 += u64::from(g.tokens_in.unwrap_or(0));
+            self.tokens.1 += u64::from(g.tokens_out.unwrap_or(0));
+            if let Some(c) = g.cost_usd {
+                *self.cost.get_or_insert(0.0) += c;
+            }
+        }
         let score = grade
             .as_ref()
             .filter(|g| g.outcome == Outcome::Graded)
             .map(|g| g.score);
-        self.history.record(&q.id, &q.topic, score);
-        self.results.push(TurnOutcome {
-            question_id: q.id.clone(),
-            topic: q.topic.clone(),
-            score,
-            skipped: false,
-        });
+        if current.parent.is_none() {
+            self.history.record(&q.id, &q.topic, score);
+            self.results.push(TurnOutcome {
+                question_id: q.id.clone(),
+                topic: q.topic.clone(),
+                score,
+                skipped: false,
+            });
+        }
+        // The interviewer follows up on a real answer, not on a non-answer.
+        if let Some(g) = grade.as_ref().filter(|g| g.outcome == Outcome::Graded)
+            && let Some(text) = &g.follow_up
+            && current.depth < self.settings.follow_ups
+        {
+            self.pending = Some(Current {
+                question: follow_up_question(q, g, text),
+                parent: Some(current.parent.unwrap_or(turn_id)),
+                depth: current.depth + 1,
+                asked_at: 0,
+                hints: 0,
+            });
+        }
         Ok(Answered {
             turn_id,
             grade,
@@ -196,29 +285,31 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// Records the current question as skipped.
+    /// Records the current question as skipped (a skipped follow-up just moves on).
     pub fn skip(&mut self) -> Result<()> {
         let Some(current) = self.current.take() else {
             return Ok(());
         };
         self.store_turn(&current, "", true)?;
-        let q = current.question;
-        self.history.record(&q.id, &q.topic, None);
-        self.results.push(TurnOutcome {
-            question_id: q.id.clone(),
-            topic: q.topic.clone(),
-            score: None,
-            skipped: true,
-        });
+        if current.parent.is_none() {
+            let q = &current.question;
+            self.history.record(&q.id, &q.topic, None);
+            self.results.push(TurnOutcome {
+                question_id: q.id.clone(),
+                topic: q.topic.clone(),
+                score: None,
+                skipped: true,
+            });
+        }
         Ok(())
     }
 
     fn store_turn(&self, current: &Current, answer: &str, skipped: bool) -> Result<i64> {
-        let q = current.question;
+        let q = &current.question;
         self.store.insert_turn(&NewTurn {
             session_id: self.id,
-            parent_id: None,
-            seq: self.asked.len() as u32,
+            parent_id: current.parent,
+            seq: (self.asked.len() + self.follow_ups_asked) as u32,
             question_id: &q.id,
             topic: &q.topic,
             kind: q.kind.as_str(),
@@ -267,6 +358,7 @@ impl<'a> Session<'a> {
             asked: self.results.len(),
             answered: self.results.len() - skipped,
             skipped,
+            follow_ups: self.follow_ups_asked,
             mean_score: mean(&all),
             topics: topics
                 .into_iter()
@@ -283,6 +375,9 @@ impl<'a> Session<'a> {
             best,
             worst,
             duration_ms: ended_at - self.started_at,
+            tokens_in: self.tokens.0,
+            tokens_out: self.tokens.1,
+            cost_usd: self.cost,
         })
     }
 }
@@ -300,6 +395,7 @@ mod tests {
                 ..Filters::default()
             },
             seed: 3,
+            follow_ups: 0,
         }
     }
 
@@ -440,5 +536,51 @@ mod tests {
         let turns = store.session_turns(session.id()).unwrap();
         assert_eq!(turns[0].answer, "my precious answer");
         assert!(turns[0].grade.is_none());
+    }
+
+    #[test]
+    fn a_follow_up_is_a_graded_child_turn_and_does_not_count_as_a_question() {
+        let store = Store::open_in_memory().unwrap();
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let settings = Settings {
+            follow_ups: 1,
+            ..settings(2, "concurrency")
+        };
+        let mut session =
+            Session::start(&bank, &rubrics, &OfflineGrader, &store, settings).unwrap();
+        let first = session.ask_next().unwrap();
+        assert!(!first.follow_up);
+        let a = session.answer(&first.question.model_answer).unwrap();
+        let grade = a.grade.unwrap();
+        let expected = grade
+            .follow_up
+            .clone()
+            .expect("the offline grader offers a rubric follow-up");
+        let follow = session.ask_next().unwrap();
+        assert!(follow.follow_up);
+        assert_eq!(follow.number, 1);
+        assert_eq!(follow.question.prompt, expected);
+        assert!(first.question.follow_ups.contains(&expected));
+        session
+            .answer("I would use a process pool for that.")
+            .unwrap();
+        // At most one follow-up per question: the next is a new question.
+        let second = session.ask_next().unwrap();
+        assert!(!second.follow_up);
+        assert_eq!(second.number, 2);
+        session.skip().unwrap();
+        let id = session.id();
+        let summary = session.finish().unwrap();
+        assert_eq!((summary.asked, summary.follow_ups), (2, 1));
+        let turns = store.session_turns(id).unwrap();
+        assert_eq!(turns.len(), 3);
+        assert_eq!(turns[1].parent_id, Some(turns[0].id));
+        assert!(turns[1].grade.is_some());
+        assert_eq!(
+            store.scored_turns().unwrap().len(),
+            1,
+            "a follow-up is not a separate question"
+        );
     }
 }

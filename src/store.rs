@@ -362,6 +362,7 @@ mod tests {
             rubric_version: "concept@1".into(),
             tokens_in: None,
             tokens_out: None,
+            cost_usd: None,
             latency_ms: 0,
             notes: vec![],
         }

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::bank::{Bank, Difficulty, Kind, Question, Source};
 use crate::error::BadInput;
-use crate::grade::offline::OfflineGrader;
 use crate::grade::{Grade, Grader};
 use crate::rubric::Rubrics;
 
@@ -118,10 +117,10 @@ fn parse(bank: &Bank, line_no: usize, line: &str) -> Result<(Question, String), 
 pub fn run(
     bank: &Bank,
     rubrics: &Rubrics,
+    grader: &dyn Grader,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let grader = OfflineGrader;
     let mut failures = 0;
     for (i, line) in input.lines().enumerate() {
         let line_no = i + 1;

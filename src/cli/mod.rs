@@ -2,6 +2,7 @@
 //! it works on validated values.
 
 mod bank_cmd;
+mod doctor_cmd;
 mod grade_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -11,9 +12,15 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::bank::{Bank, Difficulty};
+use crate::config::{Config, FileConfig, Flags, GraderChoice};
 use crate::error::bad;
+use crate::grade::Grader;
+use crate::grade::llm::LlmGrader;
 use crate::grade::offline::OfflineGrader;
 use crate::home::Home;
+use crate::llm::LlmClient;
+use crate::llm::log::CallLog;
+use crate::prompt::Prompts;
 use crate::repl::{self, LineSource, Plain, Terminal};
 use crate::review;
 use crate::rubric::Rubrics;
@@ -25,13 +32,24 @@ use crate::store::Store;
 #[command(
     name = "viva",
     version,
-    about = "Adaptive mock interviews in the terminal: answer aloud, get graded against a rubric.",
-    args_conflicts_with_subcommands = true
+    about = "Adaptive mock interviews in the terminal: answer aloud, get graded against a rubric."
 )]
 pub struct Cli {
     /// Data directory: the store, history and user bank files [default: the platform data dir]
     #[arg(long, env = "VIVA_HOME", global = true, value_name = "DIR")]
     home: Option<PathBuf>,
+
+    /// Model to grade with [env: VIVA_MODEL]
+    #[arg(long, global = true)]
+    model: Option<String>,
+
+    /// OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 [env: VIVA_API_BASE, OPENAI_BASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    api_base: Option<String>,
+
+    /// Which grader to use: the LLM when configured (auto), always the LLM, or offline
+    #[arg(long, global = true, value_enum)]
+    grader: Option<GraderChoice>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -53,6 +71,13 @@ enum Command {
     /// Past sessions and their graded transcripts.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// Print the resolved configuration (the API key masked).
+    Config {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the configured endpoint: models, a tiny completion, structured output.
+    Doctor,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -72,6 +97,21 @@ struct PracticeArgs {
     /// Seed for the question order, to make a session reproducible
     #[arg(long)]
     seed: Option<u64>,
+    /// Follow-up questions at most per question [default: 1, or follow_ups in config.toml]
+    #[arg(long, value_name = "N")]
+    follow_ups: Option<u32>,
+}
+
+impl PracticeArgs {
+    /// True when no practice option was given (bare `viva` defaults).
+    fn is_default(&self) -> bool {
+        self.count == 10
+            && self.topics.is_empty()
+            && self.difficulty.is_none()
+            && self.company.is_none()
+            && self.seed.is_none()
+            && self.follow_ups.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -137,9 +177,41 @@ enum ReviewCommand {
 /// Everything a command needs, loaded once.
 struct Env {
     home: Home,
+    flags: Flags,
 }
 
 impl Env {
+    fn config(&self) -> Result<Config> {
+        let path = self.home.config_file().to_path_buf();
+        let file = FileConfig::read(&path)?;
+        Config::resolve(path, file, &self.flags, &|name| std::env::var(name).ok())
+    }
+
+    /// The grader the configuration asks for, and a line saying which it is.
+    fn grader(&self, config: &Config) -> Result<(Box<dyn Grader>, String)> {
+        let Some(endpoint) = config.endpoint()? else {
+            return Ok((
+                Box::new(OfflineGrader),
+                "grading offline (no LLM endpoint configured)".into(),
+            ));
+        };
+        let describe = format!("grading with {} at {}", endpoint.model, endpoint.api_base);
+        let client = LlmClient::new(&endpoint)?;
+        let prompts = Prompts::load(Some(&self.home.prompts_dir()))?;
+        let log = CallLog::to_file(self.home.llm_log());
+        let mut grader = LlmGrader::new(
+            client,
+            prompts,
+            log,
+            config.price(&endpoint.model),
+            config.answer_token_budget,
+        )?;
+        if !config.stream {
+            grader = grader.without_streaming();
+        }
+        Ok((Box::new(grader), describe))
+    }
+
     fn bank(&self) -> Result<Bank> {
         Bank::load(Some(&self.home.bank_dir()))
             .map_err(|errors| bank_cmd::errors_to_bad_input(&errors))
@@ -155,16 +227,50 @@ impl Env {
 }
 
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    let practice_args = match &cli.command {
+        Some(Command::Practice(args)) => args.clone(),
+        None => cli.practice.clone(),
+        Some(_) if cli.practice.is_default() => cli.practice.clone(),
+        Some(_) => {
+            return Err(bad(
+                "practice options (--count, --topic, ...) go with `viva` or `viva practice`",
+            ));
+        }
+    };
+    let flags = Flags {
+        model: cli.model,
+        api_base: cli.api_base,
+        grader: cli.grader,
+        follow_ups: practice_args.follow_ups,
+    };
     let ctx = Env {
         home: Home::resolve(cli.home)?,
+        flags,
     };
     match cli.command {
-        None => practice(&ctx, cli.practice, out),
-        Some(Command::Practice(args)) => practice(&ctx, args, out),
+        None | Some(Command::Practice(_)) => practice(&ctx, practice_args, out),
         Some(Command::Grade) => {
+            let config = ctx.config()?;
+            let (grader, _) = ctx.grader(&config)?;
             let stdin = std::io::stdin();
-            grade_cmd::run(&ctx.bank()?, &ctx.rubrics()?, &mut stdin.lock(), out)
+            grade_cmd::run(
+                &ctx.bank()?,
+                &ctx.rubrics()?,
+                grader.as_ref(),
+                &mut stdin.lock(),
+                out,
+            )
         }
+        Some(Command::Config { json }) => {
+            let described = ctx.config()?.describe();
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&described)?)?;
+            } else {
+                doctor_cmd::print_config(&described, out)?;
+            }
+            Ok(())
+        }
+        Some(Command::Doctor) => doctor_cmd::run(&ctx.config()?, out),
         Some(Command::Bank(cmd)) => match cmd {
             BankCommand::List { topics, json } => bank_cmd::list(&ctx.bank()?, &topics, json, out),
             BankCommand::Show { id, json } => bank_cmd::show(&ctx.bank()?, &id, json, out),
@@ -181,10 +287,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 fn practice(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<()> {
     let bank = ctx.bank()?;
     let rubrics = ctx.rubrics()?;
-    let settings = practice_settings(&bank, args)?;
+    let config = ctx.config()?;
+    let settings = practice_settings(&bank, args, config.follow_ups)?;
     let store = ctx.store()?;
-    let grader = OfflineGrader;
-    let mut session = Session::start(&bank, &rubrics, &grader, &store, settings)?;
+    let (grader, describe) = ctx.grader(&config)?;
+    writeln!(out, "viva: {describe}")?;
+    let mut session = Session::start(&bank, &rubrics, grader.as_ref(), &store, settings)?;
     let stdin = std::io::stdin();
     let mut source: Box<dyn LineSource> = if stdin.is_terminal() {
         std::fs::create_dir_all(ctx.home.root())
@@ -201,7 +309,7 @@ fn practice(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<()> {
 
 /// Checks the practice options against the bank, so that a typo in a topic name is an error
 /// rather than an empty session.
-fn practice_settings(bank: &Bank, args: PracticeArgs) -> Result<Settings> {
+fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result<Settings> {
     for t in &args.topics {
         if bank.topic(t).is_none() {
             let known: Vec<&str> = bank.topics().iter().map(|t| t.id.as_str()).collect();
@@ -230,5 +338,6 @@ fn practice_settings(bank: &Bank, args: PracticeArgs) -> Result<Settings> {
         count: args.count as usize,
         filters,
         seed: args.seed.unwrap_or_else(|| crate::clock::now_ms() as u64),
+        follow_ups,
     })
 }

@@ -1,8 +1,10 @@
 //! Grades and graders. Every grader returns the same `Grade`, so the store, the review and the
 //! learner never care which one produced it.
 
+pub mod llm;
 pub mod offline;
 pub mod text;
+pub mod verdict;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -89,6 +91,9 @@ pub struct Grade {
     pub rubric_version: String,
     pub tokens_in: Option<u32>,
     pub tokens_out: Option<u32>,
+    /// Dollars, when the model's price is known.
+    #[serde(default)]
+    pub cost_usd: Option<f64>,
     pub latency_ms: u64,
     /// Things the user should know about how this grade was made (a fallback, a repair).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -110,4 +115,17 @@ pub trait Grader {
     fn name(&self) -> &str;
 
     fn grade(&self, question: &Question, rubric: &Rubric, answer: &str) -> Result<Grade>;
+
+    /// Grades while showing progress: `on_text` receives the grader's reasoning as it arrives.
+    /// Graders that do not stream just grade.
+    fn grade_streaming(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Grade> {
+        let _ = on_text;
+        self.grade(question, rubric, answer)
+    }
 }

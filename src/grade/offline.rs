@@ -632,6 +632,7 @@ impl Grader for OfflineGrader {
             rubric_version: rubric.version_tag(),
             tokens_in: None,
             tokens_out: None,
+            cost_usd: None,
             latency_ms: started.elapsed().as_millis() as u64,
             notes: Vec::new(),
         })
@@ -678,6 +679,7 @@ fn insufficient_grade(
         rubric_version: rubric.version_tag(),
         tokens_in: None,
         tokens_out: None,
+        cost_usd: None,
         latency_ms: started.elapsed().as_millis() as u64,
         notes: Vec::new(),
     }

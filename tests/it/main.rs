@@ -2,7 +2,9 @@
 //! temporary VIVA_HOME, with no network and none of the developer's configuration.
 
 mod bank;
+mod fake_llm;
 mod grade;
+mod llm;
 mod practice;
 mod pty;
 

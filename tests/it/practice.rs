@@ -23,6 +23,8 @@ fn a_piped_session_is_graded_stored_and_reviewable() {
                 "concurrency",
                 "--seed",
                 "4",
+                "--follow-ups",
+                "0",
             ])
             .write_stdin(input),
     );
@@ -67,7 +69,17 @@ fn answers_separated_by_blank_lines_and_commands_work_from_a_file() {
     let input = "/help\n/hint\nfirst answer about objects and classes\nwith a second line\n\n/skip\n/repeat\nthird answer\n";
     let out = stdout_of(
         viva(home.path())
-            .args(["practice", "-n", "3", "-t", "oop", "--seed", "1"])
+            .args([
+                "practice",
+                "-n",
+                "3",
+                "-t",
+                "oop",
+                "--seed",
+                "1",
+                "--follow-ups",
+                "0",
+            ])
             .write_stdin(input),
     );
     assert!(

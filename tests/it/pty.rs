@@ -17,6 +17,8 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
             "concurrency",
             "--seed",
             "2",
+            "--follow-ups",
+            "0",
         ]);
     for var in [
         "OPENAI_API_KEY",

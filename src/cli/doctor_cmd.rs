@@ -1,0 +1,134 @@
+//! `viva config` (text form) and `viva doctor`: what is configured, and whether the endpoint
+//! answers the way the grader needs.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::llm::{self, ChatRequest, LlmClient, Message, Role};
+
+pub fn print_config(described: &Value, out: &mut dyn Write) -> Result<()> {
+    let Value::Object(map) = described else {
+        return Ok(());
+    };
+    for (key, value) in map {
+        match value {
+            Value::Object(o) if o.contains_key("from") => {
+                let v = o.get("value").map_or("-".to_string(), show);
+                writeln!(out, "{key:<22} {v}  (from {})", show(&o["from"]))?;
+            }
+            other => writeln!(out, "{key:<22} {}", show(other))?,
+        }
+    }
+    Ok(())
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs the checks in order and says what grading will use. Fails (exit 1) when an endpoint is
+/// configured but cannot grade.
+pub fn run(config: &Config, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "config file: {}", config.path.display())?;
+    let Some(endpoint) = config.endpoint()? else {
+        writeln!(
+            out,
+            "no LLM endpoint configured: viva grades offline (the embedded grader)."
+        )?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "endpoint: {}  model: {}",
+        endpoint.api_base, endpoint.model
+    )?;
+    let client = LlmClient::new(&endpoint)?;
+    let rt = llm::runtime()?;
+
+    match rt.block_on(client.models()) {
+        Ok(models) if models.contains(&endpoint.model) => writeln!(
+            out,
+            "✓ models: {} listed, including {}",
+            models.len(),
+            endpoint.model
+        )?,
+        Ok(models) => writeln!(
+            out,
+            "! models: {} listed, but not {} (the server may still accept it)",
+            models.len(),
+            endpoint.model
+        )?,
+        Err(e) => writeln!(out, "! models: cannot list ({e})")?,
+    }
+
+    let hello = [Message::new(Role::User, "Reply with the single word: ok")];
+    let plain = ChatRequest {
+        messages: &hello,
+        json_schema: None,
+        max_tokens: Some(20),
+        stream: false,
+    };
+    match rt.block_on(client.chat(&plain, &mut |_| {})) {
+        Ok(r) => writeln!(
+            out,
+            "✓ completion: {:?} in {} ms",
+            llm::log_preview(&r.content),
+            llm::millis(r.latency)
+        )?,
+        Err(e) => {
+            writeln!(out, "✗ completion failed: {e}")?;
+            writeln!(
+                out,
+                "viva will fall back to offline grading on every answer until this works."
+            )?;
+            anyhow::bail!("the endpoint {} cannot complete a chat", endpoint.api_base);
+        }
+    }
+
+    let streamed = ChatRequest {
+        stream: true,
+        ..plain.clone()
+    };
+    match rt.block_on(client.chat(&streamed, &mut |_| {})) {
+        Ok(_) => writeln!(out, "✓ streaming")?,
+        Err(e) => writeln!(
+            out,
+            "! streaming failed ({e}); grades will still arrive, without live feedback"
+        )?,
+    }
+
+    let schema = json!({"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"], "additionalProperties": false});
+    let ask = [Message::new(Role::User, "Is water wet? Answer as JSON.")];
+    let structured = ChatRequest {
+        messages: &ask,
+        json_schema: Some(&schema),
+        max_tokens: Some(50),
+        stream: false,
+    };
+    let supported = match rt.block_on(client.chat(&structured, &mut |_| {})) {
+        Ok(r) => serde_json::from_str::<Value>(r.content.trim())
+            .is_ok_and(|v| v.get("ok").is_some_and(Value::is_boolean)),
+        Err(_) => false,
+    };
+    if supported {
+        writeln!(out, "✓ structured output (json_schema)")?;
+    } else {
+        writeln!(
+            out,
+            "! no structured output: the verdict schema goes into the prompt instead"
+        )?;
+    }
+    writeln!(
+        out,
+        "viva will grade with {} at {}.",
+        endpoint.model, endpoint.api_base
+    )?;
+    Ok(())
+}

@@ -1,0 +1,544 @@
+//! Configuration: flags > environment > `config.toml` > provider preset > defaults. Resolved once
+//! into a `Config` that remembers where each value came from, for `viva config`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::error::bad;
+
+/// Which grader to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum GraderChoice {
+    /// The LLM when an endpoint is configured, offline otherwise.
+    Auto,
+    Llm,
+    Offline,
+}
+
+/// Known OpenAI-compatible servers: their base URL, whether they need a key, a default model.
+pub struct Preset {
+    pub name: &'static str,
+    pub api_base: &'static str,
+    pub needs_key: bool,
+    pub default_model: Option<&'static str>,
+}
+
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "openai",
+        api_base: "https://api.openai.com/v1",
+        needs_key: true,
+        default_model: Some("gpt-4o-mini"),
+    },
+    Preset {
+        name: "ollama",
+        api_base: "http://localhost:11434/v1",
+        needs_key: false,
+        default_model: None,
+    },
+    Preset {
+        name: "llamacpp",
+        api_base: "http://localhost:8080/v1",
+        needs_key: false,
+        default_model: None,
+    },
+    Preset {
+        name: "vllm",
+        api_base: "http://localhost:8000/v1",
+        needs_key: false,
+        default_model: None,
+    },
+    Preset {
+        name: "lmstudio",
+        api_base: "http://localhost:1234/v1",
+        needs_key: false,
+        default_model: None,
+    },
+    Preset {
+        name: "openrouter",
+        api_base: "https://openrouter.ai/api/v1",
+        needs_key: true,
+        default_model: None,
+    },
+];
+
+/// Dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub input: f64,
+    pub output: f64,
+}
+
+/// Prices of common hosted models; `[prices]` in config.toml adds to and overrides these.
+const DEFAULT_PRICES: &[(&str, f64, f64)] = &[
+    ("gpt-4o-mini", 0.15, 0.60),
+    ("gpt-4o", 2.50, 10.00),
+    ("gpt-4.1-mini", 0.40, 1.60),
+    ("gpt-4.1", 2.00, 8.00),
+];
+
+/// `config.toml`. Every field optional; unknown fields are errors so typos are caught.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub provider: Option<String>,
+    pub api_base: Option<String>,
+    pub api_key: Option<String>,
+    pub model: Option<String>,
+    pub grader: Option<GraderChoice>,
+    pub follow_ups: Option<u32>,
+    pub answer_token_budget: Option<usize>,
+    pub connect_timeout_secs: Option<u64>,
+    pub read_timeout_secs: Option<u64>,
+    pub max_retries: Option<u32>,
+    /// Stream replies (default true); some proxies only do plain responses.
+    pub stream: Option<bool>,
+    #[serde(default)]
+    pub prices: BTreeMap<String, Price>,
+}
+
+impl FileConfig {
+    /// Reads the file; a missing file is an empty configuration.
+    pub fn read(path: &Path) -> Result<FileConfig> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+            let at = line.map_or(String::new(), |l| format!(":{l}"));
+            bad(format!("{}{at}: {}", path.display(), e.message().trim()))
+        })
+    }
+}
+
+/// Command-line values that override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub model: Option<String>,
+    pub api_base: Option<String>,
+    pub grader: Option<GraderChoice>,
+    pub follow_ups: Option<u32>,
+}
+
+/// Where a resolved value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Flag,
+    Env,
+    File,
+    Preset,
+    Default,
+}
+
+/// An API key that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// "sk-...abcd": enough to tell keys apart, not enough to use one.
+    pub fn masked(&self) -> String {
+        let tail: String = self
+            .0
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if self.0.chars().count() <= 8 {
+            "****".into()
+        } else {
+            format!("****{tail}")
+        }
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+/// The endpoint the LLM grader talks to.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub api_base: String,
+    pub api_key: Option<ApiKey>,
+    pub model: String,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    /// Retries of 429 and 5xx responses.
+    pub max_retries: u32,
+    /// First backoff delay; doubles per retry unless the server sends Retry-After.
+    pub retry_base: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub grader: GraderChoice,
+    pub provider: Option<String>,
+    pub api_base: Option<String>,
+    pub api_key: Option<ApiKey>,
+    pub model: Option<String>,
+    pub follow_ups: u32,
+    pub answer_token_budget: usize,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub max_retries: u32,
+    pub stream: bool,
+    pub prices: BTreeMap<String, Price>,
+    /// Where each setting came from, by name.
+    pub origins: BTreeMap<&'static str, Origin>,
+}
+
+/// Picks the first value present, remembering its origin.
+fn first<T>(
+    origins: &mut BTreeMap<&'static str, Origin>,
+    name: &'static str,
+    candidates: [(Option<T>, Origin); 4],
+) -> Option<T> {
+    for (value, origin) in candidates {
+        if let Some(v) = value {
+            origins.insert(name, origin);
+            return Some(v);
+        }
+    }
+    None
+}
+
+impl Config {
+    /// Resolves the configuration. `env` is the process environment in production and a map in
+    /// tests, so that no test depends on the developer's variables.
+    pub fn resolve(
+        path: PathBuf,
+        file: FileConfig,
+        flags: &Flags,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
+        let env = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| env(n).filter(|v| !v.trim().is_empty()))
+        };
+        let mut origins = BTreeMap::new();
+        let preset = match &file.provider {
+            None => None,
+            Some(name) => Some(PRESETS.iter().find(|p| p.name == name).ok_or_else(|| {
+                let known: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+                bad(format!(
+                    "{}: field `provider`: unknown provider {name:?} (known: {})",
+                    path.display(),
+                    known.join(", ")
+                ))
+            })?),
+        };
+        let api_key = first(
+            &mut origins,
+            "api_key",
+            [
+                (None, Origin::Flag),
+                (env(&["VIVA_API_KEY", "OPENAI_API_KEY"]), Origin::Env),
+                (file.api_key.clone(), Origin::File),
+                (None, Origin::Preset),
+            ],
+        );
+        // A key with no base means OpenAI itself.
+        let openai = &PRESETS[0];
+        let implied = preset.or_else(|| api_key.as_ref().map(|_| openai));
+        let api_base = first(
+            &mut origins,
+            "api_base",
+            [
+                (flags.api_base.clone(), Origin::Flag),
+                (env(&["VIVA_API_BASE", "OPENAI_BASE_URL"]), Origin::Env),
+                (file.api_base.clone(), Origin::File),
+                (implied.map(|p| p.api_base.to_string()), Origin::Preset),
+            ],
+        );
+        let model = first(
+            &mut origins,
+            "model",
+            [
+                (flags.model.clone(), Origin::Flag),
+                (env(&["VIVA_MODEL"]), Origin::Env),
+                (file.model.clone(), Origin::File),
+                (
+                    implied
+                        .filter(|p| api_base.as_deref() == Some(p.api_base))
+                        .and_then(|p| p.default_model.map(String::from)),
+                    Origin::Preset,
+                ),
+            ],
+        );
+        let grader = first(
+            &mut origins,
+            "grader",
+            [
+                (flags.grader, Origin::Flag),
+                (
+                    env(&["VIVA_GRADER"])
+                        .map(|g| parse_grader(&g))
+                        .transpose()?,
+                    Origin::Env,
+                ),
+                (file.grader, Origin::File),
+                (None, Origin::Preset),
+            ],
+        )
+        .unwrap_or_else(|| {
+            origins.insert("grader", Origin::Default);
+            GraderChoice::Auto
+        });
+        let follow_ups = first(
+            &mut origins,
+            "follow_ups",
+            [
+                (flags.follow_ups, Origin::Flag),
+                (None, Origin::Env),
+                (file.follow_ups, Origin::File),
+                (None, Origin::Preset),
+            ],
+        )
+        .unwrap_or(1);
+        let mut prices: BTreeMap<String, Price> = DEFAULT_PRICES
+            .iter()
+            .map(|(m, i, o)| {
+                (
+                    m.to_string(),
+                    Price {
+                        input: *i,
+                        output: *o,
+                    },
+                )
+            })
+            .collect();
+        prices.extend(file.prices);
+        Ok(Config {
+            path,
+            grader,
+            provider: preset.map(|p| p.name.to_string()),
+            api_base: api_base.map(|b| b.trim_end_matches('/').to_string()),
+            api_key: api_key.map(ApiKey),
+            model,
+            follow_ups,
+            answer_token_budget: file.answer_token_budget.unwrap_or(1500),
+            connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
+            read_timeout: Duration::from_secs(file.read_timeout_secs.unwrap_or(60)),
+            max_retries: file.max_retries.unwrap_or(2),
+            stream: file.stream.unwrap_or(true),
+            prices,
+            origins,
+        })
+    }
+
+    /// The endpoint to grade with, or why there is none. `Ok(None)` means: grade offline.
+    pub fn endpoint(&self) -> Result<Option<Endpoint>> {
+        let wanted = match self.grader {
+            GraderChoice::Offline => return Ok(None),
+            GraderChoice::Llm => true,
+            GraderChoice::Auto => false,
+        };
+        let Some(api_base) = self.api_base.clone() else {
+            if wanted {
+                return Err(bad(
+                    "--grader llm: no endpoint configured (set --api-base, VIVA_API_BASE or api_base in config.toml)",
+                ));
+            }
+            return Ok(None);
+        };
+        let Some(model) = self.model.clone() else {
+            return Err(bad(format!(
+                "an endpoint is configured ({api_base}) but no model: set --model, VIVA_MODEL or model in {}",
+                self.path.display()
+            )));
+        };
+        Ok(Some(Endpoint {
+            api_base,
+            api_key: self.api_key.clone(),
+            model,
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            max_retries: self.max_retries,
+            retry_base: Duration::from_millis(500),
+        }))
+    }
+
+    pub fn price(&self, model: &str) -> Option<Price> {
+        self.prices.get(model).copied()
+    }
+
+    /// A readable dump with the key masked, for `viva config`.
+    pub fn describe(&self) -> serde_json::Value {
+        let origin = |name: &str| self.origins.get(name).copied().unwrap_or(Origin::Default);
+        serde_json::json!({
+            "config_file": self.path.display().to_string(),
+            "grader": {"value": self.grader, "from": origin("grader")},
+            "provider": self.provider,
+            "api_base": {"value": self.api_base, "from": origin("api_base")},
+            "api_key": {"value": self.api_key.as_ref().map(ApiKey::masked), "from": origin("api_key")},
+            "model": {"value": self.model, "from": origin("model")},
+            "follow_ups": {"value": self.follow_ups, "from": origin("follow_ups")},
+            "answer_token_budget": self.answer_token_budget,
+            "connect_timeout_secs": self.connect_timeout.as_secs(),
+            "read_timeout_secs": self.read_timeout.as_secs(),
+            "max_retries": self.max_retries,
+            "stream": self.stream,
+            "prices_per_million_tokens": self.prices,
+        })
+    }
+}
+
+fn parse_grader(s: &str) -> Result<GraderChoice> {
+    match s.trim() {
+        "auto" => Ok(GraderChoice::Auto),
+        "llm" => Ok(GraderChoice::Llm),
+        "offline" => Ok(GraderChoice::Offline),
+        other => Err(bad(format!(
+            "VIVA_GRADER: {other:?} is not one of auto, llm, offline"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(file: &str, flags: Flags, env: &[(&str, &str)]) -> Result<Config> {
+        let env: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let file: FileConfig = toml::from_str(file).unwrap();
+        Config::resolve(PathBuf::from("config.toml"), file, &flags, &|k| {
+            env.get(k).cloned()
+        })
+    }
+
+    #[test]
+    fn nothing_configured_grades_offline() {
+        let c = resolve("", Flags::default(), &[]).unwrap();
+        assert_eq!(c.grader, GraderChoice::Auto);
+        assert!(c.endpoint().unwrap().is_none());
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file() {
+        let file = "api_base = \"http://file/v1\"\nmodel = \"file-model\"";
+        let env = [
+            ("VIVA_API_BASE", "http://env/v1"),
+            ("VIVA_MODEL", "env-model"),
+        ];
+        let c = resolve(file, Flags::default(), &env).unwrap();
+        assert_eq!(
+            (c.api_base.as_deref(), c.model.as_deref()),
+            (Some("http://env/v1"), Some("env-model"))
+        );
+        let flags = Flags {
+            model: Some("flag-model".into()),
+            ..Flags::default()
+        };
+        let c = resolve(file, flags, &env).unwrap();
+        assert_eq!(c.model.as_deref(), Some("flag-model"));
+        assert_eq!(c.origins["model"], Origin::Flag);
+        assert_eq!(c.origins["api_base"], Origin::Env);
+        let c = resolve(file, Flags::default(), &[]).unwrap();
+        assert_eq!(c.api_base.as_deref(), Some("http://file/v1"));
+    }
+
+    #[test]
+    fn viva_variables_beat_openai_ones() {
+        let env = [
+            ("OPENAI_BASE_URL", "http://openai-env/v1"),
+            ("VIVA_API_BASE", "http://viva/v1"),
+            ("OPENAI_API_KEY", "sk-openai-123456"),
+            ("VIVA_API_KEY", "sk-viva-abcdefgh"),
+        ];
+        let c = resolve("model = \"m\"", Flags::default(), &env).unwrap();
+        assert_eq!(c.api_base.as_deref(), Some("http://viva/v1"));
+        assert_eq!(c.api_key.as_ref().unwrap().expose(), "sk-viva-abcdefgh");
+    }
+
+    #[test]
+    fn a_key_alone_means_openai_with_its_default_model() {
+        let c = resolve(
+            "",
+            Flags::default(),
+            &[("OPENAI_API_KEY", "sk-test-000011112222")],
+        )
+        .unwrap();
+        let e = c.endpoint().unwrap().unwrap();
+        assert_eq!(e.api_base, "https://api.openai.com/v1");
+        assert_eq!(e.model, "gpt-4o-mini");
+    }
+
+    #[test]
+    fn presets_fill_the_base_and_a_model_is_required() {
+        let c = resolve("provider = \"ollama\"", Flags::default(), &[]).unwrap();
+        assert_eq!(c.api_base.as_deref(), Some("http://localhost:11434/v1"));
+        let err = c.endpoint().unwrap_err().to_string();
+        assert!(err.contains("no model"), "{err}");
+        assert!(
+            resolve("provider = \"nope\"", Flags::default(), &[])
+                .unwrap_err()
+                .to_string()
+                .contains("unknown provider")
+        );
+    }
+
+    #[test]
+    fn offline_choice_wins_over_a_configured_endpoint() {
+        let flags = Flags {
+            grader: Some(GraderChoice::Offline),
+            ..Flags::default()
+        };
+        let c = resolve("api_base = \"http://x/v1\"\nmodel = \"m\"", flags, &[]).unwrap();
+        assert!(c.endpoint().unwrap().is_none());
+        let flags = Flags {
+            grader: Some(GraderChoice::Llm),
+            ..Flags::default()
+        };
+        assert!(resolve("", flags, &[]).unwrap().endpoint().is_err());
+    }
+
+    #[test]
+    fn the_key_is_masked_everywhere_it_is_shown() {
+        let c = resolve(
+            "model = \"m\"",
+            Flags::default(),
+            &[("VIVA_API_KEY", "sk-secret-value-9876")],
+        )
+        .unwrap();
+        let shown = c.describe().to_string();
+        assert!(!shown.contains("sk-secret"), "{shown}");
+        assert!(shown.contains("****9876"));
+        assert!(!format!("{c:?}").contains("sk-secret"));
+    }
+
+    #[test]
+    fn file_errors_name_the_file_line_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "model = \"m\"\ntimeout = 3\n").unwrap();
+        let err = FileConfig::read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("config.toml:2:") && err.contains("timeout"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! The LLM grader: renders the prompts, asks for a JSON verdict (structured output where the
+//! server supports it, the schema in the prompt where it does not), validates it, repairs once,
+//! and falls back to the offline grader, saying so, when the model cannot deliver.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use serde_json::json;
+
+use super::offline::OfflineGrader;
+use super::verdict::{self, ReasoningStream};
+use super::{Grade, Grader};
+use crate::bank::Question;
+use crate::clock::now_ms;
+use crate::config::Price;
+use crate::llm::log::{CallLog, CallRecord};
+use crate::llm::{self, ChatReply, ChatRequest, LlmClient, LlmError, Message, Role, Usage, tokens};
+use crate::prompt::Prompts;
+use crate::rubric::Rubric;
+
+pub const NAME: &str = "llm";
+
+/// Whether the server accepts `response_format: json_schema`; learned on first use.
+const UNKNOWN: u8 = 0;
+const SUPPORTED: u8 = 1;
+const UNSUPPORTED: u8 = 2;
+
+/// Room for reasoning plus the verdict; a cap keeps a runaway model from running forever.
+const MAX_REPLY_TOKENS: u32 = 2000;
+
+pub struct LlmGrader {
+    client: LlmClient,
+    runtime: tokio::runtime::Runtime,
+    prompts: Prompts,
+    log: CallLog,
+    price: Option<Price>,
+    answer_budget: usize,
+    stream: bool,
+    structured: AtomicU8,
+}
+
+/// Tokens and cost of all calls made for one grade.
+#[derive(Debug, Default)]
+struct Spend {
+    tokens_in: u32,
+    tokens_out: u32,
+}
+
+/// Why the LLM could not produce a usable verdict.
+enum Failure {
+    Call(LlmError),
+    Invalid(String),
+}
+
+impl LlmGrader {
+    pub fn new(
+        client: LlmClient,
+        prompts: Prompts,
+        log: CallLog,
+        price: Option<Price>,
+        answer_budget: usize,
+    ) -> Result<LlmGrader> {
+        Ok(LlmGrader {
+            client,
+            runtime: llm::runtime()?,
+            prompts,
+            log,
+            price,
+            answer_budget,
+            stream: true,
+            structured: AtomicU8::new(UNKNOWN),
+        })
+    }
+
+    /// Non-streaming requests, for servers or tests that need them.
+    pub fn without_streaming(mut self) -> LlmGrader {
+        self.stream = false;
+        self
+    }
+
+    pub fn model(&self) -> &str {
+        &self.client.model
+    }
+
+    /// The messages sent for one answer; public so tests and `viva doctor` can show them.
+    pub fn messages(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        schema_in_prompt: bool,
+    ) -> Result<(Vec<Message>, bool)> {
+        let (answer, truncated) = tokens::truncate(answer, self.answer_budget);
+        // The fence must hold: an answer cannot close it early.
+        let fenced = answer
+            .replace("<candidate_answer>", "‹candidate_answer›")
+            .replace("</candidate_answer>", "‹/candidate_answer›");
+        let schema = serde_json::to_string(&verdict::schema())?;
+        let system = self.prompts.render(
+            "grade_system.j2",
+            json!({"schema_in_prompt": schema_in_prompt, "schema": schema}),
+        )?;
+        let user = self.prompts.render(
+            "grade_user.j2",
+            json!({"question": question, "rubric": rubric, "criteria": rubric.criteria, "answer": fenced, "truncated": truncated, "budget": self.answer_budget}),
+        )?;
+        Ok((
+            vec![
+                Message::new(Role::System, system),
+                Message::new(Role::User, user),
+            ],
+            truncated,
+        ))
+    }
+
+    fn call(
+        &self,
+        messages: &[Message],
+        structured: bool,
+        spend: &mut Spend,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<ChatReply, LlmError> {
+        let schema = verdict::schema();
+        let req = ChatRequest {
+            messages,
+            json_schema: structured.then_some(&schema),
+            max_tokens: Some(MAX_REPLY_TOKENS),
+            stream: self.stream,
+        };
+        let prompt_estimate = messages
+            .iter()
+            .map(|m| tokens::count(&m.content))
+            .sum::<usize>() as u32;
+        let mut reasoning = ReasoningStream::default();
+        let mut shown = |delta: &str| {
+            let text = reasoning.feed(delta);
+            if !text.is_empty() {
+                on_text(&text);
+            }
+        };
+        let started = Instant::now();
+        let result = self
+            .runtime
+            .block_on(llm::cancellable(self.client.chat(&req, &mut shown)));
+        let usage = match &result {
+            Ok(r) => r.usage.unwrap_or(Usage {
+                prompt_tokens: prompt_estimate,
+                completion_tokens: tokens::count(&r.content) as u32,
+            }),
+            Err(_) => Usage {
+                prompt_tokens: prompt_estimate,
+                completion_tokens: 0,
+            },
+        };
+        spend.tokens_in += usage.prompt_tokens;
+        spend.tokens_out += usage.completion_tokens;
+        self.log.record(&CallRecord {
+            at: now_ms(),
+            api_base: &self.client.api_base,
+            model: &self.client.model,
+            purpose: "grade",
+            messages,
+            structured,
+            response: result.as_ref().ok().map(|r| r.content.as_str()),
+            error: result.as_ref().err().map(ToString::to_string),
+            usage: Some(usage),
+            duration_ms: llm::millis(started.elapsed()),
+        });
+        result
+    }
+
+    /// Asks for a verdict, with one repair request when the reply is not usable.
+    fn verdict(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        spend: &mut Spend,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<(Grade, bool), Failure> {
+        let mut structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
+        let (mut messages, truncated) = self
+            .messages(question, rubric, answer, !structured)
+            .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
+        let reply = match self.call(&messages, structured, spend, on_text) {
+            Err(e) if structured && e.is_rejection() => {
+                // The server does not do json_schema: put the schema in the prompt instead.
+                self.structured.store(UNSUPPORTED, Ordering::Relaxed);
+                structured = false;
+                messages = self
+                    .messages(question, rubric, answer, true)
+                    .map_err(|e| Failure::Invalid(format!("{e:#}")))?
+                    .0;
+                self.call(&messages, false, spend, on_text)
+            }
+            other => other,
+        }
+        .map_err(Failure::Call)?;
+        if structured {
+            self.structured.store(SUPPORTED, Ordering::Relaxed);
+        }
+        let first = parse(&reply, question, rubric);
+        let checked = match first {
+            Ok(c) => c,
+            Err(error) => {
+                messages.push(Message::new(Role::Assistant, reply.content.clone()));
+                let repair = self
+                    .prompts
+                    .render("repair.j2", json!({
+                        "error": error,
+                        "key_points": question.what_they_test.len(),
+                        "criteria": rubric.criteria.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+                    }))
+                    .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
+                messages.push(Message::new(Role::User, repair));
+                let again = self
+                    .call(&messages, structured, spend, &mut |_| {})
+                    .map_err(Failure::Call)?;
+                parse(&again, question, rubric).map_err(|e| {
+                    Failure::Invalid(format!("{error}; after a repair request: {e}"))
+                })?
+            }
+        };
+        let mut grade = verdict::into_grade(checked, question, rubric, answer);
+        grade.model = reply
+            .model
+            .clone()
+            .or_else(|| Some(self.client.model.clone()));
+        Ok((grade, truncated))
+    }
+}
+
+fn parse(
+    reply: &ChatReply,
+    question: &Question,
+    rubric: &Rubric,
+) -> Result<verdict::Checked, String> {
+    // Some servers put everything in reasoning_content and leave content empty.
+    let text = if reply.content.trim().is_empty() {
+        &reply.reasoning
+    } else {
+        &reply.content
+    };
+    let value = verdict::extract(text)?;
+    verdict::validate(&value, question, rubric)
+}
+
+impl Grader for LlmGrader {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn grade(&self, question: &Question, rubric: &Rubric, answer: &str) -> Result<Grade> {
+        self.grade_streaming(question, rubric, answer, &mut |_| {})
+    }
+
+    fn grade_streaming(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Grade> {
+        let started = Instant::now();
+        let mut spend = Spend::default();
+        let outcome = self.verdict(question, rubric, answer, &mut spend, on_text);
+        let (mut grade, truncated) = match outcome {
+            Ok(ok) => ok,
+            Err(Failure::Call(LlmError::Cancelled)) => {
+                bail!("grading cancelled; the answer is saved and can be re-graded")
+            }
+            Err(failure) => {
+                let why = match failure {
+                    Failure::Call(e) => e.to_string(),
+                    Failure::Invalid(e) => format!("its verdict was unusable ({e})"),
+                };
+                let mut g = OfflineGrader.grade(question, rubric, answer)?;
+                g.notes
+                    .push(format!("LLM grading failed: {why}; graded offline instead"));
+                (g, false)
+            }
+        };
+        if truncated {
+            grade.notes.push(format!(
+                "your answer was longer than {} tokens; the grader saw the first {}",
+                self.answer_budget, self.answer_budget
+            ));
+        }
+        if grade.grader != super::offline::NAME {
+            grade.grader = NAME.to_string();
+            grade.prompt_version = Some(self.prompts.version());
+        }
+        // Tokens were spent even when the fallback graded: the user pays for them.
+        grade.tokens_in = Some(spend.tokens_in);
+        grade.tokens_out = Some(spend.tokens_out);
+        grade.cost_usd = self
+            .price
+            .map(|p| tokens::cost(p, spend.tokens_in, spend.tokens_out));
+        grade.latency_ms = llm::millis(started.elapsed());
+        Ok(grade)
+    }
+}

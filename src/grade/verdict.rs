@@ -1,0 +1,472 @@
+//! The LLM's verdict: its JSON schema, lenient extraction from a reply, validation against the
+//! question and rubric, and conversion into a `Grade`.
+
+use serde_json::{Value, json};
+
+use super::{CriterionScore, Grade, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
+use crate::bank::Question;
+use crate::rubric::{Measure, Rubric};
+
+/// The schema sent as `response_format` (or written into the prompt where the server lacks
+/// structured output). Reasoning comes first so the model thinks before it decides.
+pub fn schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "reasoning": {"type": "string"},
+            "insufficient_evidence": {"type": "boolean"},
+            "criteria": {"type": "array", "items": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "level": {"type": "integer", "minimum": 0, "maximum": 4}},
+                "required": ["id", "level"], "additionalProperties": false}},
+            "key_points": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "verdict": {"type": "string", "enum": ["covered", "partly", "missed"]},
+                    "evidence": {"type": "string"}},
+                "required": ["id", "verdict", "evidence"], "additionalProperties": false}},
+            "red_flags": {"type": "array", "items": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "evidence": {"type": "string"}},
+                "required": ["id", "evidence"], "additionalProperties": false}},
+            "feedback": {"type": "string"},
+            "follow_up": {"type": ["string", "null"]}
+        },
+        "required": ["reasoning", "insufficient_evidence", "criteria", "key_points", "red_flags", "feedback", "follow_up"],
+        "additionalProperties": false
+    })
+}
+
+/// Finds the JSON object in a reply: the whole reply, a fenced ```json block, or the last
+/// balanced `{...}` (models that think aloud before answering).
+pub fn extract(reply: &str) -> Result<Value, String> {
+    let trimmed = reply.trim();
+    if let Ok(v @ Value::Object(_)) = serde_json::from_str(trimmed) {
+        return Ok(v);
+    }
+    if let Some(start) = trimmed.rfind("```json") {
+        let body = &trimmed[start + 7..];
+        let body = body.split("```").next().unwrap_or(body);
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str(body.trim()) {
+            return Ok(v);
+        }
+    }
+    let mut end = trimmed.len();
+    while let Some(close) = trimmed[..end].rfind('}') {
+        let mut start = close;
+        while let Some(open) = trimmed[..start].rfind('{') {
+            if let Ok(v @ Value::Object(_)) = serde_json::from_str(&trimmed[open..=close]) {
+                return Ok(v);
+            }
+            start = open;
+        }
+        end = close;
+    }
+    Err("the reply contains no JSON object".to_string())
+}
+
+fn int(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        .or_else(|| v.as_str()?.trim().parse().ok())
+}
+
+/// A verdict that passed validation, still to be checked against the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub insufficient: bool,
+    pub levels: Vec<u8>,
+    pub points: Vec<(Verdict, String)>,
+    pub flags: Vec<(usize, String)>,
+    pub feedback: String,
+    pub follow_up: Option<String>,
+}
+
+/// Validates ids and ranges. The error text goes back to the model in the repair request, so it
+/// says exactly what is wrong.
+pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Checked, String> {
+    let arr = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("`{k}` must be an array"))
+    };
+    let mut levels = vec![None; rubric.criteria.len()];
+    for c in arr("criteria")? {
+        let id = c
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or("every criterion needs a string `id`")?;
+        let at = rubric
+            .criteria
+            .iter()
+            .position(|rc| rc.id == id)
+            .ok_or_else(|| format!("unknown criterion id {id:?}"))?;
+        let level = c.get("level").and_then(int).filter(|l| (0..=4).contains(l));
+        levels[at] =
+            Some(level.ok_or_else(|| {
+                format!("criterion {id:?}: `level` must be an integer from 0 to 4")
+            })? as u8);
+    }
+    let levels: Vec<u8> = levels
+        .iter()
+        .zip(&rubric.criteria)
+        .map(|(l, c)| l.ok_or_else(|| format!("criterion {:?} is missing", c.id)))
+        .collect::<Result<_, _>>()?;
+    let n = question.what_they_test.len();
+    let mut points: Vec<Option<(Verdict, String)>> = vec![None; n];
+    for p in arr("key_points")? {
+        let id = p
+            .get("id")
+            .and_then(int)
+            .filter(|i| (1..=n as i64).contains(i))
+            .ok_or_else(|| format!("key point ids run from 1 to {n}"))?;
+        let verdict = match p
+            .get("verdict")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("covered") => Verdict::Covered,
+            Some("partly") | Some("partial") | Some("partially") => Verdict::Partly,
+            Some("missed") => Verdict::Missed,
+            other => {
+                return Err(format!(
+                    "key point {id}: verdict {other:?} is not covered, partly or missed"
+                ));
+            }
+        };
+        let evidence = p
+            .get("evidence")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        points[id as usize - 1] = Some((verdict, evidence));
+    }
+    let points: Vec<(Verdict, String)> = points
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| p.ok_or_else(|| format!("key point {} has no verdict", i + 1)))
+        .collect::<Result<_, _>>()?;
+    let m = question.red_flags.len();
+    let mut flags = Vec::new();
+    for f in v
+        .get("red_flags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let id = f
+            .get("id")
+            .and_then(int)
+            .filter(|i| (1..=m as i64).contains(i))
+            .ok_or_else(|| format!("red flag ids run from 1 to {m}"))?;
+        flags.push((
+            id as usize - 1,
+            f.get("evidence")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        ));
+    }
+    let insufficient = match v.get("insufficient_evidence") {
+        Some(Value::Bool(b)) => *b,
+        None | Some(Value::Null) => false,
+        Some(other) => {
+            return Err(format!(
+                "`insufficient_evidence` must be true or false, not {other}"
+            ));
+        }
+    };
+    Ok(Checked {
+        insufficient,
+        levels,
+        points,
+        flags,
+        feedback: v
+            .get("feedback")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+        follow_up: v
+            .get("follow_up")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from),
+    })
+}
+
+/// Lowercased words, for checking that a quote really is in the answer.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// True when the quote's words appear, in order and together, in the answer.
+pub fn quoted_from(answer: &str, quote: &str) -> bool {
+    let q = words(quote);
+    if q.is_empty() {
+        return false;
+    }
+    let a = words(answer);
+    a.windows(q.len()).any(|w| w == q.as_slice())
+}
+
+/// Turns a checked verdict into a grade. Credit for a point needs a quote that is really in the
+/// answer: an unverifiable quote is not credited, and the user is told.
+pub fn into_grade(c: Checked, question: &Question, rubric: &Rubric, answer: &str) -> Grade {
+    let mut notes = Vec::new();
+    let mut key_points = Vec::new();
+    let mut downgraded = Vec::new();
+    for (i, (verdict, evidence)) in c.points.into_iter().enumerate() {
+        let credited = verdict == Verdict::Missed || quoted_from(answer, &evidence);
+        if !credited {
+            downgraded.push((i + 1).to_string());
+        }
+        key_points.push(KeyPointVerdict {
+            id: i + 1,
+            point: question.what_they_test[i].clone(),
+            verdict: if credited { verdict } else { Verdict::Missed },
+            evidence: (credited && verdict != Verdict::Missed).then_some(evidence),
+        });
+    }
+    let mut levels = c.levels;
+    if !downgraded.is_empty() {
+        notes.push(format!(
+            "the grader's evidence for key point {} is not in your answer, so it was not credited",
+            downgraded.join(", ")
+        ));
+        // Keep the coverage level consistent with the credited points.
+        let credit = key_points.iter().map(|k| k.verdict.credit()).sum::<f64>()
+            / key_points.len().max(1) as f64;
+        for (level, crit) in levels.iter_mut().zip(&rubric.criteria) {
+            if crit.measure == Measure::Coverage {
+                *level = (*level).min((credit * 4.0).round() as u8);
+            }
+        }
+    }
+    let red_flags = c
+        .flags
+        .into_iter()
+        .filter(|(_, e)| quoted_from(answer, e))
+        .map(|(i, evidence)| RedFlagHit {
+            flag: question.red_flags[i].clone(),
+            evidence,
+        })
+        .collect();
+    let criteria: Vec<CriterionScore> = rubric
+        .criteria
+        .iter()
+        .zip(&levels)
+        .map(|(rc, &level)| CriterionScore {
+            id: rc.id.clone(),
+            name: rc.name.clone(),
+            weight: rc.weight,
+            level,
+        })
+        .collect();
+    let total: f64 = criteria
+        .iter()
+        .map(|c| c.weight * f64::from(c.level) / 4.0)
+        .sum();
+    let outcome = if c.insufficient {
+        Outcome::InsufficientEvidence
+    } else {
+        Outcome::Graded
+    };
+    Grade {
+        score: if c.insufficient {
+            0
+        } else {
+            (total * 100.0).round().clamp(0.0, 100.0) as u8
+        },
+        outcome,
+        criteria,
+        key_points,
+        red_flags,
+        feedback: c.feedback,
+        follow_up: c.follow_up,
+        grader: String::new(),
+        model: None,
+        prompt_version: None,
+        rubric_version: rubric.version_tag(),
+        tokens_in: None,
+        tokens_out: None,
+        cost_usd: None,
+        latency_ms: 0,
+        notes,
+    }
+}
+
+/// Pulls the human-readable part out of a streaming reply as it arrives: the `reasoning` string
+/// of a JSON verdict, or the prose before the JSON when the model writes text first.
+#[derive(Debug, Default)]
+pub struct ReasoningStream {
+    buf: String,
+    /// Bytes of `buf` already turned into output.
+    consumed: usize,
+    state: StreamState,
+}
+
+#[derive(Debug, Default, PartialEq)]
+enum StreamState {
+    #[default]
+    Start,
+    /// Prose mode: text until a ``` fence or a line opening a JSON object.
+    Prose,
+    /// JSON mode, looking for the reasoning string.
+    SeekReasoning,
+    /// Inside the reasoning string.
+    InString,
+    Done,
+}
+
+impl ReasoningStream {
+    pub fn feed(&mut self, chunk: &str) -> String {
+        self.buf.push_str(chunk);
+        let mut out = String::new();
+        loop {
+            match self.state {
+                StreamState::Start => match self.buf.trim_start().chars().next() {
+                    None => return out,
+                    Some('{') => self.state = StreamState::SeekReasoning,
+                    Some(_) => self.state = StreamState::Prose,
+                },
+                StreamState::Prose => {
+                    let rest = &self.buf[self.consumed..];
+                    let stop = rest.find("```").or_else(|| rest.find("\n{"));
+                    // Hold back a possible partial fence at the end.
+                    let safe = stop.unwrap_or(rest.len().saturating_sub(2));
+                    let safe = (0..=safe)
+                        .rev()
+                        .find(|&i| rest.is_char_boundary(i))
+                        .unwrap_or(0);
+                    out.push_str(&rest[..safe]);
+                    self.consumed += safe;
+                    if stop.is_some() {
+                        self.state = StreamState::Done;
+                    }
+                    return out;
+                }
+                StreamState::SeekReasoning => {
+                    let Some(key) = self.buf.find("\"reasoning\"") else {
+                        return out;
+                    };
+                    let after = &self.buf[key + 11..];
+                    let Some(quote) = after.find('"') else {
+                        return out;
+                    };
+                    if !after[..quote]
+                        .trim()
+                        .trim_start_matches(':')
+                        .trim()
+                        .is_empty()
+                    {
+                        self.state = StreamState::Done;
+                        continue;
+                    }
+                    self.consumed = key + 11 + quote + 1;
+                    self.state = StreamState::InString;
+                }
+                StreamState::InString => {
+                    let rest = &self.buf[self.consumed..];
+                    let mut chars = rest.char_indices().peekable();
+                    let mut used = 0;
+                    while let Some((i, c)) = chars.next() {
+                        match c {
+                            '"' => {
+                                self.consumed += i + 1;
+                                self.state = StreamState::Done;
+                                return out;
+                            }
+                            '\\' => {
+                                let Some(&(_, e)) = chars.peek() else { break };
+                                chars.next();
+                                match e {
+                                    'n' => out.push('\n'),
+                                    't' => out.push('\t'),
+                                    'u' => {
+                                        // \uXXXX needs all four digits before it can be decoded.
+                                        let hex = rest.get(i + 2..i + 6);
+                                        let Some(cp) =
+                                            hex.and_then(|h| u32::from_str_radix(h, 16).ok())
+                                        else {
+                                            break;
+                                        };
+                                        out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                                        for _ in 0..4 {
+                                            chars.next();
+                                        }
+                                        used = i + 6;
+                                        continue;
+                                    }
+                                    other => out.push(other),
+                                }
+                                used = i + 2;
+                            }
+                            c => {
+                                out.push(c);
+                                used = i + c.len_utf8();
+                            }
+                        }
+                    }
+                    self.consumed += used;
+                    return out;
+                }
+                StreamState::Done => return out,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_json_from_prose_and_fences() {
+        assert!(extract("{\"a\": 1}").is_ok());
+        assert_eq!(
+            extract("Let me think. {not json} Then:\n```json\n{\"a\": 2}\n```").unwrap()["a"],
+            2
+        );
+        assert_eq!(
+            extract("thinking... final answer {\"a\": {\"b\": 3}} done").unwrap()["a"]["b"],
+            3
+        );
+        assert!(extract("no object here").is_err());
+    }
+
+    #[test]
+    fn quotes_must_be_in_the_answer() {
+        let answer = "So, the GIL is a lock; only one thread runs bytecode.";
+        assert!(quoted_from(answer, "only one thread runs  bytecode"));
+        assert!(quoted_from(answer, "the gil is a LOCK"));
+        assert!(!quoted_from(answer, "the GIL protects reference counts"));
+        assert!(!quoted_from(answer, ""));
+    }
+
+    #[test]
+    fn reasoning_streams_out_of_json_chunk_by_chunk() {
+        let full =
+            r#"{"reasoning": "Point 1 is \"covered\":\nthe \u00e9 quote.", "feedback": "x"}"#;
+        let mut s = ReasoningStream::default();
+        let mut out = String::new();
+        for chunk in full.as_bytes().chunks(3) {
+            out.push_str(&s.feed(std::str::from_utf8(chunk).unwrap()));
+        }
+        assert_eq!(out, "Point 1 is \"covered\":\nthe é quote.");
+    }
+
+    #[test]
+    fn prose_before_a_json_block_streams_and_the_json_does_not() {
+        let mut s = ReasoningStream::default();
+        let mut out = s.feed("The answer covers ");
+        out.push_str(&s.feed("point 1.\n```json\n{\"a\": 1}\n```"));
+        assert_eq!(out, "The answer covers point 1.\n");
+    }
+}

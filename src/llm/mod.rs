@@ -1,0 +1,301 @@
+//! The OpenAI-compatible client. Requests are built with async-openai's typed builders and sent
+//! through our own reqwest client (timeouts) and retry policy; responses are read through byot as
+//! JSON values and picked apart leniently, because local servers (Ollama, llama.cpp, vLLM, LM
+//! Studio) send fields, omissions and error shapes the strict types reject.
+
+pub mod log;
+mod reply;
+pub mod retry;
+pub mod tokens;
+
+use std::time::{Duration, Instant};
+
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+use async_openai::types::chat::{
+    ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
+    ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
+    ResponseFormat, ResponseFormatJsonSchema,
+};
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use reply::{ChatReply, Usage};
+
+use crate::config::Endpoint;
+use retry::{RetryPolicy, Retrying};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+impl Message {
+    pub fn new(role: Role, content: impl Into<String>) -> Message {
+        Message {
+            role,
+            content: content.into(),
+        }
+    }
+}
+
+/// What to ask of one chat completion.
+#[derive(Debug, Clone)]
+pub struct ChatRequest<'a> {
+    pub messages: &'a [Message],
+    /// Ask for structured output with this schema (`response_format: json_schema`).
+    pub json_schema: Option<&'a Value>,
+    pub max_tokens: Option<u32>,
+    pub stream: bool,
+}
+
+/// Why a call failed. Every variant leads to the offline grader, so the distinctions are for the
+/// message the user sees and for the log.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LlmError {
+    #[error("the server answered {status}: {message}")]
+    Http { status: u16, message: String },
+    #[error("the server reported an error: {0}")]
+    Api(String),
+    #[error("timed out waiting for the server")]
+    Timeout,
+    #[error("cannot connect to {0}")]
+    Connect(String),
+    #[error("the connection failed: {0}")]
+    Transport(String),
+    #[error("the stream broke off: {0}")]
+    Stream(String),
+    #[error("the reply could not be read: {0}")]
+    Malformed(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl LlmError {
+    /// True when the server rejected the request itself (4xx other than 429), e.g. an unsupported
+    /// `response_format`.
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, LlmError::Http { status, .. } if (400..500).contains(status) && *status != 429)
+    }
+}
+
+pub struct LlmClient {
+    inner: async_openai::Client<OpenAIConfig>,
+    pub model: String,
+    pub api_base: String,
+}
+
+impl LlmClient {
+    pub fn new(endpoint: &Endpoint) -> anyhow::Result<LlmClient> {
+        // reqwest has no timeouts by default: a stalled server would hang the interview.
+        let http = reqwest::Client::builder()
+            .connect_timeout(endpoint.connect_timeout)
+            .read_timeout(endpoint.read_timeout)
+            .build()?;
+        let policy = RetryPolicy {
+            max_retries: endpoint.max_retries,
+            base: endpoint.retry_base,
+        };
+        // Always set both: OpenAIConfig would otherwise fall back to OPENAI_* variables.
+        let config = OpenAIConfig::new()
+            .with_api_base(endpoint.api_base.clone())
+            .with_api_key(
+                endpoint
+                    .api_key
+                    .as_ref()
+                    .map_or("", |k| k.expose())
+                    .to_string(),
+            );
+        let inner = async_openai::Client::with_config(config)
+            .with_http_service(Retrying::new(http, policy));
+        Ok(LlmClient {
+            inner,
+            model: endpoint.model.clone(),
+            api_base: endpoint.api_base.clone(),
+        })
+    }
+
+    fn build(&self, req: &ChatRequest) -> Result<CreateChatCompletionRequest, LlmError> {
+        let messages: Vec<ChatCompletionRequestMessage> = req
+            .messages
+            .iter()
+            .map(|m| match m.role {
+                Role::System => ChatCompletionRequestSystemMessage::from(m.content.as_str()).into(),
+                Role::User => ChatCompletionRequestUserMessage::from(m.content.as_str()).into(),
+                Role::Assistant => {
+                    ChatCompletionRequestAssistantMessage::from(m.content.as_str()).into()
+                }
+            })
+            .collect();
+        let mut args = CreateChatCompletionRequestArgs::default();
+        args.model(self.model.clone())
+            .messages(messages)
+            .temperature(0.0_f32);
+        if let Some(max) = req.max_tokens {
+            args.max_completion_tokens(max);
+        }
+        if let Some(schema) = req.json_schema {
+            args.response_format(ResponseFormat::JsonSchema {
+                json_schema: ResponseFormatJsonSchema {
+                    description: None,
+                    name: "verdict".into(),
+                    schema: schema.clone(),
+                    strict: Some(true),
+                },
+            });
+        }
+        if req.stream {
+            args.stream(true)
+                .stream_options(ChatCompletionStreamOptions {
+                    include_usage: Some(true),
+                    ..Default::default()
+                });
+        }
+        args.build()
+            .map_err(|e| LlmError::Malformed(format!("request: {e}")))
+    }
+
+    /// One chat completion. With `stream`, `on_delta` receives the content as it arrives.
+    pub async fn chat(
+        &self,
+        req: &ChatRequest<'_>,
+        on_delta: &mut dyn FnMut(&str),
+    ) -> Result<ChatReply, LlmError> {
+        let request = self.build(req)?;
+        let started = Instant::now();
+        let mut reply = if req.stream {
+            let mut stream = self
+                .inner
+                .chat()
+                .create_stream_byot::<_, Value>(request)
+                .await
+                .map_err(classify)?;
+            let mut acc = reply::StreamAccumulator::default();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(classify)?;
+                if let Some(text) = acc.push(&chunk)? {
+                    on_delta(&text);
+                }
+            }
+            acc.finish()?
+        } else {
+            let value: Value = self
+                .inner
+                .chat()
+                .create_byot(request)
+                .await
+                .map_err(classify)?;
+            ChatReply::from_value(&value)?
+        };
+        reply.latency = started.elapsed();
+        Ok(reply)
+    }
+
+    /// The ids of the models the server offers.
+    pub async fn models(&self) -> Result<Vec<String>, LlmError> {
+        let value: Value = self.inner.models().list_byot().await.map_err(classify)?;
+        if let Some(err) = reply::error_message(&value) {
+            return Err(LlmError::Api(err));
+        }
+        let data = value
+            .get("data")
+            .or_else(|| value.get("models"))
+            .and_then(Value::as_array);
+        Ok(data
+            .map(|models| {
+                models
+                    .iter()
+                    .filter_map(|m| {
+                        m.get("id")
+                            .or_else(|| m.get("name"))
+                            .and_then(Value::as_str)
+                            .map(String::from)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// Turns async-openai's errors into ours, reading error bodies leniently: integer codes and
+/// Ollama's `{"error": "..."}` fail the strict error type and arrive as deserialization errors
+/// that still carry the body.
+fn classify(e: OpenAIError) -> LlmError {
+    match e {
+        OpenAIError::ApiError(r) => LlmError::Http {
+            status: r.status_code.as_u16(),
+            message: r.api_error.message,
+        },
+        OpenAIError::JSONDeserialize(err, body) => match serde_json::from_str::<Value>(&body)
+            .ok()
+            .as_ref()
+            .and_then(reply::error_message)
+        {
+            Some(message) => LlmError::Api(message),
+            None => LlmError::Malformed(format!("{err}: {}", reply::clip(&body, 200))),
+        },
+        OpenAIError::Reqwest(err) => reqwest_error(&err),
+        OpenAIError::StreamError(err) => {
+            let text = err.to_string();
+            if text.contains("timed out") || text.contains("timeout") {
+                LlmError::Timeout
+            } else {
+                LlmError::Stream(text)
+            }
+        }
+        OpenAIError::Boxed(err) => match err.downcast_ref::<reqwest::Error>() {
+            Some(r) => reqwest_error(r),
+            None => LlmError::Transport(err.to_string()),
+        },
+        other => LlmError::Transport(other.to_string()),
+    }
+}
+
+fn reqwest_error(err: &reqwest::Error) -> LlmError {
+    if err.is_timeout() {
+        LlmError::Timeout
+    } else if err.is_connect() {
+        LlmError::Connect(
+            err.url()
+                .map_or_else(|| "the server".into(), |u| u.to_string()),
+        )
+    } else {
+        LlmError::Transport(err.to_string())
+    }
+}
+
+/// A small current-thread runtime for callers that are not async (the session engine).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Runs a future, abandoning it (and so closing its connection) when the user presses Ctrl-C.
+pub async fn cancellable<T>(fut: impl Future<Output = Result<T, LlmError>>) -> Result<T, LlmError> {
+    tokio::select! {
+        r = fut => r,
+        _ = tokio::signal::ctrl_c() => Err(LlmError::Cancelled),
+    }
+}
+
+/// Milliseconds, for logs and grades.
+pub fn millis(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+/// The start of a reply, for one-line displays.
+pub fn log_preview(s: &str) -> String {
+    reply::clip(s.trim(), 60)
+}

@@ -1,0 +1,289 @@
+//! A real OpenAI-compatible HTTP server on 127.0.0.1 for the tests: it answers chat completions
+//! (plain or streamed as server-sent events) from a script, records every request, and can
+//! misbehave in each of the ways real servers do.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+/// One scripted reply to a chat-completion request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A JSON body with a status and extra headers.
+    Json {
+        status: u16,
+        body: Value,
+        headers: Vec<(&'static str, String)>,
+    },
+    /// A raw body (malformed or non-JSON replies).
+    Raw { status: u16, body: String },
+    /// Server-sent events with these data payloads, then `[DONE]`; with `stall`, the server stops
+    /// sending after the events and keeps the connection open that long.
+    Sse {
+        events: Vec<String>,
+        stall: Option<Duration>,
+    },
+    /// A correct verdict built from the request itself: every key point covered with a quote
+    /// from the answer, every criterion at `level`. Streamed when the request asks for it.
+    Verdict { level: u8 },
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Reply {
+        Reply::Json {
+            status: 200,
+            body,
+            headers: vec![],
+        }
+    }
+
+    pub fn status(status: u16, body: Value) -> Reply {
+        Reply::Json {
+            status,
+            body,
+            headers: vec![],
+        }
+    }
+
+    /// A plain completion whose content is `content`.
+    pub fn content(content: &str) -> Reply {
+        Reply::ok(json!({"object": "chat.completion", "model": "test-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 100, "total_tokens": 1000}}))
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    replies: Arc<Mutex<VecDeque<Reply>>>,
+    requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+}
+
+pub struct FakeLlm {
+    pub base: String,
+    shared: Shared,
+    _runtime: std::thread::JoinHandle<()>,
+}
+
+impl FakeLlm {
+    pub fn start(replies: Vec<Reply>) -> FakeLlm {
+        let shared = Shared {
+            replies: Arc::new(Mutex::new(replies.into())),
+            requests: Arc::default(),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let state = shared.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = Router::new()
+                    .route("/v1/chat/completions", post(chat))
+                    .route(
+                        "/v1/models",
+                        get(|| async { axum::Json(json!({"data": [{"id": "test-model"}]})) }),
+                    )
+                    .with_state(state);
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        FakeLlm {
+            base: format!("http://{addr}/v1"),
+            shared,
+            _runtime: thread,
+        }
+    }
+
+    /// The JSON bodies of the chat requests received, in order.
+    pub fn requests(&self) -> Vec<Value> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    pub fn headers(&self) -> Vec<HeaderMap> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+}
+
+async fn chat(State(s): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    s.requests.lock().unwrap().push((headers, request.clone()));
+    let reply = s.replies.lock().unwrap().pop_front();
+    match reply {
+        None => respond(
+            500,
+            "application/json",
+            json!({"error": {"message": "no scripted reply"}}).to_string(),
+            vec![],
+        ),
+        // A successful completion asked for as a stream is sent as one, as real servers do.
+        Some(Reply::Json {
+            status: 200, body, ..
+        }) if request["stream"] == true && body.get("choices").is_some() => {
+            let choice = &body["choices"][0];
+            let mut chunk = json!({"choices": [{"index": 0, "delta": choice["message"], "finish_reason": choice["finish_reason"]}]});
+            if let Some(m) = body.get("model") {
+                chunk["model"] = m.clone();
+            }
+            let mut events = vec![chunk.to_string()];
+            if let Some(u) = body.get("usage") {
+                events.push(json!({"choices": [], "usage": u}).to_string());
+            }
+            sse(events, None)
+        }
+        Some(Reply::Json {
+            status,
+            body,
+            headers,
+        }) => respond(status, "application/json", body.to_string(), headers),
+        Some(Reply::Raw { status, body }) => respond(status, "application/json", body, vec![]),
+        Some(Reply::Sse { events, stall }) => sse(events, stall),
+        Some(Reply::Verdict { level }) => {
+            let content = verdict_for(&request, level).to_string();
+            if request["stream"] == true {
+                // Stream the content in small pieces, as a model would.
+                let mut events: Vec<String> = content
+                    .as_bytes()
+                    .chunks(16)
+                    .map(|c| json!({"choices": [{"index": 0, "delta": {"content": String::from_utf8_lossy(c)}}]}).to_string())
+                    .collect();
+                events.push(json!({"choices": [], "usage": {"prompt_tokens": 1000, "completion_tokens": 200}}).to_string());
+                sse(events, None)
+            } else {
+                let body = json!({"model": "test-model", "choices": [{"message": {"content": content}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1000, "completion_tokens": 200}});
+                respond(200, "application/json", body.to_string(), vec![])
+            }
+        }
+    }
+}
+
+fn respond(
+    status: u16,
+    content_type: &str,
+    body: String,
+    headers: Vec<(&'static str, String)>,
+) -> Response {
+    let mut r = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap())
+        .header("content-type", content_type);
+    for (k, v) in headers {
+        r = r.header(k, v);
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
+fn sse(events: Vec<String>, stall: Option<Duration>) -> Response {
+    let mut chunks: Vec<String> = events
+        .into_iter()
+        .map(|e| format!("data: {e}\n\n"))
+        .collect();
+    if stall.is_none() {
+        chunks.push("data: [DONE]\n\n".to_string());
+    }
+    let stream =
+        futures::stream::unfold((chunks.into_iter(), stall), |(mut it, stall)| async move {
+            match it.next() {
+                Some(c) => Some((Ok::<_, std::io::Error>(c), (it, stall))),
+                None => {
+                    if let Some(d) = stall {
+                        tokio::time::sleep(d).await;
+                    }
+                    None
+                }
+            }
+        });
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap()
+}
+
+/// The text between the answer fences of the user message.
+pub fn fenced_answer(request: &Value) -> String {
+    let user = request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "user")
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let start = user.find("<candidate_answer>\n").unwrap() + "<candidate_answer>\n".len();
+    let end = user.rfind("\n</candidate_answer>").unwrap();
+    user[start..end].to_string()
+}
+
+/// A verdict that passes validation: it reads the criterion ids and key point count off the
+/// rendered prompt and quotes the answer.
+fn verdict_for(request: &Value, level: u8) -> Value {
+    let user = request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "user")
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let criteria: Vec<String> = user
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("## Criterion \"")
+                .and_then(|r| r.split('"').next())
+                .map(String::from)
+        })
+        .collect();
+    let points = user
+        .split("# Key points")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take_while(|l| {
+            l.split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+        })
+        .count();
+    let answer = fenced_answer(request);
+    let quote: String = answer
+        .split_whitespace()
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" ");
+    json!({
+        "reasoning": "The candidate explains the main mechanism clearly.",
+        "insufficient_evidence": false,
+        "criteria": criteria.iter().map(|c| json!({"id": c, "level": level})).collect::<Vec<_>>(),
+        "key_points": (1..=points).map(|i| json!({"id": i, "verdict": "covered", "evidence": quote})).collect::<Vec<_>>(),
+        "red_flags": [],
+        "feedback": "Solid answer.",
+        "follow_up": "What would change under the free-threaded build?"
+    })
+}
