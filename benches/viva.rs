@@ -1,7 +1,10 @@
 //! Benchmarks, release build: `cargo bench --bench viva`.
 //!
 //! - startup: wall time from spawning `viva practice` to the first question on stdout;
-//! - offline grading: time per answer over the whole shipped bank.
+//! - offline grading: time per answer over the whole shipped bank;
+//! - LLM client overhead: time per grade against a zero-latency local server (everything but the
+//!   model: prompt rendering, token counting, HTTP on loopback, parsing, validation);
+//! - prompt size: tokens of the grading prompt for every bank question.
 //!
 //! A plain bench binary rather than criterion: two numbers, no extra dependency.
 
@@ -73,9 +76,115 @@ fn grading() {
     );
 }
 
+/// A loopback server that answers every chat completion at once with the same valid verdict.
+fn zero_latency_server(verdict: String) -> String {
+    use axum::Router;
+    use axum::routing::post;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let body = serde_json::json!({"choices": [{"message": {"content": verdict}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 200}})
+            .to_string();
+            let app = Router::new().route(
+                "/v1/chat/completions",
+                post(move || {
+                    let body = body.clone();
+                    async move { ([("content-type", "application/json")], body) }
+                }),
+            );
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}/v1", rx.recv().unwrap())
+}
+
+fn llm_overhead(runs: usize) {
+    use viva::config::Endpoint;
+    use viva::grade::llm::LlmGrader;
+    use viva::llm::LlmClient;
+    use viva::llm::log::CallLog;
+    use viva::prompt::Prompts;
+
+    let bank = Bank::load(None).expect("shipped bank");
+    let rubrics = Rubrics::embedded();
+    let q = bank.get("gil-what-it-is").expect("a known question");
+    let rubric = rubrics.for_kind(q.kind);
+    let verdict = serde_json::json!({
+        "reasoning": "ok", "insufficient_evidence": false,
+        "criteria": rubric.criteria.iter().map(|c| serde_json::json!({"id": c.id, "level": 3})).collect::<Vec<_>>(),
+        "key_points": (1..=q.what_they_test.len()).map(|i| serde_json::json!({"id": i, "verdict": "covered", "evidence": "The GIL is a mutex"})).collect::<Vec<_>>(),
+        "red_flags": [], "feedback": "f", "follow_up": null
+    })
+    .to_string();
+    let endpoint = Endpoint {
+        api_base: zero_latency_server(verdict),
+        api_key: None,
+        model: "bench".into(),
+        connect_timeout: Duration::from_secs(5),
+        read_timeout: Duration::from_secs(5),
+        max_retries: 0,
+        retry_base: Duration::from_millis(1),
+    };
+    let grader = LlmGrader::new(
+        LlmClient::new(&endpoint).unwrap(),
+        Prompts::embedded(),
+        CallLog::default(),
+        None,
+        1500,
+    )
+    .unwrap()
+    .without_streaming();
+    let answer = &q.model_answer;
+    let mut times = Vec::new();
+    for i in 0..runs + 5 {
+        let started = Instant::now();
+        let g = grader.grade(q, rubric, answer).unwrap();
+        assert_eq!(g.grader, "llm", "{:?}", g.notes);
+        if i >= 5 {
+            times.push(started.elapsed());
+        }
+    }
+    times.sort();
+    println!(
+        "LLM client overhead per grade (zero-latency server): p50 {:.2} ms, p99 {:.2} ms ({runs} grades)",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+    );
+
+    let mut sizes: Vec<usize> = bank
+        .questions()
+        .iter()
+        .map(|q| {
+            let (messages, _) = grader
+                .messages(q, rubrics.for_kind(q.kind), &q.model_answer, false)
+                .unwrap();
+            messages
+                .iter()
+                .map(|m| viva::llm::tokens::count(&m.content))
+                .sum()
+        })
+        .collect();
+    sizes.sort();
+    println!(
+        "grading prompt tokens over the bank: median {}, p95 {}, max {} ({} questions)",
+        sizes[sizes.len() / 2],
+        sizes[(sizes.len() - 1) * 95 / 100],
+        sizes.last().unwrap(),
+        sizes.len()
+    );
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` does not, and then one quick run is enough.
     let bench = std::env::args().any(|a| a == "--bench");
     startup(if bench { 30 } else { 1 });
     grading();
+    llm_overhead(if bench { 300 } else { 3 });
 }

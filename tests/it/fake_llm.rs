@@ -255,7 +255,7 @@ fn verdict_for(request: &Value, level: u8) -> Value {
     let criteria: Vec<String> = user
         .lines()
         .filter_map(|l| {
-            l.strip_prefix("## Criterion \"")
+            l.strip_prefix("- \"")
                 .and_then(|r| r.split('"').next())
                 .map(String::from)
         })

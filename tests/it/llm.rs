@@ -516,3 +516,72 @@ fn config_shows_sources_and_masks_the_key() {
     assert_eq!(v["api_key"]["value"], "****5678");
     assert!(!v.to_string().contains("sk-abcdefgh"));
 }
+
+/// The rendered grading prompt, pinned: a change to the templates or to what they are given
+/// shows up here for review.
+#[test]
+fn rendered_grading_prompts_match_their_snapshots() {
+    use viva::config::Endpoint;
+    use viva::grade::llm::LlmGrader;
+    use viva::llm::LlmClient;
+    use viva::llm::log::CallLog;
+    use viva::prompt::Prompts;
+    use viva::rubric::Rubrics;
+
+    let endpoint = Endpoint {
+        api_base: "http://127.0.0.1:9/v1".into(),
+        api_key: None,
+        model: "test-model".into(),
+        connect_timeout: Duration::from_secs(1),
+        read_timeout: Duration::from_secs(1),
+        max_retries: 0,
+        retry_base: Duration::from_millis(1),
+    };
+    let grader = LlmGrader::new(
+        LlmClient::new(&endpoint).unwrap(),
+        Prompts::embedded(),
+        CallLog::default(),
+        None,
+        1500,
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bank = viva::bank::Bank::load(Some(home.path())).unwrap();
+    let question = bank.get("gil-what-it-is").unwrap();
+    let rubric = Rubrics::embedded();
+    let rubric = rubric.for_kind(question.kind);
+    let (structured, _) = grader.messages(question, rubric, ANSWER, false).unwrap();
+    insta::assert_snapshot!("grade_system", structured[0].content);
+    insta::assert_snapshot!("grade_user", structured[1].content);
+    let (fallback, _) = grader.messages(question, rubric, ANSWER, true).unwrap();
+    insta::assert_snapshot!("grade_system_schema_in_prompt", fallback[0].content);
+}
+
+#[test]
+fn an_answer_over_the_token_budget_is_cut_with_a_note() {
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 2 }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "answer_token_budget = 20\n");
+    let long = format!(
+        "{ANSWER} {}",
+        "And then some more words about threads and locks. ".repeat(20)
+    );
+    let (g, _) = grade_with(&server, home.path(), &long);
+    graded_by_llm(&g);
+    assert!(
+        g["notes"].to_string().contains("longer than 20 tokens"),
+        "{}",
+        g["notes"]
+    );
+    let sent = fenced_answer(&server.requests()[0]);
+    assert!(
+        sent.len() < long.len() / 4 && long.starts_with(&sent),
+        "{sent:?}"
+    );
+    assert!(
+        server.requests()[0]["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("cut to the first 20 tokens")
+    );
+}

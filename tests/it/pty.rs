@@ -64,3 +64,54 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
         "the history file is written"
     );
 }
+
+/// Ctrl-C while the model is still answering cancels the request; the answer stays stored,
+/// ungraded, and the session carries on to its summary.
+#[test]
+fn ctrl_c_during_grading_cancels_it_and_keeps_the_answer() {
+    use crate::fake_llm::{FakeLlm, Reply};
+    let first = serde_json::json!({"choices": [{"delta": {"content": "{\"reasoning\": \"Looking at point one"}}]}).to_string();
+    let server = FakeLlm::start(vec![Reply::Sse {
+        events: vec![first],
+        stall: Some(std::time::Duration::from_secs(60)),
+    }]);
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"));
+    cmd.env("VIVA_HOME", home.path())
+        .env("TERM", "xterm")
+        .env("VIVA_API_BASE", &server.base)
+        .env("VIVA_MODEL", "test-model")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("VIVA_API_KEY")
+        .args([
+            "practice",
+            "--count",
+            "1",
+            "--follow-ups",
+            "0",
+            "--seed",
+            "2",
+        ]);
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Question 1/1").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("an answer worth keeping").unwrap();
+    p.exp_string(". ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Grader: Looking at point one").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("grading cancelled").unwrap();
+    p.exp_string("Session 1 finished").unwrap();
+    p.exp_eof().unwrap();
+
+    let out = crate::viva(home.path())
+        .args(["review", "show", "1", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["turns"][0]["answer"], "an answer worth keeping");
+    assert!(
+        v["turns"][0]["grade"].is_null(),
+        "cancelled grading leaves the turn ungraded"
+    );
+}
