@@ -12,6 +12,7 @@ pub mod grade;
 pub mod home;
 pub mod llm;
 pub mod prompt;
+pub mod regrade;
 pub mod render;
 pub mod repl;
 pub mod review;

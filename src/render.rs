@@ -141,6 +141,7 @@ pub fn session_list(sessions: &[SessionSummary]) -> String {
     out
 }
 
+/// A session's graded transcript; each follow-up is indented under the question it followed.
 pub fn transcript(session: &SessionSummary, turns: &[TurnRecord]) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -152,30 +153,43 @@ pub fn transcript(session: &SessionSummary, turns: &[TurnRecord]) -> String {
     if let Some(m) = session.mean_score {
         let _ = writeln!(out, "Mean score: {m:.0}/100");
     }
-    for t in turns {
+    for t in turns.iter().filter(|t| t.parent_id.is_none()) {
         let _ = writeln!(
             out,
             "\n{}. [{} · {} · {}] {}",
             t.seq, t.topic, t.kind, t.difficulty, t.question_id
         );
-        let _ = writeln!(out, "Q: {}", t.prompt);
-        if t.skipped {
-            let _ = writeln!(out, "(skipped)");
-            continue;
+        out.push_str(&turn_body(t));
+        for f in turns.iter().filter(|f| f.parent_id == Some(t.id)) {
+            let block = format!("Follow-up:\n{}", turn_body(f));
+            for line in block.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
         }
-        let _ = writeln!(out, "A: {}", t.answer.trim());
-        if t.hints > 0 {
-            let _ = writeln!(
-                out,
-                "({} hint{} used)",
-                t.hints,
-                if t.hints == 1 { "" } else { "s" }
-            );
-        }
-        match &t.grade {
-            Some(g) => out.push_str(&grade(g)),
-            None => out.push_str("(not graded yet)\n"),
-        }
+    }
+    out
+}
+
+/// Question, answer and grade of one turn.
+fn turn_body(t: &TurnRecord) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Q: {}", t.prompt);
+    if t.skipped {
+        let _ = writeln!(out, "(skipped)");
+        return out;
+    }
+    let _ = writeln!(out, "A: {}", t.answer.trim());
+    if t.hints > 0 {
+        let _ = writeln!(
+            out,
+            "({} hint{} used)",
+            t.hints,
+            if t.hints == 1 { "" } else { "s" }
+        );
+    }
+    match &t.grade {
+        Some(g) => out.push_str(&grade(g)),
+        None => out.push_str("(not graded yet)\n"),
     }
     out
 }

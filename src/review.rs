@@ -1,16 +1,25 @@
-//! `viva review`: past sessions and their graded transcripts.
+//! `viva review`, `viva report` and `viva export`: past sessions, their graded transcripts,
+//! search over them, progress across them, and exports to share.
+
+pub mod chart;
+pub mod estimate;
+pub mod export;
+pub mod html;
+pub mod markdown;
+pub mod report;
 
 use std::io::Write;
 
 use anyhow::Result;
 use serde_json::json;
 
+use crate::clock::format_utc;
 use crate::error::bad;
 use crate::render;
-use crate::store::Store;
+use crate::store::{SessionFilter, Store};
 
-pub fn list(store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
-    let sessions = store.sessions()?;
+pub fn list(store: &Store, filter: &SessionFilter, json: bool, out: &mut dyn Write) -> Result<()> {
+    let sessions = store.sessions_where(filter)?;
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&sessions)?)?;
     } else {
@@ -32,6 +41,41 @@ pub fn show(store: &Store, id: i64, json: bool, out: &mut dyn Write) -> Result<(
         )?;
     } else {
         write!(out, "{}", render::transcript(&session, &turns))?;
+    }
+    Ok(())
+}
+
+pub fn search(
+    store: &Store,
+    text: &str,
+    limit: usize,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let hits = store
+        .search(text, limit)?
+        .ok_or_else(|| bad("search: give at least one word to look for"))?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&hits)?)?;
+        return Ok(());
+    }
+    if hits.is_empty() {
+        writeln!(out, "No answer or feedback mentions {text:?}.")?;
+    }
+    for h in &hits {
+        writeln!(
+            out,
+            "session {} · turn {} · {} UTC · {} · {}",
+            h.session_id,
+            h.seq,
+            format_utc(h.answered_at),
+            h.topic,
+            h.question_id
+        )?;
+        writeln!(out, "  answer: {}", h.answer.trim())?;
+        if !h.feedback.trim().is_empty() {
+            writeln!(out, "  feedback: {}", h.feedback.trim())?;
+        }
     }
     Ok(())
 }

@@ -112,7 +112,7 @@ pub struct Session<'a> {
 
 /// The question a follow-up is graded against: the follow-up's text, with the points of the
 /// original the candidate has not yet made (all of them when nothing was missed).
-fn follow_up_question(parent: &Question, grade: &Grade, text: &str) -> Question {
+pub fn follow_up_question(parent: &Question, grade: &Grade, text: &str) -> Question {
     let open: Vec<String> = grade
         .key_points
         .iter()

@@ -9,6 +9,13 @@ use serde::Serialize;
 
 use crate::grade::Grade;
 
+mod history;
+
+pub use history::{
+    Attempt, RegradeTarget, SearchHit, Selection, SessionExport, SessionFilter, StoredGrade,
+    Totals, TurnExport,
+};
+
 /// Schema changes, applied in order; the index + 1 is the version recorded in `migrations`.
 /// Never edit a released migration: add a new one.
 const MIGRATIONS: &[&str] = &[
@@ -48,6 +55,21 @@ const MIGRATIONS: &[&str] = &[
         grade       TEXT NOT NULL
     );
     CREATE INDEX grades_turn ON grades(turn_id, id);",
+    // Full-text search over answers and their latest feedback (`viva review search`), kept in
+    // step by triggers so that no writer has to know about it; filled from what is stored.
+    "CREATE VIRTUAL TABLE turns_fts USING fts5(answer, feedback, tokenize = 'porter unicode61');
+    INSERT INTO turns_fts (rowid, answer, feedback)
+        SELECT t.id, t.answer, COALESCE((SELECT json_extract(g.grade, '$.feedback') FROM grades g
+                                         WHERE g.turn_id = t.id ORDER BY g.id DESC LIMIT 1), '')
+        FROM turns t;
+    CREATE TRIGGER turns_fts_turn AFTER INSERT ON turns BEGIN
+        INSERT INTO turns_fts (rowid, answer, feedback) VALUES (NEW.id, NEW.answer, '');
+    END;
+    CREATE TRIGGER turns_fts_grade AFTER INSERT ON grades BEGIN
+        UPDATE turns_fts SET feedback = COALESCE(json_extract(NEW.grade, '$.feedback'), '')
+        WHERE rowid = NEW.turn_id;
+    END;
+    CREATE INDEX turns_answered ON turns(answered_at);",
 ];
 
 pub struct Store {
@@ -209,6 +231,11 @@ impl Store {
 
     /// Sessions, newest first.
     pub fn sessions(&self) -> Result<Vec<SessionSummary>> {
+        self.sessions_where(&SessionFilter::default())
+    }
+
+    /// Sessions that started at or after `since` and asked a question of `topic`, newest first.
+    pub fn sessions_where(&self, filter: &SessionFilter) -> Result<Vec<SessionSummary>> {
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.started_at, s.ended_at,
                     (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.parent_id IS NULL),
@@ -216,9 +243,12 @@ impl Store {
                     (SELECT AVG(g.score) FROM turns t JOIN grades g ON g.id =
                         (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
                      WHERE t.session_id = s.id AND g.outcome = 'graded')
-             FROM sessions s ORDER BY s.id DESC",
+             FROM sessions s
+             WHERE (?1 IS NULL OR s.started_at >= ?1) AND (?3 IS NULL OR s.id = ?3)
+               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.topic = ?2))
+             ORDER BY s.id DESC",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map(params![filter.since, filter.topic, filter.id], |r| {
             Ok(SessionSummary {
                 id: r.get(0)?,
                 started_at: r.get(1)?,
@@ -232,7 +262,11 @@ impl Store {
     }
 
     pub fn session(&self, id: i64) -> Result<Option<SessionSummary>> {
-        Ok(self.sessions()?.into_iter().find(|s| s.id == id))
+        let filter = SessionFilter {
+            id: Some(id),
+            ..SessionFilter::default()
+        };
+        Ok(self.sessions_where(&filter)?.into_iter().next())
     }
 
     /// One session's turns in order, each with its latest grade.

@@ -4,6 +4,8 @@
 mod bank_cmd;
 mod doctor_cmd;
 mod grade_cmd;
+mod regrade_cmd;
+mod review_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -22,7 +24,6 @@ use crate::llm::LlmClient;
 use crate::llm::log::CallLog;
 use crate::prompt::Prompts;
 use crate::repl::{self, LineSource, Plain, Terminal};
-use crate::review;
 use crate::rubric::Rubrics;
 use crate::select::Filters;
 use crate::session::{Session, Settings};
@@ -68,9 +69,19 @@ enum Command {
     /// Browse and check the question bank.
     #[command(subcommand)]
     Bank(BankCommand),
-    /// Past sessions and their graded transcripts.
+    /// Past sessions, their graded transcripts, and search over them.
     #[command(subcommand)]
-    Review(ReviewCommand),
+    Review(review_cmd::ReviewCommand),
+    /// Progress across sessions: ability per topic, weakest topics, questions due, totals.
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export sessions as Markdown, JSON, JSON Lines or one self-contained HTML page.
+    Export(review_cmd::ExportArgs),
+    /// Grade stored answers again with the grader configured now (the old grades are kept; the
+    /// latest wins), or hand the grading to a batch runner through files.
+    Regrade(regrade_cmd::RegradeArgs),
     /// Print the resolved configuration (the API key masked).
     Config {
         #[arg(long)]
@@ -159,21 +170,6 @@ enum BankCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum ReviewCommand {
-    /// List past sessions.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show one session's graded transcript.
-    Show {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 /// Everything a command needs, loaded once.
 struct Env {
     home: Home,
@@ -189,15 +185,23 @@ impl Env {
 
     /// The grader the configuration asks for, and a line saying which it is.
     fn grader(&self, config: &Config) -> Result<(Box<dyn Grader>, String)> {
-        let Some(endpoint) = config.endpoint()? else {
-            return Ok((
+        Ok(match self.llm_grader(config)? {
+            Some((grader, describe)) => (Box::new(grader), describe),
+            None => (
                 Box::new(OfflineGrader),
                 "grading offline (no LLM endpoint configured)".into(),
-            ));
+            ),
+        })
+    }
+
+    /// The LLM grader when the configuration asks for one (None: grade offline).
+    fn llm_grader(&self, config: &Config) -> Result<Option<(LlmGrader, String)>> {
+        let Some(endpoint) = config.endpoint()? else {
+            return Ok(None);
         };
         let describe = format!("grading with {} at {}", endpoint.model, endpoint.api_base);
         let client = LlmClient::new(&endpoint)?;
-        let prompts = Prompts::load(Some(&self.home.prompts_dir()))?;
+        let prompts = self.prompts()?;
         let log = CallLog::to_file(self.home.llm_log());
         let mut grader = LlmGrader::new(
             client,
@@ -209,7 +213,11 @@ impl Env {
         if !config.stream {
             grader = grader.without_streaming();
         }
-        Ok((Box::new(grader), describe))
+        Ok(Some((grader, describe)))
+    }
+
+    fn prompts(&self) -> Result<Prompts> {
+        Prompts::load(Some(&self.home.prompts_dir()))
     }
 
     fn bank(&self) -> Result<Bank> {
@@ -277,10 +285,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             BankCommand::Stats { json } => bank_cmd::stats(&ctx.bank()?, json, out),
             BankCommand::Check { paths, json } => bank_cmd::check(&ctx.home, &paths, json, out),
         },
-        Some(Command::Review(cmd)) => match cmd {
-            ReviewCommand::List { json } => review::list(&ctx.store()?, json, out),
-            ReviewCommand::Show { id, json } => review::show(&ctx.store()?, id, json, out),
-        },
+        Some(Command::Review(cmd)) => review_cmd::review(&ctx.store()?, cmd, out),
+        Some(Command::Report { json }) => review_cmd::report(&ctx.store()?, json, out),
+        Some(Command::Export(args)) => review_cmd::export(&ctx.store()?, args, out),
+        Some(Command::Regrade(args)) => regrade_cmd::run(&ctx, args, out),
     }
 }
 
@@ -340,4 +348,9 @@ fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result
         seed: args.seed.unwrap_or_else(|| crate::clock::now_ms() as u64),
         follow_ups,
     })
+}
+
+/// `--since DATE`: a day, read as midnight UTC.
+fn date_arg(s: &str) -> std::result::Result<i64, String> {
+    crate::clock::parse_date(s).ok_or_else(|| format!("expected a date as YYYY-MM-DD, got {s:?}"))
 }

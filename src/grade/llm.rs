@@ -27,7 +27,7 @@ const SUPPORTED: u8 = 1;
 const UNSUPPORTED: u8 = 2;
 
 /// Room for reasoning plus the verdict; a cap keeps a runaway model from running forever.
-const MAX_REPLY_TOKENS: u32 = 2000;
+pub const MAX_REPLY_TOKENS: u32 = 2000;
 
 pub struct LlmGrader {
     client: LlmClient,
@@ -48,9 +48,19 @@ struct Spend {
 }
 
 /// Why the LLM could not produce a usable verdict.
-enum Failure {
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
     Call(LlmError),
     Invalid(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Call(e) => write!(f, "{e}"),
+            Failure::Invalid(e) => write!(f, "its verdict was unusable ({e})"),
+        }
+    }
 }
 
 impl LlmGrader {
@@ -91,30 +101,17 @@ impl LlmGrader {
         answer: &str,
         schema_in_prompt: bool,
     ) -> Result<(Vec<Message>, bool)> {
-        let (answer, truncated) = tokens::truncate(answer, self.answer_budget);
-        // The fence must hold: an answer cannot close it early.
-        let fenced = answer
-            .replace("<candidate_answer>", "‹candidate_answer›")
-            .replace("</candidate_answer>", "‹/candidate_answer›");
-        let schema = serde_json::to_string(&verdict::schema())?;
-        let system = self.prompts.render(
-            "grade_system.j2",
-            json!({"schema_in_prompt": schema_in_prompt, "schema": schema}),
-        )?;
-        let user = self.prompts.render(
-            "grade_user.j2",
-            json!({"question": question, "rubric": rubric, "criteria": rubric.criteria, "answer": fenced, "truncated": truncated, "budget": self.answer_budget}),
-        )?;
-        Ok((
-            vec![
-                Message::new(Role::System, system),
-                Message::new(Role::User, user),
-            ],
-            truncated,
-        ))
+        messages(
+            &self.prompts,
+            self.answer_budget,
+            question,
+            rubric,
+            answer,
+            schema_in_prompt,
+        )
     }
 
-    fn call(
+    async fn call(
         &self,
         messages: &[Message],
         structured: bool,
@@ -140,9 +137,7 @@ impl LlmGrader {
             }
         };
         let started = Instant::now();
-        let result = self
-            .runtime
-            .block_on(llm::cancellable(self.client.chat(&req, &mut shown)));
+        let result = llm::cancellable(self.client.chat(&req, &mut shown)).await;
         let usage = match &result {
             Ok(r) => r.usage.unwrap_or(Usage {
                 prompt_tokens: prompt_estimate,
@@ -171,7 +166,7 @@ impl LlmGrader {
     }
 
     /// Asks for a verdict, with one repair request when the reply is not usable.
-    fn verdict(
+    async fn verdict(
         &self,
         question: &Question,
         rubric: &Rubric,
@@ -183,7 +178,7 @@ impl LlmGrader {
         let (mut messages, truncated) = self
             .messages(question, rubric, answer, !structured)
             .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
-        let reply = match self.call(&messages, structured, spend, on_text) {
+        let reply = match self.call(&messages, structured, spend, on_text).await {
             Err(e) if structured && e.is_rejection() => {
                 // The server does not do json_schema: put the schema in the prompt instead.
                 self.structured.store(UNSUPPORTED, Ordering::Relaxed);
@@ -192,7 +187,7 @@ impl LlmGrader {
                     .messages(question, rubric, answer, true)
                     .map_err(|e| Failure::Invalid(format!("{e:#}")))?
                     .0;
-                self.call(&messages, false, spend, on_text)
+                self.call(&messages, false, spend, on_text).await
             }
             other => other,
         }
@@ -216,6 +211,7 @@ impl LlmGrader {
                 messages.push(Message::new(Role::User, repair));
                 let again = self
                     .call(&messages, structured, spend, &mut |_| {})
+                    .await
                     .map_err(Failure::Call)?;
                 parse(&again, question, rubric).map_err(|e| {
                     Failure::Invalid(format!("{error}; after a repair request: {e}"))
@@ -231,7 +227,46 @@ impl LlmGrader {
     }
 }
 
-fn parse(
+/// The grading messages for one answer (system, then user), and whether the answer was cut to
+/// `answer_budget` tokens. Shared by the live grader and the batch files, so both ask the same.
+pub fn messages(
+    prompts: &Prompts,
+    answer_budget: usize,
+    question: &Question,
+    rubric: &Rubric,
+    answer: &str,
+    schema_in_prompt: bool,
+) -> Result<(Vec<Message>, bool)> {
+    let (answer, truncated) = tokens::truncate(answer, answer_budget);
+    // The fence must hold: an answer cannot close it early.
+    let fenced = answer
+        .replace("<candidate_answer>", "‹candidate_answer›")
+        .replace("</candidate_answer>", "‹/candidate_answer›");
+    let schema = serde_json::to_string(&verdict::schema())?;
+    let system = prompts.render(
+        "grade_system.j2",
+        json!({"schema_in_prompt": schema_in_prompt, "schema": schema}),
+    )?;
+    let user = prompts.render(
+        "grade_user.j2",
+        json!({"question": question, "rubric": rubric, "criteria": rubric.criteria, "answer": fenced, "truncated": truncated, "budget": answer_budget}),
+    )?;
+    Ok((
+        vec![
+            Message::new(Role::System, system),
+            Message::new(Role::User, user),
+        ],
+        truncated,
+    ))
+}
+
+/// The note a grade carries when the grader saw only the first `budget` tokens of the answer.
+pub fn truncation_note(budget: usize) -> String {
+    format!("your answer was longer than {budget} tokens; the grader saw the first {budget}")
+}
+
+/// Finds, validates and checks a verdict in one reply; the error says what is wrong with it.
+pub fn parse(
     reply: &ChatReply,
     question: &Question,
     rubric: &Rubric,
@@ -246,6 +281,77 @@ fn parse(
     verdict::validate(&value, question, rubric)
 }
 
+impl LlmGrader {
+    /// Grades with the model and nothing else: when the model cannot deliver, the error says why
+    /// instead of an offline grade standing in. Re-grading uses this, so that an outage never
+    /// writes offline grades over a cohort's answers in the model's name.
+    pub async fn try_grade_async(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+    ) -> Result<Grade, Failure> {
+        let started = Instant::now();
+        let mut spend = Spend::default();
+        let (grade, truncated) = self
+            .verdict(question, rubric, answer, &mut spend, &mut |_| {})
+            .await?;
+        Ok(self.finish(grade, truncated, &spend, started))
+    }
+
+    /// The async grading path, runtime-agnostic so that a caller can drive many grades at once
+    /// on one runtime (`viva regrade --concurrency N`). Falls back to the offline grader, with a
+    /// note, when the model cannot deliver; only a cancelled request is an error.
+    pub async fn grade_async(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Grade> {
+        let started = Instant::now();
+        let mut spend = Spend::default();
+        let outcome = self
+            .verdict(question, rubric, answer, &mut spend, on_text)
+            .await;
+        let (grade, truncated) = match outcome {
+            Ok(ok) => ok,
+            Err(Failure::Call(LlmError::Cancelled)) => {
+                bail!("grading cancelled; the answer is saved and can be re-graded")
+            }
+            Err(failure) => {
+                let mut g = OfflineGrader.grade(question, rubric, answer)?;
+                g.notes.push(format!(
+                    "LLM grading failed: {failure}; graded offline instead"
+                ));
+                (g, false)
+            }
+        };
+        Ok(self.finish(grade, truncated, &spend, started))
+    }
+
+    /// What every grade made here carries: the truncation note, who graded, tokens, cost, time.
+    fn finish(&self, mut grade: Grade, truncated: bool, spend: &Spend, started: Instant) -> Grade {
+        if truncated {
+            grade.notes.push(truncation_note(self.answer_budget));
+        }
+        if grade.grader != super::offline::NAME {
+            grade.grader = NAME.to_string();
+            grade.prompt_version = Some(self.prompts.version());
+        }
+        // Tokens were spent even when the fallback graded: the user pays for them.
+        grade.tokens_in = Some(spend.tokens_in);
+        grade.tokens_out = Some(spend.tokens_out);
+        grade.cost_usd = self
+            .price
+            .map(|p| tokens::cost(p, spend.tokens_in, spend.tokens_out));
+        grade.latency_ms = llm::millis(started.elapsed());
+        grade
+    }
+}
+
+/// The synchronous face the session engine uses: a thin wrapper that blocks on the grader's own
+/// current-thread runtime.
 impl Grader for LlmGrader {
     fn name(&self) -> &str {
         NAME
@@ -262,42 +368,7 @@ impl Grader for LlmGrader {
         answer: &str,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<Grade> {
-        let started = Instant::now();
-        let mut spend = Spend::default();
-        let outcome = self.verdict(question, rubric, answer, &mut spend, on_text);
-        let (mut grade, truncated) = match outcome {
-            Ok(ok) => ok,
-            Err(Failure::Call(LlmError::Cancelled)) => {
-                bail!("grading cancelled; the answer is saved and can be re-graded")
-            }
-            Err(failure) => {
-                let why = match failure {
-                    Failure::Call(e) => e.to_string(),
-                    Failure::Invalid(e) => format!("its verdict was unusable ({e})"),
-                };
-                let mut g = OfflineGrader.grade(question, rubric, answer)?;
-                g.notes
-                    .push(format!("LLM grading failed: {why}; graded offline instead"));
-                (g, false)
-            }
-        };
-        if truncated {
-            grade.notes.push(format!(
-                "your answer was longer than {} tokens; the grader saw the first {}",
-                self.answer_budget, self.answer_budget
-            ));
-        }
-        if grade.grader != super::offline::NAME {
-            grade.grader = NAME.to_string();
-            grade.prompt_version = Some(self.prompts.version());
-        }
-        // Tokens were spent even when the fallback graded: the user pays for them.
-        grade.tokens_in = Some(spend.tokens_in);
-        grade.tokens_out = Some(spend.tokens_out);
-        grade.cost_usd = self
-            .price
-            .map(|p| tokens::cost(p, spend.tokens_in, spend.tokens_out));
-        grade.latency_ms = llm::millis(started.elapsed());
-        Ok(grade)
+        self.runtime
+            .block_on(self.grade_async(question, rubric, answer, on_text))
     }
 }

@@ -126,53 +126,13 @@ impl LlmClient {
         })
     }
 
-    fn build(&self, req: &ChatRequest) -> Result<CreateChatCompletionRequest, LlmError> {
-        let messages: Vec<ChatCompletionRequestMessage> = req
-            .messages
-            .iter()
-            .map(|m| match m.role {
-                Role::System => ChatCompletionRequestSystemMessage::from(m.content.as_str()).into(),
-                Role::User => ChatCompletionRequestUserMessage::from(m.content.as_str()).into(),
-                Role::Assistant => {
-                    ChatCompletionRequestAssistantMessage::from(m.content.as_str()).into()
-                }
-            })
-            .collect();
-        let mut args = CreateChatCompletionRequestArgs::default();
-        args.model(self.model.clone())
-            .messages(messages)
-            .temperature(0.0_f32);
-        if let Some(max) = req.max_tokens {
-            args.max_completion_tokens(max);
-        }
-        if let Some(schema) = req.json_schema {
-            args.response_format(ResponseFormat::JsonSchema {
-                json_schema: ResponseFormatJsonSchema {
-                    description: None,
-                    name: "verdict".into(),
-                    schema: schema.clone(),
-                    strict: Some(true),
-                },
-            });
-        }
-        if req.stream {
-            args.stream(true)
-                .stream_options(ChatCompletionStreamOptions {
-                    include_usage: Some(true),
-                    ..Default::default()
-                });
-        }
-        args.build()
-            .map_err(|e| LlmError::Malformed(format!("request: {e}")))
-    }
-
     /// One chat completion. With `stream`, `on_delta` receives the content as it arrives.
     pub async fn chat(
         &self,
         req: &ChatRequest<'_>,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<ChatReply, LlmError> {
-        let request = self.build(req)?;
+        let request = build(&self.model, req)?;
         let started = Instant::now();
         let mut reply = if req.stream {
             let mut stream = self
@@ -226,6 +186,54 @@ impl LlmClient {
             })
             .unwrap_or_default())
     }
+}
+
+/// The typed request for one chat completion, as it goes over the wire.
+fn build(model: &str, req: &ChatRequest) -> Result<CreateChatCompletionRequest, LlmError> {
+    let messages: Vec<ChatCompletionRequestMessage> = req
+        .messages
+        .iter()
+        .map(|m| match m.role {
+            Role::System => ChatCompletionRequestSystemMessage::from(m.content.as_str()).into(),
+            Role::User => ChatCompletionRequestUserMessage::from(m.content.as_str()).into(),
+            Role::Assistant => {
+                ChatCompletionRequestAssistantMessage::from(m.content.as_str()).into()
+            }
+        })
+        .collect();
+    let mut args = CreateChatCompletionRequestArgs::default();
+    args.model(model.to_string())
+        .messages(messages)
+        .temperature(0.0_f32);
+    if let Some(max) = req.max_tokens {
+        args.max_completion_tokens(max);
+    }
+    if let Some(schema) = req.json_schema {
+        args.response_format(ResponseFormat::JsonSchema {
+            json_schema: ResponseFormatJsonSchema {
+                description: None,
+                name: "verdict".into(),
+                schema: schema.clone(),
+                strict: Some(true),
+            },
+        });
+    }
+    if req.stream {
+        args.stream(true)
+            .stream_options(ChatCompletionStreamOptions {
+                include_usage: Some(true),
+                ..Default::default()
+            });
+    }
+    args.build()
+        .map_err(|e| LlmError::Malformed(format!("request: {e}")))
+}
+
+/// The JSON body of one chat completion, exactly as `LlmClient::chat` would send it; the batch
+/// files (`viva regrade --batch-out`) carry these.
+pub fn request_body(model: &str, req: &ChatRequest) -> Result<Value, LlmError> {
+    serde_json::to_value(build(model, req)?)
+        .map_err(|e| LlmError::Malformed(format!("request: {e}")))
 }
 
 /// Turns async-openai's errors into ours, reading error bodies leniently: integer codes and

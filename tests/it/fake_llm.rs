@@ -3,6 +3,7 @@
 //! misbehave in each of the ways real servers do.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -61,10 +62,31 @@ impl Reply {
     }
 }
 
+/// How the server behaves beyond its script.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Every chat request waits this long before it is answered, like a model thinking.
+    pub latency: Duration,
+    /// The reply once the script has run out (none: a 500 saying so).
+    pub repeat: Option<Reply>,
+}
+
 #[derive(Clone)]
 struct Shared {
     replies: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+    options: Arc<Options>,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
+}
+
+/// Counts a request as in flight until it is answered (or abandoned).
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub struct FakeLlm {
@@ -75,9 +97,16 @@ pub struct FakeLlm {
 
 impl FakeLlm {
     pub fn start(replies: Vec<Reply>) -> FakeLlm {
+        FakeLlm::start_with(replies, Options::default())
+    }
+
+    pub fn start_with(replies: Vec<Reply>, options: Options) -> FakeLlm {
         let shared = Shared {
             replies: Arc::new(Mutex::new(replies.into())),
             requests: Arc::default(),
+            options: Arc::new(options),
+            in_flight: Arc::default(),
+            max_in_flight: Arc::default(),
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let state = shared.clone();
@@ -118,6 +147,11 @@ impl FakeLlm {
             .collect()
     }
 
+    /// The most chat requests the server was handling at the same moment.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
     pub fn headers(&self) -> Vec<HeaderMap> {
         self.shared
             .requests
@@ -132,7 +166,18 @@ impl FakeLlm {
 async fn chat(State(s): State<Shared>, headers: HeaderMap, body: String) -> Response {
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     s.requests.lock().unwrap().push((headers, request.clone()));
-    let reply = s.replies.lock().unwrap().pop_front();
+    let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    s.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let _in_flight = InFlight(s.in_flight.clone());
+    if !s.options.latency.is_zero() {
+        tokio::time::sleep(s.options.latency).await;
+    }
+    let reply = s
+        .replies
+        .lock()
+        .unwrap()
+        .pop_front()
+        .or_else(|| s.options.repeat.clone());
     match reply {
         None => respond(
             500,
@@ -240,9 +285,9 @@ pub fn fenced_answer(request: &Value) -> String {
     user[start..end].to_string()
 }
 
-/// A verdict that passes validation: it reads the criterion ids and key point count off the
+/// A verdict that passes validation (for a chat request or a batch request's body): it reads the criterion ids and key point count off the
 /// rendered prompt and quotes the answer.
-fn verdict_for(request: &Value, level: u8) -> Value {
+pub fn verdict_for(request: &Value, level: u8) -> Value {
     let user = request["messages"]
         .as_array()
         .unwrap()

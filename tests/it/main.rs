@@ -7,6 +7,8 @@ mod grade;
 mod llm;
 mod practice;
 mod pty;
+mod regrade;
+mod review;
 
 use std::path::Path;
 

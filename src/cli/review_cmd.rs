@@ -1,0 +1,126 @@
+//! `viva review list|show|search`, `viva report` and `viva export`: argument handling over the
+//! `review` module.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
+
+use crate::review::{self, export, report};
+use crate::store::{SessionFilter, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// List past sessions, newest first.
+    List {
+        /// Only sessions that asked a question of this topic
+        #[arg(long, short = 't')]
+        topic: Option<String>,
+        /// Only sessions started on or after this day (YYYY-MM-DD, UTC)
+        #[arg(long, value_name = "DATE", value_parser = super::date_arg)]
+        since: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one session's graded transcript.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find answers and feedback containing every word given.
+    Search {
+        #[arg(required = true, value_name = "WORD")]
+        words: Vec<String>,
+        /// How many matches to show at most
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Md,
+    Json,
+    Jsonl,
+    Html,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["id", "all"])))]
+pub struct ExportArgs {
+    /// The session to export (see: viva review list)
+    id: Option<i64>,
+    /// Export every session
+    #[arg(long)]
+    all: bool,
+    #[arg(long, value_enum, default_value = "md")]
+    format: FormatArg,
+    /// Write to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+pub fn review(store: &Store, cmd: ReviewCommand, out: &mut dyn Write) -> Result<()> {
+    match cmd {
+        ReviewCommand::List { topic, since, json } => {
+            let filter = SessionFilter {
+                topic,
+                since,
+                id: None,
+            };
+            review::list(store, &filter, json, out)
+        }
+        ReviewCommand::Show { id, json } => review::show(store, id, json, out),
+        ReviewCommand::Search { words, limit, json } => {
+            review::search(store, &words.join(" "), limit, json, out)
+        }
+    }
+}
+
+pub fn report(store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
+    let r = report::build(store)?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
+    } else {
+        write!(out, "{}", report::render(&r))?;
+    }
+    Ok(())
+}
+
+pub fn export(store: &Store, args: ExportArgs, out: &mut dyn Write) -> Result<()> {
+    let format = match args.format {
+        FormatArg::Md => export::Format::Markdown,
+        FormatArg::Json => export::Format::Json,
+        FormatArg::Jsonl => export::Format::Jsonl,
+        FormatArg::Html => export::Format::Html,
+    };
+    let sessions = export::load(store, if args.all { None } else { args.id })?;
+    match args.output {
+        None => export::write(&sessions, format, out),
+        Some(path) => {
+            // Written whole, then moved into place: a failed export leaves no half file.
+            let tmp = path.with_extension("viva-tmp");
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&tmp)
+                    .with_context(|| format!("cannot create {}", tmp.display()))?,
+            );
+            export::write(&sessions, format, &mut file)?;
+            file.flush()?;
+            drop(file);
+            std::fs::rename(&tmp, &path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(
+                out,
+                "exported {} session{} to {}",
+                sessions.len(),
+                if sessions.len() == 1 { "" } else { "s" },
+                path.display()
+            )?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Transcripts as one self-contained HTML page: inline CSS, an inline SVG chart of progress, no
+//! script and no external asset, so it opens offline. Every piece of text that came from a user,
+//! a bank file or a model goes through `escape`; a Content-Security-Policy that allows no script
+//! at all is the second line of defence.
+
+use std::fmt::Write as _;
+
+use super::chart::progress_svg;
+use crate::clock::format_utc;
+use crate::grade::{Grade, Outcome};
+use crate::store::{SessionExport, TurnExport};
+
+/// Text safe in element content and in quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.6rem}h2{font-size:1.3rem;margin-top:2.5rem;border-bottom:1px solid #ccc}
+article{margin:1.5rem 0;padding:.5rem 1rem;border-left:4px solid #7aa6d8;background:#f7f9fc}
+.follow-up{margin-left:2rem;border-left-color:#b9c9dd}
+.meta{color:#666;font-size:.9rem}
+pre.answer{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.5rem;font:14px/1.4 ui-monospace,monospace}
+.score{font-weight:bold}.covered{color:#17692b}.partly{color:#8a6100}.missed{color:#a01c1c}.flag{color:#a01c1c}
+ul.points{padding-left:1.2rem}q{font-style:italic}figure{margin:1rem 0}";
+
+fn grade(out: &mut String, g: &Grade) {
+    let head = match g.outcome {
+        Outcome::Graded => format!("Score: {}/100", g.score),
+        Outcome::InsufficientEvidence => "Not enough evidence to grade".to_string(),
+    };
+    let mut by = format!("{} grader", escape(&g.grader));
+    if let Some(m) = &g.model {
+        let _ = write!(by, ", {}", escape(m));
+    }
+    if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
+        let _ = write!(by, ": {i} tokens in, {o} out");
+    }
+    let _ = writeln!(
+        out,
+        r#"<p><span class="score">{head}</span> <span class="meta">({by})</span></p>"#
+    );
+    if !g.key_points.is_empty() || !g.red_flags.is_empty() {
+        out.push_str("<ul class=\"points\">\n");
+        for k in &g.key_points {
+            let class = match k.verdict {
+                crate::grade::Verdict::Covered => "covered",
+                crate::grade::Verdict::Partly => "partly",
+                crate::grade::Verdict::Missed => "missed",
+            };
+            let _ = write!(
+                out,
+                r#"<li class="{class}">{} {}"#,
+                k.verdict.mark(),
+                escape(&k.point)
+            );
+            if let Some(e) = &k.evidence {
+                let _ = write!(out, " — <q>{}</q>", escape(e));
+            }
+            out.push_str("</li>\n");
+        }
+        for f in &g.red_flags {
+            let _ = writeln!(
+                out,
+                r#"<li class="flag">⚠ red flag: {} — <q>{}</q></li>"#,
+                escape(&f.flag),
+                escape(&f.evidence)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    if !g.criteria.is_empty() {
+        let parts: Vec<String> = g
+            .criteria
+            .iter()
+            .map(|c| format!("{} {}/4", escape(&c.name), c.level))
+            .collect();
+        let _ = writeln!(out, r#"<p class="meta">{}</p>"#, parts.join(" · "));
+    }
+    if !g.feedback.trim().is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", escape(&g.feedback));
+    }
+    for n in &g.notes {
+        let _ = writeln!(out, r#"<p class="meta">Note: {}</p>"#, escape(n));
+    }
+}
+
+fn turn(out: &mut String, t: &TurnExport, heading: &str, class: &str) {
+    let r = &t.turn;
+    let _ = writeln!(out, r#"<article class="{class}">"#);
+    let _ = writeln!(out, "<h3>{heading}</h3>");
+    let _ = writeln!(out, "<p><strong>Q:</strong> {}</p>", escape(&r.prompt));
+    if r.skipped {
+        out.push_str("<p class=\"meta\">Skipped.</p>\n</article>\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        r#"<pre class="answer">{}</pre>"#,
+        escape(r.answer.trim_end())
+    );
+    if r.hints > 0 {
+        let _ = writeln!(out, r#"<p class="meta">{} hint(s) used.</p>"#, r.hints);
+    }
+    match &r.grade {
+        Some(g) => grade(out, g),
+        None => out.push_str("<p class=\"meta\">Not graded yet.</p>\n"),
+    }
+    out.push_str("</article>\n");
+}
+
+/// Latest scores of the answered questions, in time order, for the chart.
+fn scores(sessions: &[SessionExport]) -> Vec<u8> {
+    let mut points: Vec<(i64, i64, u8)> = sessions
+        .iter()
+        .flat_map(|s| &s.turns)
+        .filter(|t| t.turn.parent_id.is_none() && !t.turn.skipped)
+        .filter_map(|t| {
+            let g = t.turn.grade.as_ref()?;
+            Some((t.turn.answered_at, t.turn.id, g.score))
+        })
+        .collect();
+    points.sort();
+    points.into_iter().map(|(_, _, s)| s).collect()
+}
+
+pub fn page(sessions: &[SessionExport]) -> String {
+    let mut out = String::new();
+    let title = match sessions {
+        [one] => format!("viva · session {}", one.summary.id),
+        _ => format!("viva · {} sessions", sessions.len()),
+    };
+    let _ = writeln!(
+        out,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>{title}</h1>"#
+    );
+    let scores = scores(sessions);
+    if scores.is_empty() {
+        out.push_str("<p class=\"meta\">No graded answers to chart.</p>\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "<figure>{}<figcaption class=\"meta\">Scores of {} graded answers over time.</figcaption></figure>",
+            progress_svg(&scores),
+            scores.len()
+        );
+    }
+    for s in sessions {
+        let m = &s.summary;
+        let _ = writeln!(
+            out,
+            "<section>\n<h2>Session {} · {} UTC</h2>",
+            m.id,
+            format_utc(m.started_at)
+        );
+        let mean = m.mean_score.map_or("no graded answers".to_string(), |x| {
+            format!("mean score {x:.0}/100")
+        });
+        let _ = writeln!(
+            out,
+            r#"<p class="meta">{} questions · {} answered · {mean}</p>"#,
+            m.questions, m.answered
+        );
+        for t in s.turns.iter().filter(|t| t.turn.parent_id.is_none()) {
+            let r = &t.turn;
+            let heading = format!(
+                "{}. {} · {} · {} · <code>{}</code>",
+                r.seq,
+                escape(&r.topic),
+                escape(&r.kind),
+                escape(&r.difficulty),
+                escape(&r.question_id)
+            );
+            turn(&mut out, t, &heading, "turn");
+            for f in s.turns.iter().filter(|f| f.turn.parent_id == Some(r.id)) {
+                turn(&mut out, f, "Follow-up", "turn follow-up");
+            }
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_leaves_no_markup() {
+        assert_eq!(
+            escape(r#""><img src=x onerror='alert(1)'>&"#),
+            "&quot;&gt;&lt;img src=x onerror=&#39;alert(1)&#39;&gt;&amp;"
+        );
+    }
+}

@@ -1,0 +1,503 @@
+//! Reading the history back for review, report, export and re-grading: filtered session lists,
+//! full-text search, the latest attempt of every question, everything stored about a session, and
+//! the turns a re-grade should grade again.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{SessionSummary, Store, TurnRecord};
+use crate::grade::Grade;
+
+/// Which sessions `viva review list` shows; every field left empty lets everything through.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    /// Only sessions that asked a question of this topic.
+    pub topic: Option<String>,
+    /// Only sessions started at or after this instant (Unix ms).
+    pub since: Option<i64>,
+    /// Only this session.
+    pub id: Option<i64>,
+}
+
+/// One answer that matched a search, with the matching words marked.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub session_id: i64,
+    pub turn_id: i64,
+    pub seq: u32,
+    pub question_id: String,
+    pub topic: String,
+    pub answered_at: i64,
+    pub answer: String,
+    pub feedback: String,
+}
+
+/// The latest grade of one answered question (follow-ups and skips left out), for the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempt {
+    pub question_id: String,
+    pub topic: String,
+    pub answered_at: i64,
+    pub score: u8,
+    /// False when the grade was "not enough evidence" (stored with score 0).
+    pub graded: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub sessions: i64,
+    /// Questions answered (not skipped), follow-ups counted apart.
+    pub answers: i64,
+    pub follow_ups: i64,
+    pub skipped: i64,
+    /// Wall time of the sessions: start to end, or to the last answer of one never closed.
+    pub practised_ms: i64,
+}
+
+/// A grade row: several per turn, the last one wins.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredGrade {
+    pub id: i64,
+    pub created_at: i64,
+    pub grade: Grade,
+}
+
+/// Everything stored about a session, for `viva export`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionExport {
+    #[serde(flatten)]
+    pub summary: SessionSummary,
+    pub settings: serde_json::Value,
+    pub turns: Vec<TurnExport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TurnExport {
+    /// The turn with its latest grade in `grade`.
+    #[serde(flatten)]
+    pub turn: TurnRecord,
+    /// Every grade of the turn, oldest first: re-grades keep the history.
+    pub grades: Vec<StoredGrade>,
+}
+
+/// Which turns `viva regrade` grades again. Skipped turns never are: there is nothing to grade.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selection {
+    Session(i64),
+    /// Turns answered at or after this instant (Unix ms).
+    Since(i64),
+    All,
+    /// Turns with no grade yet (grading failed, was cancelled, or the process died).
+    Ungraded,
+}
+
+/// A turn to grade again, with what it was graded before.
+#[derive(Debug, Clone)]
+pub struct RegradeTarget {
+    pub turn_id: i64,
+    pub parent_id: Option<i64>,
+    pub question_id: String,
+    pub topic: String,
+    /// The text asked: the bank prompt, or the follow-up's question.
+    pub prompt: String,
+    pub answer: String,
+    /// The latest grade before the re-grade: (score, graded, grader).
+    pub previous: Option<(u8, bool, String)>,
+}
+
+/// A search string as an FTS5 query: every word must occur. Each word is quoted, so that the
+/// user's text is never read as FTS5 syntax (`AND`, `*`, `"` or `:` in an answer are just words).
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+const TARGET_COLUMNS: &str = "t.id, t.parent_id, t.question_id, t.topic, t.prompt, t.answer,
+    g.score, g.outcome, g.grader";
+
+fn target(r: &rusqlite::Row) -> rusqlite::Result<RegradeTarget> {
+    let score: Option<u8> = r.get(6)?;
+    let outcome: Option<String> = r.get(7)?;
+    let grader: Option<String> = r.get(8)?;
+    Ok(RegradeTarget {
+        turn_id: r.get(0)?,
+        parent_id: r.get(1)?,
+        question_id: r.get(2)?,
+        topic: r.get(3)?,
+        prompt: r.get(4)?,
+        answer: r.get(5)?,
+        previous: score.map(|s| {
+            (
+                s,
+                outcome.as_deref() == Some("graded"),
+                grader.unwrap_or_default(),
+            )
+        }),
+    })
+}
+
+impl Store {
+    /// Answers and feedback matching every word of `text`, best match first.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Option<Vec<SearchHit>>> {
+        let Some(query) = fts_query(text) else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT t.session_id, t.id, t.seq, t.question_id, t.topic, t.answered_at,
+                    snippet(turns_fts, 0, '[', ']', '…', 16), snippet(turns_fts, 1, '[', ']', '…', 16)
+             FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid
+             WHERE turns_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![query, limit as i64], |r| {
+            Ok(SearchHit {
+                session_id: r.get(0)?,
+                turn_id: r.get(1)?,
+                seq: r.get(2)?,
+                question_id: r.get(3)?,
+                topic: r.get(4)?,
+                answered_at: r.get(5)?,
+                answer: r.get(6)?,
+                feedback: r.get(7)?,
+            })
+        })?;
+        Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
+    }
+
+    /// The latest grade of every answered question turn, oldest first.
+    pub fn attempts(&self) -> Result<Vec<Attempt>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.question_id, t.topic, t.answered_at, g.score, g.outcome FROM turns t
+             JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
+             WHERE t.parent_id IS NULL AND NOT t.skipped ORDER BY t.answered_at, t.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Attempt {
+                question_id: r.get(0)?,
+                topic: r.get(1)?,
+                answered_at: r.get(2)?,
+                score: r.get(3)?,
+                graded: r.get_ref(4)?.as_str()? == "graded",
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn totals(&self) -> Result<Totals> {
+        let (answers, follow_ups, skipped): (i64, i64, i64) = self.conn.query_row(
+            "SELECT COALESCE(SUM(parent_id IS NULL AND NOT skipped), 0),
+                    COALESCE(SUM(parent_id IS NOT NULL AND NOT skipped), 0),
+                    COALESCE(SUM(skipped), 0)
+             FROM turns",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let (sessions, practised_ms): (i64, i64) = self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(MAX(0, COALESCE(s.ended_at,
+                    (SELECT MAX(answered_at) FROM turns WHERE session_id = s.id), s.started_at)
+                    - s.started_at)), 0)
+             FROM sessions s",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(Totals {
+            sessions,
+            answers,
+            follow_ups,
+            skipped,
+            practised_ms,
+        })
+    }
+
+    /// A session with every turn and every grade, or None when there is no such session.
+    pub fn session_export(&self, id: i64) -> Result<Option<SessionExport>> {
+        let Some(summary) = self.session(id)? else {
+            return Ok(None);
+        };
+        let settings: String =
+            self.conn
+                .query_row("SELECT settings FROM sessions WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+        let mut grades: BTreeMap<i64, Vec<StoredGrade>> = BTreeMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT g.turn_id, g.id, g.created_at, g.grade FROM grades g
+             JOIN turns t ON t.id = g.turn_id WHERE t.session_id = ?1 ORDER BY g.id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (turn_id, grade_id, created_at, json) = row?;
+            let grade = serde_json::from_str(&json)
+                .with_context(|| format!("stored grade {grade_id} is unreadable"))?;
+            grades.entry(turn_id).or_default().push(StoredGrade {
+                id: grade_id,
+                created_at,
+                grade,
+            });
+        }
+        let turns = self
+            .session_turns(id)?
+            .into_iter()
+            .map(|turn| TurnExport {
+                grades: grades.remove(&turn.id).unwrap_or_default(),
+                turn,
+            })
+            .collect();
+        Ok(Some(SessionExport {
+            summary,
+            settings: serde_json::from_str(&settings).unwrap_or(serde_json::Value::Null),
+            turns,
+        }))
+    }
+
+    /// The ids of all sessions, oldest first.
+    pub fn session_ids(&self) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare("SELECT id FROM sessions ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The answered turns a re-grade covers, in the order they were answered.
+    pub fn regrade_targets(&self, selection: &Selection) -> Result<Vec<RegradeTarget>> {
+        let (condition, arg) = match selection {
+            Selection::Session(id) => ("t.session_id = ?1", Some(*id)),
+            Selection::Since(ms) => ("t.answered_at >= ?1", Some(*ms)),
+            Selection::All => ("1", None),
+            Selection::Ungraded => ("g.id IS NULL", None),
+        };
+        let sql = format!(
+            "SELECT {TARGET_COLUMNS} FROM turns t
+             LEFT JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
+             WHERE NOT t.skipped AND ({condition}) ORDER BY t.answered_at, t.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = match arg {
+            Some(a) => stmt.query_map([a], target)?,
+            None => stmt.query_map([], target)?,
+        };
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One answered turn as a re-grade target, for results that name it (batch files).
+    pub fn regrade_target(&self, turn_id: i64) -> Result<Option<RegradeTarget>> {
+        let sql = format!(
+            "SELECT {TARGET_COLUMNS} FROM turns t
+             LEFT JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
+             WHERE NOT t.skipped AND t.id = ?1"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query_map([turn_id], target)?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// The latest grade of a turn.
+    pub fn latest_grade(&self, turn_id: i64) -> Result<Option<Grade>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT grade FROM grades WHERE turn_id = ?1 ORDER BY id DESC LIMIT 1")?;
+        let mut rows = stmt.query_map([turn_id], |r| r.get::<_, String>(0))?;
+        match rows.next().transpose()? {
+            Some(json) => Ok(Some(serde_json::from_str(&json).with_context(|| {
+                format!("stored grade of turn {turn_id} is unreadable")
+            })?)),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::Outcome;
+    use crate::store::NewTurn;
+
+    fn grade(score: u8, feedback: &str) -> Grade {
+        Grade {
+            score,
+            outcome: Outcome::Graded,
+            criteria: vec![],
+            key_points: vec![],
+            red_flags: vec![],
+            feedback: feedback.into(),
+            follow_up: None,
+            grader: "offline".into(),
+            model: None,
+            prompt_version: None,
+            rubric_version: "concept@1".into(),
+            tokens_in: None,
+            tokens_out: None,
+            cost_usd: None,
+            latency_ms: 0,
+            notes: vec![],
+        }
+    }
+
+    fn turn<'a>(session_id: i64, topic: &'a str, answer: &'a str, at: i64) -> NewTurn<'a> {
+        NewTurn {
+            session_id,
+            parent_id: None,
+            seq: 1,
+            question_id: "q",
+            topic,
+            kind: "concept",
+            difficulty: "easy",
+            prompt: "p",
+            answer,
+            skipped: false,
+            hints: 0,
+            asked_at: at,
+            answered_at: at,
+        }
+    }
+
+    #[test]
+    fn search_finds_answers_and_the_latest_feedback_and_reads_syntax_as_words() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let a = store
+            .insert_turn(&turn(s, "concurrency", "the GIL is a mutex", 2))
+            .unwrap();
+        let b = store
+            .insert_turn(&turn(s, "oop", "dunder methods AND* \"quotes\"", 3))
+            .unwrap();
+        store
+            .insert_grade(a, 4, &grade(50, "mention processes"))
+            .unwrap();
+        store
+            .insert_grade(a, 5, &grade(60, "mention asyncio"))
+            .unwrap();
+        let hits = |q: &str| -> Vec<i64> {
+            store
+                .search(q, 10)
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(|h| h.turn_id)
+                .collect()
+        };
+        assert_eq!(hits("mutex"), vec![a]);
+        assert_eq!(hits("asyncio"), vec![a], "the latest feedback is indexed");
+        assert!(hits("processes").is_empty(), "superseded feedback is not");
+        assert_eq!(hits("AND* \"quotes"), vec![b]);
+        assert!(store.search(" * ", 10).unwrap().is_none());
+        let hit = &store.search("mutex", 10).unwrap().unwrap()[0];
+        assert_eq!(hit.answer, "the GIL is a [mutex]");
+    }
+
+    #[test]
+    fn the_search_index_is_built_for_turns_stored_before_it_existed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("viva.db");
+        {
+            // A store at schema 1, as the previous release left it.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+                 INSERT INTO migrations VALUES (1, 0);",
+            )
+            .unwrap();
+            conn.execute_batch(super::super::MIGRATIONS[0]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO sessions (id, started_at, settings) VALUES (1, 0, '{}');
+                 INSERT INTO turns (id, session_id, seq, question_id, topic, kind, difficulty, prompt,
+                                    answer, asked_at, answered_at)
+                 VALUES (7, 1, 1, 'q', 't', 'concept', 'easy', 'p', 'generators are lazy', 0, 0);
+                 INSERT INTO grades (turn_id, created_at, grader, score, outcome, grade)
+                 VALUES (7, 0, 'offline', 50, 'graded', '{\"feedback\": \"say yield\"}');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let found = |q: &str| store.search(q, 5).unwrap().unwrap().len();
+        assert_eq!(found("lazy generators"), 1);
+        assert_eq!(found("yield"), 1);
+    }
+
+    #[test]
+    fn sessions_filter_by_topic_and_start() {
+        let store = Store::open_in_memory().unwrap();
+        let old = store.start_session(1_000, &serde_json::json!({})).unwrap();
+        store
+            .insert_turn(&turn(old, "oop", "classes", 1_000))
+            .unwrap();
+        let new = store.start_session(5_000, &serde_json::json!({})).unwrap();
+        store
+            .insert_turn(&turn(new, "concurrency", "threads", 5_000))
+            .unwrap();
+        let ids = |f: SessionFilter| -> Vec<i64> {
+            store
+                .sessions_where(&f)
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        assert_eq!(ids(SessionFilter::default()), vec![new, old]);
+        let oop = SessionFilter {
+            topic: Some("oop".into()),
+            ..SessionFilter::default()
+        };
+        assert_eq!(ids(oop), vec![old]);
+        let recent = SessionFilter {
+            since: Some(2_000),
+            ..SessionFilter::default()
+        };
+        assert_eq!(ids(recent), vec![new]);
+    }
+
+    #[test]
+    fn regrade_targets_follow_the_selection_and_skip_skipped_turns() {
+        let store = Store::open_in_memory().unwrap();
+        let s1 = store.start_session(1, &serde_json::json!({})).unwrap();
+        let graded = store.insert_turn(&turn(s1, "oop", "a", 10)).unwrap();
+        store.insert_grade(graded, 11, &grade(40, "")).unwrap();
+        let ungraded = store.insert_turn(&turn(s1, "oop", "b", 20)).unwrap();
+        let mut skipped = turn(s1, "oop", "", 30);
+        skipped.skipped = true;
+        store.insert_turn(&skipped).unwrap();
+        let s2 = store.start_session(40, &serde_json::json!({})).unwrap();
+        let later = store.insert_turn(&turn(s2, "oop", "c", 50)).unwrap();
+        let ids = |sel: Selection| -> Vec<i64> {
+            store
+                .regrade_targets(&sel)
+                .unwrap()
+                .iter()
+                .map(|t| t.turn_id)
+                .collect()
+        };
+        assert_eq!(ids(Selection::All), vec![graded, ungraded, later]);
+        assert_eq!(ids(Selection::Ungraded), vec![ungraded, later]);
+        assert_eq!(ids(Selection::Session(s2)), vec![later]);
+        assert_eq!(ids(Selection::Since(20)), vec![ungraded, later]);
+        let t = store.regrade_target(graded).unwrap().unwrap();
+        assert_eq!(t.previous, Some((40, true, "offline".to_string())));
+    }
+
+    #[test]
+    fn totals_count_answers_and_session_time() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1_000, &serde_json::json!({})).unwrap();
+        store.insert_turn(&turn(s, "oop", "a", 4_000)).unwrap();
+        // An unclosed session counts until its last answer.
+        let open = store.start_session(10_000, &serde_json::json!({})).unwrap();
+        store.insert_turn(&turn(open, "oop", "b", 12_000)).unwrap();
+        store.end_session(s, 61_000).unwrap();
+        let t = store.totals().unwrap();
+        assert_eq!(t.sessions, 2);
+        assert_eq!(t.answers, 2);
+        assert_eq!(t.practised_ms, 60_000 + 2_000);
+    }
+}

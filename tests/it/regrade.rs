@@ -1,0 +1,333 @@
+//! `viva regrade`: offline and against a local model server, N requests at a time, failures,
+//! Ctrl-C, and the batch-file round trip.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::fake_llm::{FakeLlm, Options, Reply, verdict_for};
+use crate::review::play;
+use crate::{json_of, stdout_of, viva};
+
+const ANSWER: &str = "The GIL is a lock in CPython so only one thread runs Python bytecode at a time, \
+and threads still help with I/O because the lock is released while waiting.";
+
+fn with_server(home: &Path, server: &FakeLlm) -> assert_cmd::Command {
+    std::fs::write(
+        home.join("config.toml"),
+        "max_retries = 0\nstream = false\n",
+    )
+    .unwrap();
+    let mut cmd = viva(home);
+    cmd.env("VIVA_API_BASE", &server.base)
+        .env("VIVA_MODEL", "test-model");
+    cmd
+}
+
+/// Every grade of every turn, from the JSON export.
+fn grades(home: &Path) -> Vec<Vec<Value>> {
+    let all = json_of(viva(home).args(["export", "--all", "--format", "json"]));
+    all["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["turns"].as_array().unwrap().clone())
+        .map(|t| t["grades"].as_array().unwrap().clone())
+        .collect()
+}
+
+#[test]
+fn a_model_regrade_runs_n_requests_at_a_time_and_keeps_the_old_grades() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 12, 7, 0, ANSWER);
+    let server = FakeLlm::start_with(
+        vec![],
+        Options {
+            latency: Duration::from_millis(300),
+            repeat: Some(Reply::Verdict { level: 4 }),
+        },
+    );
+    let summary = json_of(
+        with_server(home.path(), &server)
+            .args(["regrade", "--all", "--concurrency", "4", "--json"])
+            .arg("--grader=llm"),
+    );
+    assert_eq!(server.requests().len(), 12);
+    assert_eq!(
+        server.max_in_flight(),
+        4,
+        "four requests at a time, never more"
+    );
+    assert_eq!(summary["regraded"], 12);
+    assert_eq!(summary["previous_graders"], json!(["offline"]));
+    assert_eq!(summary["graders"], json!(["llm (test-model)"]));
+    let conc = &summary["topics"][0];
+    assert_eq!(conc["topic"], "concurrency");
+    assert_eq!(conc["compared"], 12);
+    assert_eq!(conc["mean_after"], 100.0, "every criterion at level 4");
+
+    for history in grades(home.path()) {
+        assert_eq!(history.len(), 2, "the offline grade is kept");
+        assert_eq!(history[0]["grade"]["grader"], "offline");
+        assert_eq!(history[1]["grade"]["grader"], "llm");
+    }
+    let report = json_of(viva(home.path()).args(["report", "--json"]));
+    assert_eq!(
+        report["topics"][0]["estimate"], 100.0,
+        "the latest grade wins"
+    );
+}
+
+#[test]
+fn a_failing_model_leaves_the_old_grades_and_says_which_answers() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "oop", 2, 2, 0, ANSWER);
+    let server = FakeLlm::start_with(
+        vec![Reply::Verdict { level: 2 }],
+        Options {
+            repeat: Some(Reply::status(
+                503,
+                json!({"error": {"message": "overloaded"}}),
+            )),
+            ..Options::default()
+        },
+    );
+    let out = with_server(home.path(), &server)
+        .args([
+            "regrade",
+            "--session",
+            "1",
+            "--concurrency",
+            "1",
+            "--grader",
+            "llm",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("Re-graded 1 answer: offline → llm (test-model)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("turn 2 not graded: the server answered 503")
+            && stdout.contains("overloaded"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("1 answer could not be graded"), "{stderr}");
+    let counts: Vec<usize> = grades(home.path()).iter().map(Vec::len).collect();
+    assert_eq!(
+        counts,
+        [2, 1],
+        "no offline stand-in is stored for the failed one"
+    );
+}
+
+#[test]
+fn offline_regrade_of_ungraded_answers_and_which_answers_must_be_said() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "oop", 1, 2, 0, ANSWER);
+    let none = stdout_of(viva(home.path()).args(["regrade", "--ungraded", "--grader", "offline"]));
+    assert!(none.contains("Re-graded 0 answers"), "{none}");
+    let again = stdout_of(viva(home.path()).args([
+        "regrade",
+        "--since",
+        "2000-01-01",
+        "--grader",
+        "offline",
+    ]));
+    assert!(
+        again.contains("Re-graded 1 answer: offline → offline"),
+        "{again}"
+    );
+    assert!(again.contains("oop"), "{again}");
+    let unsaid = viva(home.path()).arg("regrade").output().unwrap();
+    assert_eq!(unsaid.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unsaid.stderr).contains("--ungraded"));
+    let two = viva(home.path())
+        .args(["regrade", "--all", "--ungraded"])
+        .output()
+        .unwrap();
+    assert_eq!(two.status.code(), Some(2), "one selection at a time");
+}
+
+#[test]
+fn ctrl_c_stops_a_regrade_and_keeps_what_finished() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 6, 9, 0, ANSWER);
+    let server = FakeLlm::start_with(
+        vec![],
+        Options {
+            latency: Duration::from_millis(1500),
+            repeat: Some(Reply::Verdict { level: 3 }),
+        },
+    );
+    std::fs::write(
+        home.path().join("config.toml"),
+        "max_retries = 0\nstream = false\n",
+    )
+    .unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
+        .env("VIVA_HOME", home.path())
+        .env("VIVA_API_BASE", &server.base)
+        .env("VIVA_MODEL", "test-model")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("VIVA_API_KEY")
+        .args(["regrade", "--all", "--concurrency", "2", "--grader", "llm"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Request 4 goes out only once grades 1 and 2 are stored (two at a time): interrupt then,
+    // while requests 3 and 4 are in flight.
+    let waiting = Instant::now();
+    while server.requests().len() < 4 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "the regrade never got going"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1), "stops at once");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Re-graded 2 answers"), "{stdout}");
+    assert!(
+        stdout.contains("Interrupted: 4 answers left as they were"),
+        "{stdout}"
+    );
+    let counts: Vec<usize> = grades(home.path()).iter().map(Vec::len).collect();
+    assert_eq!(counts.iter().filter(|n| **n == 2).count(), 2, "{counts:?}");
+}
+
+/// A batch output line for one request, in the documented format.
+fn result_line(request: &Value, body: Value) -> String {
+    json!({
+        "id": "batch_req_1",
+        "custom_id": request["custom_id"],
+        "response": {"status_code": 200, "request_id": "req_1", "body": body},
+        "error": null
+    })
+    .to_string()
+}
+
+fn completion(content: &str) -> Value {
+    json!({"id": "chatcmpl-1", "object": "chat.completion", "model": "batch-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1100, "completion_tokens": 150, "total_tokens": 1250}})
+}
+
+#[test]
+fn a_batch_round_trip_stores_the_grades_and_reports_the_lines_it_could_not_use() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 3, 4, 0, ANSWER);
+    let requests_file = home.path().join("requests.jsonl");
+    let said = stdout_of(
+        viva(home.path())
+            .env("VIVA_MODEL", "batch-model")
+            .args(["regrade", "--all", "--batch-out"])
+            .arg(&requests_file),
+    );
+    assert!(
+        said.contains("wrote 3 grading requests for batch-model"),
+        "{said}"
+    );
+    let requests: Vec<Value> = std::fs::read_to_string(&requests_file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(requests.len(), 3);
+    for r in &requests {
+        assert!(r["custom_id"].as_str().unwrap().starts_with("viva-turn-"));
+        assert_eq!(r["method"], "POST");
+        assert_eq!(r["url"], "/v1/chat/completions");
+        assert_eq!(r["body"]["model"], "batch-model");
+        assert_eq!(r["body"]["response_format"]["type"], "json_schema");
+        assert!(r["body"].get("stream").is_none_or(|s| s == false));
+        assert_eq!(r["body"]["messages"][0]["role"], "system");
+        assert!(
+            r["body"]["messages"][1]["content"]
+                .as_str()
+                .unwrap()
+                .contains(ANSWER)
+        );
+    }
+
+    let good = |r: &Value| result_line(r, completion(&verdict_for(&r["body"], 4).to_string()));
+    let lines = [
+        good(&requests[0]),
+        good(&requests[1]),
+        "{not json".to_string(),
+        json!({"custom_id": "viva-turn-999", "response": {"status_code": 200, "body": completion("{}")}, "error": null}).to_string(),
+        json!({"custom_id": requests[2]["custom_id"], "response": null,
+            "error": {"code": "batch_expired", "message": "This request could not be executed before the batch expired."}}).to_string(),
+        result_line(&requests[2], completion("I think it was fine.")),
+        good(&requests[0]),
+    ];
+    let results_file = home.path().join("results.jsonl");
+    std::fs::write(&results_file, lines.join("\n") + "\n").unwrap();
+
+    let out = viva(home.path())
+        .args(["regrade", "--batch-in"])
+        .arg(&results_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("Re-graded 2 answers: offline → llm (batch-model)"),
+        "{stdout}"
+    );
+    let file = results_file.display().to_string();
+    for expected in [
+        format!("5 lines of {file} not stored"),
+        format!("{file}:3: line: not JSON"),
+        format!("{file}:4: custom_id: no answered turn 999 in this store"),
+        format!("{file}:5: error: This request could not be executed before the batch expired."),
+        format!(
+            "{file}:6: response.body: the verdict is unusable: the reply contains no JSON object"
+        ),
+        format!(
+            "{file}:7: custom_id: {} was already graded from line 1",
+            requests[0]["custom_id"].as_str().unwrap()
+        ),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+
+    let histories = grades(home.path());
+    let latest: Vec<&Value> = histories
+        .iter()
+        .map(|h| &h.last().unwrap()["grade"])
+        .collect();
+    for g in &latest[..2] {
+        assert_eq!(g["grader"], "llm");
+        assert_eq!(g["model"], "batch-model");
+        assert_eq!(g["score"], 100);
+        assert_eq!(g["tokens_in"], 1100);
+        assert!(g["notes"].to_string().contains("batch file"), "{g}");
+        assert!(
+            g["key_points"][0]["evidence"].is_string(),
+            "quotes checked and kept"
+        );
+    }
+    assert_eq!(
+        latest[2]["grader"], "offline",
+        "the unusable verdict stored nothing"
+    );
+}

@@ -1,0 +1,356 @@
+//! `viva review`, `viva report` and `viva export` over sessions played through pipes.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{json_of, stdout_of, viva};
+
+const GIL_ANSWER: &str = "The GIL is a lock in CPython that lets only one thread run Python bytecode at a time, \
+so threads do not speed up CPU-bound code, but they still help with I/O because the lock is released while waiting.";
+
+/// Plays a session answering every question with `answer`, graded offline.
+pub fn play(home: &Path, topic: &str, count: u32, seed: u32, follow_ups: u32, answer: &str) {
+    let input = format!("{answer}\n\n").repeat(count as usize * (1 + follow_ups as usize));
+    stdout_of(
+        viva(home)
+            .args(["practice", "--topic", topic, "--grader", "offline"])
+            .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
+            .args(["--follow-ups", &follow_ups.to_string()])
+            .write_stdin(input),
+    );
+}
+
+#[test]
+fn review_lists_by_topic_and_date_and_search_finds_answers() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 1, 1, 0, GIL_ANSWER);
+    play(
+        home.path(),
+        "oop",
+        1,
+        1,
+        0,
+        "Dunder methods let a class hook into operators.",
+    );
+
+    let ids = |args: &[&str]| -> Vec<u64> {
+        json_of(
+            viva(home.path())
+                .args(["review", "list", "--json"])
+                .args(args),
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect()
+    };
+    assert_eq!(ids(&[]), [2, 1]);
+    assert_eq!(ids(&["--topic", "oop"]), [2]);
+    assert_eq!(ids(&["--since", "2000-01-01"]), [2, 1]);
+    assert!(ids(&["--since", "2999-01-01"]).is_empty());
+    let bad = viva(home.path())
+        .args(["review", "list", "--since", "last week"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));
+
+    let hits = json_of(viva(home.path()).args(["review", "search", "bytecode", "--json"]));
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits:#}");
+    assert_eq!(hits[0]["session_id"], 1);
+    assert!(hits[0]["answer"].as_str().unwrap().contains("[bytecode]"));
+    let text = stdout_of(viva(home.path()).args(["review", "search", "dunder", "operators"]));
+    assert!(
+        text.contains("session 2") && text.contains("[operators]"),
+        "{text}"
+    );
+    let none = stdout_of(viva(home.path()).args(["review", "search", "metaclass"]));
+    assert!(none.contains("No answer or feedback mentions"), "{none}");
+}
+
+#[test]
+fn review_show_nests_follow_ups_under_their_question() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 2, 3, 1, GIL_ANSWER);
+    let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
+    let turns = shown["turns"].as_array().unwrap();
+    let follow_up = turns
+        .iter()
+        .find(|t| !t["parent_id"].is_null())
+        .expect("the offline grader asks a follow-up after a graded answer");
+    let text = stdout_of(viva(home.path()).args(["review", "show", "1"]));
+    let nested = format!(
+        "    Follow-up:\n    Q: {}",
+        follow_up["prompt"].as_str().unwrap()
+    );
+    assert!(text.contains(&nested), "{text}");
+    assert!(text.contains("    A: The GIL is a lock"), "{text}");
+}
+
+/// A store with one session holding these (topic, question, score, graded) answers, an hour
+/// apart, each graded once.
+fn seed(home: &Path, answers: &[(&str, &str, u8, bool)]) {
+    use viva::grade::{Grade, Outcome};
+    use viva::store::{NewTurn, Store};
+    let store = Store::open(&home.join("viva.db")).unwrap();
+    let start = 1_767_225_600_000; // 2026-01-01
+    let s = store.start_session(start, &serde_json::json!({})).unwrap();
+    for (i, (topic, question, score, graded)) in answers.iter().enumerate() {
+        let at = start + i as i64 * 3_600_000;
+        let turn = store
+            .insert_turn(&NewTurn {
+                session_id: s,
+                parent_id: None,
+                seq: i as u32 + 1,
+                question_id: question,
+                topic,
+                kind: "concept",
+                difficulty: "medium",
+                prompt: "a question",
+                answer: "an answer",
+                skipped: false,
+                hints: 0,
+                asked_at: at,
+                answered_at: at,
+            })
+            .unwrap();
+        let grade = Grade {
+            score: *score,
+            outcome: if *graded {
+                Outcome::Graded
+            } else {
+                Outcome::InsufficientEvidence
+            },
+            criteria: vec![],
+            key_points: vec![],
+            red_flags: vec![],
+            feedback: String::new(),
+            follow_up: None,
+            grader: "offline".into(),
+            model: None,
+            prompt_version: None,
+            rubric_version: "concept@1".into(),
+            tokens_in: None,
+            tokens_out: None,
+            cost_usd: None,
+            latency_ms: 0,
+            notes: vec![],
+        };
+        store.insert_grade(turn, at, &grade).unwrap();
+    }
+    store
+        .end_session(s, start + answers.len() as i64 * 3_600_000)
+        .unwrap();
+}
+
+#[test]
+fn report_shows_estimates_weakest_topics_due_questions_and_totals() {
+    let home = tempfile::tempdir().unwrap();
+    seed(
+        home.path(),
+        &[
+            ("concurrency", "gil", 40, true),
+            ("concurrency", "asyncio", 70, true),
+            ("concurrency", "gil", 80, true),
+            ("oop", "slots", 0, false),
+            ("oop", "mro", 30, true),
+            ("oop", "dunder", 45, true),
+        ],
+    );
+    let r = json_of(viva(home.path()).args(["report", "--json"]));
+    assert_eq!(r["estimate_method"], "mean score ± standard error");
+    assert_eq!(r["totals"]["sessions"], 1);
+    assert_eq!(r["totals"]["answers"], 6);
+    assert_eq!(r["totals"]["practised_ms"], 6 * 3_600_000);
+    assert_eq!(r["graded_answers"], 5);
+    let topic = |name: &str| {
+        r["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["topic"] == name)
+            .unwrap()
+            .clone()
+    };
+    let (conc, oop) = (topic("concurrency"), topic("oop"));
+    assert_eq!(conc["estimate"], 63.333333333333336);
+    assert_eq!(oop["estimate"], 25.0, "not enough evidence counts as 0");
+    // sd of {0, 30, 45} is 22.9; over √3 answers, 13.2.
+    assert!(
+        (oop["uncertainty"].as_f64().unwrap() - 13.23).abs() < 0.01,
+        "{oop}"
+    );
+    assert_eq!(conc["trend"], "▄▆▇");
+    assert_eq!(r["weakest"][0]["topic"], "oop");
+    assert!(r["weakest"][0]["probability"].as_f64().unwrap() > 0.9);
+    let due: Vec<&str> = r["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["question_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(due, ["slots", "mro", "dunder"], "gil failed, then passed");
+
+    let text = stdout_of(viva(home.path()).args(["report"]));
+    assert!(text.contains("1 sessions · 6 answers (5 graded)"), "{text}");
+    assert!(text.contains("6 h 00 min practised"), "{text}");
+    assert!(text.contains("mean score ± standard error"), "{text}");
+    assert!(text.contains("Weakest: oop"), "{text}");
+    assert!(text.contains("Due for review: 3 questions"), "{text}");
+    assert!(text.contains("▄▆▇"), "{text}");
+}
+
+#[test]
+fn an_empty_store_reports_how_to_start() {
+    let home = tempfile::tempdir().unwrap();
+    let text = stdout_of(viva(home.path()).args(["report"]));
+    assert!(text.contains("No sessions yet"), "{text}");
+}
+
+/// Every tag of the page: its name and the rest of its text up to `>`.
+fn tags(html: &str) -> Vec<(String, String)> {
+    html.split('<')
+        .skip(1)
+        .map(|rest| {
+            let inside = rest.split('>').next().unwrap();
+            let name: String = inside
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '!')
+                .collect();
+            (name.to_ascii_lowercase(), inside.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_html_export_shows_hostile_answers_as_text_and_runs_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let hostile =
+        "<script>alert(1)</script> and \"><img src=x onerror=alert(2)> and '><svg onload=alert(3)>";
+    play(home.path(), "concurrency", 1, 1, 0, hostile);
+    let html = stdout_of(viva(home.path()).args(["export", "1", "--format", "html"]));
+
+    const ALLOWED: [&str; 27] = [
+        "!doctype",
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "span",
+        "ul",
+        "li",
+        "q",
+        "pre",
+        "section",
+        "article",
+        "figure",
+        "figcaption",
+        "svg",
+        "line",
+        "text",
+        "circle",
+        "polyline",
+        "strong",
+        "code",
+    ];
+    for (name, inside) in tags(&html) {
+        assert!(
+            ALLOWED.contains(&name.as_str()),
+            "unexpected tag <{inside}>"
+        );
+        let handler = inside
+            .split_whitespace()
+            .any(|w| w.to_ascii_lowercase().starts_with("on") && w.contains('='));
+        assert!(!handler, "an event handler in <{inside}>");
+        let lower = inside.to_ascii_lowercase();
+        assert!(
+            !lower.contains("src=") && !lower.contains("href="),
+            "nothing loaded from outside the page: <{inside}>"
+        );
+    }
+    let lower = html.to_ascii_lowercase();
+    assert!(
+        !lower.contains("<script") && !lower.contains("<img"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            && html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"),
+        "the answer is shown as text: {html}"
+    );
+    assert!(html.contains("default-src 'none'"), "a CSP with no script");
+    assert!(
+        html.contains("<svg") && html.contains("<circle"),
+        "the chart"
+    );
+}
+
+#[test]
+fn exports_to_markdown_json_and_jsonl_carry_the_transcript() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 1, 1, 0, GIL_ANSWER);
+    play(
+        home.path(),
+        "oop",
+        1,
+        1,
+        0,
+        "A `__slots__` class <b>has</b> no __dict__.",
+    );
+
+    let md = stdout_of(viva(home.path()).args(["export", "2"]));
+    assert!(md.starts_with("# Session 2"), "{md}");
+    assert!(
+        md.contains("```text\nA `__slots__` class <b>has</b> no __dict__.\n```"),
+        "verbatim: {md}"
+    );
+    assert!(
+        md.contains("**Score: ") || md.contains("Not enough evidence"),
+        "{md}"
+    );
+
+    let all = json_of(viva(home.path()).args(["export", "--all", "--format", "json"]));
+    assert_eq!(all["format"], "viva-export");
+    let sessions = all["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    let turn = &sessions[0]["turns"][0];
+    assert_eq!(turn["answer"], GIL_ANSWER);
+    assert_eq!(turn["grades"].as_array().unwrap().len(), 1);
+    assert_eq!(turn["grades"][0]["grade"], turn["grade"]);
+    assert!(
+        sessions[0]["settings"]["seed"].is_u64(),
+        "settings are stored"
+    );
+
+    let lines = stdout_of(viva(home.path()).args(["export", "--all", "--format", "jsonl"]));
+    let parsed: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(parsed.len(), 2);
+    assert_eq!(parsed[1]["id"], 2);
+
+    let file = home.path().join("out.html");
+    let said = stdout_of(
+        viva(home.path())
+            .args(["export", "--all", "--format", "html", "-o"])
+            .arg(&file),
+    );
+    assert!(said.contains("exported 2 sessions"), "{said}");
+    let page = std::fs::read_to_string(&file).unwrap();
+    assert!(page.contains("Session 1") && page.contains("Session 2"));
+
+    let missing = viva(home.path()).args(["export", "9"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let neither = viva(home.path()).args(["export"]).output().unwrap();
+    assert_eq!(neither.status.code(), Some(2), "an id or --all is required");
+}
