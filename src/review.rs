@@ -1,4 +1,4 @@
-//! `viva review`: past sessions and their graded transcripts.
+//! `viva review`: past sessions, their graded transcripts, and the delivery trend.
 
 use std::io::Write;
 
@@ -32,6 +32,17 @@ pub fn show(store: &Store, id: i64, json: bool, out: &mut dyn Write) -> Result<(
         )?;
     } else {
         write!(out, "{}", render::transcript(&session, &turns))?;
+    }
+    Ok(())
+}
+
+/// Delivery per session, oldest first (the trend `viva report` shows next to the scores).
+pub fn delivery(store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
+    let trend = store.delivery_trend()?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&trend)?)?;
+    } else {
+        write!(out, "{}", render::delivery::trend(&trend))?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use serde_json::json;
 
+use super::dispute;
 use super::offline::OfflineGrader;
 use super::verdict::{self, ReasoningStream};
 use super::{Grade, Grader};
@@ -118,6 +119,7 @@ impl LlmGrader {
         &self,
         messages: &[Message],
         structured: bool,
+        purpose: &str,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<ChatReply, LlmError> {
@@ -159,7 +161,7 @@ impl LlmGrader {
             at: now_ms(),
             api_base: &self.client.api_base,
             model: &self.client.model,
-            purpose: "grade",
+            purpose,
             messages,
             structured,
             response: result.as_ref().ok().map(|r| r.content.as_str()),
@@ -170,29 +172,31 @@ impl LlmGrader {
         result
     }
 
-    /// Asks for a verdict, with one repair request when the reply is not usable.
+    /// Asks for a verdict on the conversation `build(schema_in_prompt)` makes, with one repair
+    /// request when the reply is not usable.
+    #[allow(clippy::too_many_arguments)]
     fn verdict(
         &self,
         question: &Question,
         rubric: &Rubric,
         answer: &str,
+        build: &dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
+        purpose: &str,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Grade, bool), Failure> {
         let mut structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
-        let (mut messages, truncated) = self
-            .messages(question, rubric, answer, !structured)
-            .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
-        let reply = match self.call(&messages, structured, spend, on_text) {
+        let (mut messages, truncated) =
+            build(!structured).map_err(|e| Failure::Invalid(format!("{e:#}")))?;
+        let reply = match self.call(&messages, structured, purpose, spend, on_text) {
             Err(e) if structured && e.is_rejection() => {
                 // The server does not do json_schema: put the schema in the prompt instead.
                 self.structured.store(UNSUPPORTED, Ordering::Relaxed);
                 structured = false;
-                messages = self
-                    .messages(question, rubric, answer, true)
+                messages = build(true)
                     .map_err(|e| Failure::Invalid(format!("{e:#}")))?
                     .0;
-                self.call(&messages, false, spend, on_text)
+                self.call(&messages, false, purpose, spend, on_text)
             }
             other => other,
         }
@@ -215,7 +219,7 @@ impl LlmGrader {
                     .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
                 messages.push(Message::new(Role::User, repair));
                 let again = self
-                    .call(&messages, structured, spend, &mut |_| {})
+                    .call(&messages, structured, purpose, spend, &mut |_| {})
                     .map_err(Failure::Call)?;
                 parse(&again, question, rubric).map_err(|e| {
                     Failure::Invalid(format!("{error}; after a repair request: {e}"))
@@ -264,8 +268,11 @@ impl Grader for LlmGrader {
     ) -> Result<Grade> {
         let started = Instant::now();
         let mut spend = Spend::default();
-        let outcome = self.verdict(question, rubric, answer, &mut spend, on_text);
-        let (mut grade, truncated) = match outcome {
+        let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
+        let outcome = self.verdict(
+            question, rubric, answer, &build, "grade", &mut spend, on_text,
+        );
+        let (grade, truncated) = match outcome {
             Ok(ok) => ok,
             Err(Failure::Call(LlmError::Cancelled)) => {
                 bail!("grading cancelled; the answer is saved and can be re-graded")
@@ -281,6 +288,58 @@ impl Grader for LlmGrader {
                 (g, false)
             }
         };
+        Ok(self.account(grade, truncated, &spend, started))
+    }
+
+    fn reconsider(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        previous: &Grade,
+        objection: &str,
+    ) -> Result<Option<Grade>> {
+        let started = Instant::now();
+        let mut spend = Spend::default();
+        // The objection is fenced like the answer: it is the candidate's say, not an instruction.
+        let fenced = objection
+            .replace("<objection>", "‹objection›")
+            .replace("</objection>", "‹/objection›");
+        let build = |schema_in_prompt| -> Result<(Vec<Message>, bool)> {
+            let (mut messages, truncated) =
+                self.messages(question, rubric, answer, schema_in_prompt)?;
+            messages.push(Message::new(
+                Role::Assistant,
+                dispute::previous_verdict(previous, question).to_string(),
+            ));
+            messages.push(Message::new(
+                Role::User,
+                self.prompts
+                    .render("dispute.j2", json!({"objection": fenced}))?,
+            ));
+            Ok((messages, truncated))
+        };
+        let outcome = self.verdict(
+            question,
+            rubric,
+            answer,
+            &build,
+            "dispute",
+            &mut spend,
+            &mut |_| {},
+        );
+        match outcome {
+            Ok((grade, truncated)) => Ok(Some(self.account(grade, truncated, &spend, started))),
+            Err(Failure::Call(LlmError::Cancelled)) => bail!("re-grading cancelled"),
+            Err(Failure::Call(e)) => bail!("the grader could not re-grade: {e}"),
+            Err(Failure::Invalid(e)) => bail!("the grader's re-grade was unusable ({e})"),
+        }
+    }
+}
+
+impl LlmGrader {
+    /// Notes, versions, tokens, cost and latency of a finished grade.
+    fn account(&self, mut grade: Grade, truncated: bool, spend: &Spend, started: Instant) -> Grade {
         if truncated {
             grade.notes.push(format!(
                 "your answer was longer than {} tokens; the grader saw the first {}",
@@ -298,6 +357,6 @@ impl Grader for LlmGrader {
             .price
             .map(|p| tokens::cost(p, spend.tokens_in, spend.tokens_out));
         grade.latency_ms = llm::millis(started.elapsed());
-        Ok(grade)
+        grade
     }
 }
