@@ -19,7 +19,10 @@ pub mod review;
 pub mod rubric;
 pub mod select;
 pub mod session;
+pub mod speak;
+pub mod speech;
 pub mod store;
+pub mod term;
 
 /// The files of data/, rubrics/ and prompts/, compiled in by build.rs.
 pub mod embedded {

@@ -2,6 +2,7 @@
 //! (0 success, 1 failure, 2 bad input).
 
 use std::io::{self, Write};
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -10,8 +11,8 @@ use viva::error::BadInput;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    // Wrapped to the terminal, coloured only where colour is wanted (NO_COLOR, pipes).
+    let mut out = viva::term::stdout();
     let result = cli::run(cli, &mut out).and_then(|()| Ok(out.flush()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,

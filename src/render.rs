@@ -1,22 +1,68 @@
-//! Plain-text rendering of questions, grades and summaries, shared by the REPL and `viva review`.
+//! Rendering of questions, grades and summaries, shared by the REPL and `viva review`. Text is
+//! written with ANSI styles (`term`); the output stream drops them where colour is not wanted,
+//! and wraps lines to the terminal.
+
+pub mod debrief;
+pub mod delivery;
+pub mod dialogue;
 
 use std::fmt::Write as _;
 
 use crate::bank::Question;
 use crate::clock::format_utc;
-use crate::grade::{Grade, Outcome};
+use crate::grade::{Grade, Outcome, Verdict};
 use crate::session::{Asked, Summary};
-use crate::store::{SessionSummary, TurnRecord};
+use crate::speech::clock;
+use crate::store::{DisputeStatus, SessionSummary, TurnRecord};
+use crate::term::{self, ACCENT, BAD, DIM, GOOD, PARTLY, TITLE, paint};
 
 pub fn question_header(asked: &Asked) -> String {
     let q = &asked.question;
-    if asked.follow_up {
-        return format!("Follow-up on question {}\n\n{}\n", asked.number, q.prompt);
+    if asked.retry {
+        let what = if asked.follow_up {
+            "the follow-up on question"
+        } else {
+            "question"
+        };
+        return format!(
+            "{}\n\n{}\n",
+            paint(TITLE, &format!("Again: {what} {}", asked.number)),
+            q.prompt
+        );
     }
+    if asked.follow_up {
+        return format!(
+            "{}\n\n{}\n",
+            paint(TITLE, &format!("Follow-up on question {}", asked.number)),
+            q.prompt
+        );
+    }
+    // The reason can give a score away; a real-mode front end leaves it empty.
+    let reason = if asked.reason.is_empty() {
+        String::new()
+    } else {
+        format!("{}\n", paint(DIM, &format!("({})", asked.reason)))
+    };
     format!(
-        "Question {}/{} · {} · {} · {}\n({})\n\n{}\n",
-        asked.number, asked.total, q.topic, q.kind, q.difficulty, asked.reason, q.prompt
+        "{}\n{reason}\n{}\n",
+        paint(
+            TITLE,
+            &format!(
+                "Question {}/{} · {} · {} · {}",
+                asked.number, asked.total, q.topic, q.kind, q.difficulty
+            )
+        ),
+        q.prompt
     )
+}
+
+fn mark(v: Verdict) -> String {
+    let style = match v {
+        Verdict::Covered => GOOD,
+        Verdict::Partly => PARTLY,
+        Verdict::Missed => BAD,
+    };
+    paint(style, v.mark())
 }
 
 pub fn question_text(q: &Question) -> String {
@@ -28,25 +74,39 @@ pub fn grade(g: &Grade) -> String {
     let mut out = String::new();
     match g.outcome {
         Outcome::Graded => {
-            let _ = writeln!(out, "Score: {}/100 ({} grader)", g.score, g.grader);
+            let _ = writeln!(
+                out,
+                "{} ({} grader)",
+                paint(ACCENT, &format!("Score: {}/100", g.score)),
+                g.grader
+            );
         }
         Outcome::InsufficientEvidence => {
             let _ = writeln!(
                 out,
-                "Score: {}/100, not enough evidence to grade ({} grader)",
-                g.score, g.grader
+                "{}, not enough evidence to grade ({} grader)",
+                paint(ACCENT, &format!("Score: {}/100", g.score)),
+                g.grader
             );
         }
     }
     for k in &g.key_points {
-        let _ = writeln!(out, "  {} {}", k.verdict.mark(), k.point);
+        let _ = writeln!(out, "  {} {}", mark(k.verdict), k.point);
         if let Some(e) = &k.evidence {
-            let _ = writeln!(out, "      you said: \"{}\"", shorten(e, 160));
+            let _ = writeln!(
+                out,
+                "      {}",
+                paint(DIM, &format!("you said: \"{}\"", shorten(e, 160)))
+            );
         }
     }
     for f in &g.red_flags {
-        let _ = writeln!(out, "  ! red flag: {}", f.flag);
-        let _ = writeln!(out, "      you said: \"{}\"", shorten(&f.evidence, 160));
+        let _ = writeln!(out, "  {} red flag: {}", paint(BAD, "!"), f.flag);
+        let _ = writeln!(
+            out,
+            "      {}",
+            paint(DIM, &format!("you said: \"{}\"", shorten(&f.evidence, 160)))
+        );
     }
     if !g.criteria.is_empty() {
         let parts: Vec<String> = g
@@ -56,32 +116,54 @@ pub fn grade(g: &Grade) -> String {
             .collect();
         let _ = writeln!(out, "  {}", parts.join(" · "));
     }
-    let _ = writeln!(out, "{}", g.feedback);
+    let _ = writeln!(out, "{}", term::code(&g.feedback));
     for n in &g.notes {
-        let _ = writeln!(out, "note: {n}");
+        let _ = writeln!(out, "{}", paint(DIM, &format!("note: {n}")));
     }
     if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
         let cost = g.cost_usd.map_or(String::new(), |c| format!(", ${c:.4}"));
         let model = g.model.as_deref().unwrap_or("model");
         let _ = writeln!(
             out,
-            "({model}: {i} tokens in, {o} out{cost}, {:.1} s)",
-            g.latency_ms as f64 / 1000.0
+            "{}",
+            paint(
+                DIM,
+                &format!(
+                    "({model}: {i} tokens in, {o} out{cost}, {:.1} s)",
+                    g.latency_ms as f64 / 1000.0
+                )
+            )
         );
     }
     out
 }
 
+/// The end-of-session debrief: score per topic, best and worst answers, retries, delivery,
+/// what to practise next, time and cost.
 pub fn summary(s: &Summary) -> String {
     let mut out = String::new();
+    let mode = if s.mode.is_real() { "real" } else { "study" };
     let _ = writeln!(
         out,
-        "Session {} finished: {} asked, {} answered, {} skipped.",
-        s.session_id, s.asked, s.answered, s.skipped
+        "{} {}",
+        paint(
+            TITLE,
+            &format!(
+                "Session {} finished: {} asked, {} answered, {} skipped.",
+                s.session_id, s.asked, s.answered, s.skipped
+            )
+        ),
+        paint(
+            DIM,
+            &format!(
+                "({mode} mode, {})",
+                clock(s.duration_ms.max(0) as f64 / 1000.0)
+            )
+        )
     );
     match s.mean_score {
         Some(m) => {
-            let _ = writeln!(out, "Mean score: {m:.0}/100");
+            let _ = writeln!(out, "Mean score: {}", paint(ACCENT, &format!("{m:.0}/100")));
         }
         None => {
             let _ = writeln!(out, "No graded answers.");
@@ -100,6 +182,39 @@ pub fn summary(s: &Summary) -> String {
             best.0, best.1, worst.0, worst.1
         );
     }
+    for r in &s.retries {
+        let score = |x: Option<u8>| x.map_or("-".to_string(), |v| v.to_string());
+        let what = if r.follow_up {
+            "the follow-up on question"
+        } else {
+            "question"
+        };
+        let _ = writeln!(
+            out,
+            "Retried {what} {} ({}): {} → {}",
+            r.number,
+            r.question_id,
+            score(r.first),
+            score(r.retry)
+        );
+    }
+    if s.over_time > 0 {
+        let _ = writeln!(
+            out,
+            "Over the time limit: {} answer{}.",
+            s.over_time,
+            if s.over_time == 1 { "" } else { "s" }
+        );
+    }
+    if let Some(d) = &s.delivery {
+        let _ = writeln!(out, "{}", delivery::summary_line(d));
+    }
+    if !s.practise.is_empty() {
+        let _ = writeln!(out, "{}", paint(TITLE, "Practise next:"));
+        for p in &s.practise {
+            let _ = writeln!(out, "  - {} ({}): {}", p.topic, p.question_id, p.point);
+        }
+    }
     if s.follow_ups > 0 {
         let _ = writeln!(out, "Follow-up questions: {}", s.follow_ups);
     }
@@ -111,7 +226,14 @@ pub fn summary(s: &Summary) -> String {
             s.tokens_in, s.tokens_out
         );
     }
-    let _ = writeln!(out, "Review it with: viva review show {}", s.session_id);
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            DIM,
+            &format!("Review it with: viva review show {}", s.session_id)
+        )
+    );
     out
 }
 
@@ -166,6 +288,20 @@ pub fn transcript(session: &SessionSummary, turns: &[TurnRecord]) -> String {
                 let _ = writeln!(out, "    {line}");
             }
         }
+        if let Some(d) = &t.delivery {
+            out.push_str(&delivery::block(d));
+        }
+        for d in &t.disputes {
+            let status = match d.status {
+                DisputeStatus::Regraded => "re-graded",
+                DisputeStatus::Pending => "flagged for re-grading",
+            };
+            let _ = writeln!(
+                out,
+                "Disputed ({status}): \"{}\"",
+                shorten(&d.objection, 200)
+            );
+        }
     }
     out
 }
@@ -195,7 +331,7 @@ fn turn_body(t: &TurnRecord) -> String {
 }
 
 /// At most `max` characters, cut at a char boundary with an ellipsis.
-fn shorten(s: &str, max: usize) -> String {
+pub fn shorten(s: &str, max: usize) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= max {
         return s;

@@ -1,15 +1,28 @@
 //! The terminal front end over the session engine. Answers span several lines and are submitted
 //! by an empty line (blank lines inside a ``` fence belong to the answer). On a terminal it reads
 //! through rustyline with a history file; otherwise it reads plain lines, so answers can be piped.
+//! Questions about a grade (`/why`, `/model`, `/retry`, `/dispute`) live in `dialogue`; the
+//! real-mode time limit in `timer`.
+
+mod dialogue;
+mod timer;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
+use rustyline::ExternalPrinter as _;
 use rustyline::error::ReadlineError;
 
+pub use dialogue::Ask;
+pub use timer::Notify;
+
+use crate::clock::now_ms;
 use crate::render;
-use crate::session::{Session, Summary};
+use crate::session::{Asked, Session, Summary};
+use crate::speak::Speaker;
+use crate::speech::clock;
+use crate::term::{DIM, Spinner, paint};
 
 /// One read from the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +40,12 @@ pub trait LineSource {
 
     /// Remembers a submitted line in the history, where there is one.
     fn remember(&mut self, _line: &str) {}
+
+    /// A way to print above the line being typed (the timer's warnings); None on a plain
+    /// stream, where nothing can be shown until the next line is read.
+    fn notifier(&mut self) -> Option<Notify> {
+        None
+    }
 }
 
 /// rustyline on a terminal, with a history file that is saved as lines are submitted.
@@ -60,6 +79,13 @@ impl LineSource for Terminal {
             // History is a convenience: failing to save it must not stop the interview.
             let _ = self.editor.append_history(&self.history);
         }
+    }
+
+    fn notifier(&mut self) -> Option<Notify> {
+        let mut printer = self.editor.create_external_printer().ok()?;
+        Some(Box::new(move |msg| {
+            let _ = printer.print(msg);
+        }))
     }
 }
 
@@ -101,6 +127,12 @@ pub enum Input {
     /// Input ended in the middle of an answer: grade what was typed, then stop.
     LastAnswer(String),
     Command(Command),
+    /// A question about a grade (`dialogue`).
+    Dialogue(Ask),
+    /// One of our commands used wrongly: its usage.
+    Usage(String),
+    /// A line came after the time limit: the answer as it stands (maybe empty).
+    TimeUp(String),
     Unknown(String),
     Eof,
 }
@@ -108,7 +140,7 @@ pub enum Input {
 pub const HELP: &str = "\
 Answer in your own words, as you would say it aloud; an empty line submits.
 Blank lines inside a ``` fence stay part of the answer.
-  /hint    a hint for the current question
+  /hint    a hint for the current question (study mode; each costs points)
   /repeat  show the question again
   /skip    skip this question
   /quit    end the session (Ctrl-D too); Ctrl-C clears the answer being typed
@@ -122,21 +154,42 @@ fn parse_command(line: &str) -> Input {
         "/hint" => Input::Command(Command::Hint),
         "/repeat" => Input::Command(Command::Repeat),
         "/quit" | "/exit" | "/q" => Input::Command(Command::Quit),
-        other => Input::Unknown(other.to_string()),
+        other => match dialogue::parse(other) {
+            Some(Ok(ask)) => Input::Dialogue(ask),
+            Some(Err(usage)) => Input::Usage(usage),
+            None => Input::Unknown(other.to_string()),
+        },
     }
 }
 
 /// Reads one answer or command. `notice` receives messages for the user (Ctrl-C cleared input).
 pub fn read_input(src: &mut dyn LineSource, notice: &mut dyn Write) -> io::Result<Input> {
+    read_input_until(src, notice, None)
+}
+
+/// As `read_input`, with a deadline (Unix ms): the prompt shows the time left, and the first
+/// line submitted after it ends the answer.
+pub fn read_input_until(
+    src: &mut dyn LineSource,
+    notice: &mut dyn Write,
+    deadline: Option<i64>,
+) -> io::Result<Input> {
     let mut lines: Vec<String> = Vec::new();
     let mut in_fence = false;
     loop {
-        let prompt = if lines.is_empty() { "> " } else { ". " };
-        match src.read(prompt)? {
+        let base = if lines.is_empty() { "> " } else { ". " };
+        match src.read(&timer::prompt(base, deadline))? {
             Read::Line(line) => {
                 if lines.is_empty() && line.trim_start().starts_with('/') {
                     src.remember(line.trim());
                     return Ok(parse_command(&line));
+                }
+                if deadline.is_some_and(|d| now_ms() >= d) {
+                    if !line.trim().is_empty() {
+                        src.remember(&line);
+                        lines.push(line);
+                    }
+                    return Ok(Input::TimeUp(lines.join("\n")));
                 }
                 if line.trim().is_empty() {
                     if lines.is_empty() {
@@ -169,34 +222,126 @@ pub fn read_input(src: &mut dyn LineSource, notice: &mut dyn Write) -> io::Resul
     }
 }
 
-/// Runs a whole session: asks, reads, grades, and prints the summary at the end.
-pub fn run(session: &mut Session, src: &mut dyn LineSource, out: &mut dyn Write) -> Result<()> {
-    writeln!(
-        out,
-        "viva mock interview · session {} · /help for commands\n",
-        session.id()
-    )?;
-    'questions: while let Some(asked) = session.ask_next() {
-        writeln!(out, "{}", render::question_header(&asked))?;
+/// What the front end does besides reading and printing.
+#[derive(Default)]
+pub struct Options {
+    /// Reads questions aloud (`--speak`).
+    pub speaker: Option<Speaker>,
+}
+
+/// How the question loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every question was asked.
+    Complete,
+    /// `/quit`, Ctrl-D or the end of input.
+    Quit,
+}
+
+fn intro(session: &Session) -> String {
+    match session.mode().time_limit_ms() {
+        None => format!(
+            "viva mock interview · session {} · study mode · /help for commands\n",
+            session.id()
+        ),
+        Some(limit) => format!(
+            "viva mock interview · session {} · real mode: {} per question, no hints, feedback at the end · /help for commands\n",
+            session.id(),
+            clock(limit as f64 / 1000.0)
+        ),
+    }
+}
+
+/// Runs the questions of a session: asks, reads, grades, and answers questions about grades.
+pub fn run(
+    session: &mut Session,
+    src: &mut dyn LineSource,
+    out: &mut dyn Write,
+    options: &mut Options,
+) -> Result<Ended> {
+    writeln!(out, "{}", intro(session))?;
+    let limit = session.mode().time_limit_ms();
+    let mut next: Option<Asked> = None;
+    let mut tip_shown = false;
+    'questions: loop {
+        let Some(asked) = next.take().or_else(|| session.ask_next()) else {
+            // Study mode: a last chance to ask about the last answer before the summary.
+            if !session.mode().is_real() && !session.attempts().is_empty() {
+                if let Some(retry) = wrap_up(session, src, out)? {
+                    next = Some(retry);
+                    continue;
+                }
+            }
+            return Ok(Ended::Complete);
+        };
+        if limit.is_some() {
+            // Why a question was picked ("weakest: concurrency (38)") would leak the feedback
+            // a real interview holds back.
+            let shown = Asked {
+                reason: String::new(),
+                ..asked.clone()
+            };
+            writeln!(out, "{}", render::question_header(&shown))?;
+        } else {
+            writeln!(out, "{}", render::question_header(&asked))?;
+        }
+        if let Some(limit) = limit {
+            writeln!(
+                out,
+                "{}",
+                paint(
+                    DIM,
+                    &format!("⏱ {} to answer", clock(limit as f64 / 1000.0))
+                )
+            )?;
+        }
         out.flush()?;
+        if let Some(speaker) = options.speaker.as_mut()
+            && let Err(e) = speaker.say(&asked.question.prompt)
+        {
+            writeln!(out, "--speak: {e}")?;
+        }
+        let deadline = limit.map(|l| session.current_asked_at().unwrap_or_else(now_ms) + l);
+        let notifier = deadline.and_then(|_| src.notifier());
+        let live = notifier.is_some();
+        let _timer = deadline.map(|d| timer::Timer::start(d, limit.unwrap_or_default(), notifier));
         loop {
-            let input = read_input(src, out)?;
+            let input = read_input_until(src, out, deadline)?;
             match input {
                 Input::Answer(text) => {
-                    answer(session, &text, out)?;
+                    answer(session, &text, out, &mut tip_shown)?;
                     continue 'questions;
                 }
                 Input::LastAnswer(text) => {
-                    answer(session, &text, out)?;
-                    break 'questions;
+                    answer(session, &text, out, &mut tip_shown)?;
+                    return Ok(Ended::Quit);
+                }
+                Input::TimeUp(text) => {
+                    if !live {
+                        writeln!(out, "Time is up.")?;
+                    }
+                    if text.trim().is_empty() {
+                        session.skip()?;
+                        writeln!(out, "Nothing was said in time: skipped.\n")?;
+                    } else {
+                        answer(session, &text, out, &mut tip_shown)?;
+                    }
+                    continue 'questions;
                 }
                 Input::Command(Command::Skip) => {
                     session.skip()?;
                     writeln!(out, "Skipped.\n")?;
                     continue 'questions;
                 }
+                Input::Command(Command::Hint) if session.mode().is_real() => {
+                    writeln!(out, "No hints in a real interview.")?
+                }
                 Input::Command(Command::Hint) => match session.hint() {
-                    Some(h) => writeln!(out, "Hint: {h}")?,
+                    Some(h) => writeln!(
+                        out,
+                        "Hint: {h} {}",
+                        paint(DIM, &format!("(−{} points)", crate::session::HINT_COST))
+                    )?,
                     None => writeln!(out, "No more hints for this question.")?,
                 },
                 Input::Command(Command::Repeat) => {
@@ -204,22 +349,82 @@ pub fn run(session: &mut Session, src: &mut dyn LineSource, out: &mut dyn Write)
                         writeln!(out, "{}", render::question_text(q))?;
                     }
                 }
-                Input::Command(Command::Help) => write!(out, "{HELP}")?,
+                Input::Command(Command::Help) => write!(out, "{HELP}{}", dialogue::HELP)?,
+                Input::Dialogue(ask) => {
+                    if let Some(retry) =
+                        dialogue::handle(ask, session, out, dialogue::Phase::Interview)?
+                    {
+                        next = Some(retry);
+                        continue 'questions;
+                    }
+                }
+                Input::Usage(usage) => writeln!(out, "{usage}")?,
                 Input::Unknown(cmd) => {
                     writeln!(out, "Unknown command {cmd}. Type /help for the list.")?
                 }
-                Input::Command(Command::Quit) | Input::Eof => break 'questions,
+                Input::Command(Command::Quit) | Input::Eof => return Ok(Ended::Quit),
             }
             out.flush()?;
         }
     }
-    Ok(())
 }
 
-fn answer(session: &mut Session, text: &str, out: &mut dyn Write) -> Result<()> {
-    // The grader's reasoning is shown as it streams in, so a slow model is visibly working.
+/// After the last question of a study session: questions about the last answer, until an
+/// empty line. Returns the question to ask again on `/retry`.
+fn wrap_up(
+    session: &mut Session,
+    src: &mut dyn LineSource,
+    out: &mut dyn Write,
+) -> Result<Option<Asked>> {
+    writeln!(
+        out,
+        "That was the last question. Ask about it (/why, /model, /retry, /dispute TEXT), or press Enter for the summary."
+    )?;
+    loop {
+        out.flush()?;
+        let line = match src.read("> ")? {
+            Read::Line(line) => line,
+            Read::Interrupted | Read::Eof => return Ok(None),
+        };
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(None);
+        }
+        src.remember(line);
+        match parse_command(line) {
+            Input::Dialogue(ask) => {
+                if let Some(retry) =
+                    dialogue::handle(ask, session, out, dialogue::Phase::Interview)?
+                {
+                    return Ok(Some(retry));
+                }
+            }
+            Input::Usage(usage) => writeln!(out, "{usage}")?,
+            Input::Command(Command::Quit) => return Ok(None),
+            _ => writeln!(
+                out,
+                "Press Enter for the summary, or ask with /why, /model, /retry or /dispute TEXT."
+            )?,
+        }
+    }
+}
+
+fn answer(
+    session: &mut Session,
+    text: &str,
+    out: &mut dyn Write,
+    tip_shown: &mut bool,
+) -> Result<()> {
+    let real = session.mode().is_real();
+    let mut spinner = Spinner::start("grading…");
+    // The grader's reasoning is shown as it streams in, so a slow model is visibly working;
+    // in real mode it is feedback, and held back.
     let mut streamed = false;
     let answered = session.answer_streaming(text, &mut |chunk| {
+        spinner.stop();
+        if real {
+            return;
+        }
         if !streamed {
             let _ = write!(out, "\nGrader: ");
             streamed = true;
@@ -227,8 +432,24 @@ fn answer(session: &mut Session, text: &str, out: &mut dyn Write) -> Result<()> 
         let _ = write!(out, "{chunk}");
         let _ = out.flush();
     })?;
+    spinner.stop();
     if streamed {
         writeln!(out)?;
+    }
+    if real {
+        let over = session
+            .attempts()
+            .last()
+            .and_then(|a| a.over_ms)
+            .map_or(String::new(), |o| {
+                format!(", {} over the time limit", clock(o as f64 / 1000.0))
+            });
+        let saved = match answered.error {
+            Some(_) => "answer saved, but grading failed; it can be re-graded",
+            None => "answer saved · feedback at the end",
+        };
+        writeln!(out, "{}\n", paint(DIM, &format!("({saved}{over})")))?;
+        return Ok(out.flush()?);
     }
     match (&answered.grade, &answered.error) {
         (Some(g), _) => writeln!(out, "\n{}", render::grade(g))?,
@@ -238,14 +459,72 @@ fn answer(session: &mut Session, text: &str, out: &mut dyn Write) -> Result<()> 
         )?,
         (None, None) => {}
     }
+    let block = render::delivery::block(&answered.delivery);
+    if !block.is_empty() {
+        writeln!(out, "{block}")?;
+    }
+    if !*tip_shown && answered.grade.is_some() {
+        writeln!(
+            out,
+            "{}\n",
+            paint(
+                DIM,
+                "About this grade: /why explains it · /model shows a model answer · /retry answers again · /dispute TEXT objects"
+            )
+        )?;
+        *tip_shown = true;
+    }
     out.flush()?;
     Ok(())
 }
 
-/// Prints the end-of-session summary.
-pub fn finish(session: Session, out: &mut dyn Write) -> Result<Summary> {
+/// Closes the session and prints the summary; in real mode, first the debrief of every answer,
+/// and then (when the interview ran to its end) questions about the grades until an empty line.
+pub fn finish(
+    session: &mut Session,
+    src: &mut dyn LineSource,
+    out: &mut dyn Write,
+    ended: Ended,
+) -> Result<Summary> {
     let summary = session.finish()?;
-    writeln!(out, "{}", render::summary(&summary))?;
+    if !session.mode().is_real() {
+        writeln!(out, "{}", render::summary(&summary))?;
+        return Ok(summary);
+    }
+    writeln!(
+        out,
+        "{}",
+        render::debrief::debrief(session.attempts(), &summary, session.mode().time_limit_ms())
+    )?;
+    if ended == Ended::Complete && !session.attempts().is_empty() {
+        writeln!(
+            out,
+            "Questions about a grade? /why N, /model N, /dispute N TEXT. An empty line ends."
+        )?;
+        loop {
+            out.flush()?;
+            let line = match src.read("> ")? {
+                Read::Line(line) => line,
+                Read::Interrupted | Read::Eof => break,
+            };
+            let line = line.trim();
+            if line.is_empty() {
+                break;
+            }
+            src.remember(line);
+            match parse_command(line) {
+                Input::Dialogue(ask) => {
+                    dialogue::handle(ask, session, out, dialogue::Phase::Debrief)?;
+                }
+                Input::Usage(usage) => writeln!(out, "{usage}")?,
+                Input::Command(Command::Quit) => break,
+                _ => writeln!(
+                    out,
+                    "Ask with /why N, /model N or /dispute N TEXT; an empty line ends."
+                )?,
+            }
+        }
+    }
     Ok(summary)
 }
 

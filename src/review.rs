@@ -1,5 +1,5 @@
 //! `viva review`, `viva report` and `viva export`: past sessions, their graded transcripts,
-//! search over them, progress across them, and exports to share.
+//! search over them, progress and delivery across them, and exports to share.
 
 pub mod chart;
 pub mod estimate;
@@ -76,6 +76,17 @@ pub fn search(
         if !h.feedback.trim().is_empty() {
             writeln!(out, "  feedback: {}", h.feedback.trim())?;
         }
+    }
+    Ok(())
+}
+
+/// Delivery per session, oldest first (the trend `viva report` shows next to the scores).
+pub fn delivery(store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
+    let trend = store.delivery_trend()?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&trend)?)?;
+    } else {
+        write!(out, "{}", render::delivery::trend(&trend))?;
     }
     Ok(())
 }

@@ -1,18 +1,49 @@
 //! The interview state machine: ask → answer → grade → follow-up → next. It knows nothing of
 //! terminals: a front end (the REPL, or a test with scripted answers) calls `ask_next`, then
-//! `answer`, `skip` or `hint`, and finally `finish`. Every answer is stored before it is graded.
+//! `answer`, `skip` or `hint`, and finally `finish`. Every answer is stored before it is graded,
+//! with its delivery (`speech`). Between questions the front end may ask about the last answer:
+//! `why`, `model_answer`, `retry`, `dispute`.
 
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
-use crate::grade::{Grade, Grader, Outcome, Verdict, offline};
-use crate::rubric::Rubrics;
+use crate::grade::{Grade, Grader, Outcome, Verdict, dispute, offline};
+use crate::rubric::{Rubric, Rubrics};
 use crate::select::{self, Filters, History, Rng};
+use crate::speech::{self, Delivery, DeliverySummary};
 use crate::store::{NewTurn, Store};
+
+/// Points a hint costs in study mode: a hint gives away the words of a key point.
+pub const HINT_COST: u8 = 10;
+
+/// How the interview is run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Feedback after every answer; hints (each costs `HINT_COST` points), the model answer
+    /// after an attempt, retries.
+    Study,
+    /// As in a real interview: a time limit per question, no hints, feedback held back until
+    /// the end of the session.
+    Real { minutes: f64 },
+}
+
+impl Mode {
+    pub fn is_real(self) -> bool {
+        matches!(self, Mode::Real { .. })
+    }
+
+    pub fn time_limit_ms(self) -> Option<i64> {
+        match self {
+            Mode::Study => None,
+            Mode::Real { minutes } => Some((minutes * 60_000.0).round() as i64),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -22,17 +53,20 @@ pub struct Settings {
     pub seed: u64,
     /// Follow-up questions at most per question.
     pub follow_ups: u32,
+    pub mode: Mode,
 }
 
 /// The question being asked.
 #[derive(Debug, Clone)]
 pub struct Asked {
-    /// 1-based position in the session; a follow-up shares its question's number.
+    /// 1-based position in the session; a follow-up or a retry shares its question's number.
     pub number: usize,
     pub total: usize,
     pub question: Question,
     pub reason: String,
     pub follow_up: bool,
+    /// Asked again at the candidate's request (`/retry`).
+    pub retry: bool,
 }
 
 /// A stored answer and its grade.
@@ -42,6 +76,41 @@ pub struct Answered {
     /// None when grading failed; the answer is stored and can be re-graded later.
     pub grade: Option<Grade>,
     pub error: Option<String>,
+    pub delivery: Delivery,
+}
+
+/// One answered turn, kept for the questions a candidate may ask about it afterwards.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub turn_id: i64,
+    pub number: usize,
+    pub question: Question,
+    pub answer: String,
+    /// The latest grade (a dispute may replace it).
+    pub grade: Option<Grade>,
+    pub delivery: Delivery,
+    pub follow_up: bool,
+    pub retry: bool,
+    pub hints: u32,
+    /// How far past the time limit the answer came (real mode).
+    pub over_ms: Option<i64>,
+    /// The question's first turn, parent of follow-ups and retries.
+    root: i64,
+}
+
+/// What came of a dispute.
+#[derive(Debug, Clone)]
+pub enum Disputed {
+    /// The grader reconsidered: both grades are stored, the new one is the latest.
+    Regraded {
+        number: usize,
+        before: Option<Box<Grade>>,
+        after: Box<Grade>,
+        changes: Vec<String>,
+    },
+    /// The grader cannot reconsider (offline) or failed: the objection is stored and the turn
+    /// is flagged for re-grading.
+    Flagged { number: usize, reason: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,9 +120,30 @@ pub struct TopicResult {
     pub mean_score: Option<f64>,
 }
 
+/// A question answered again with `/retry`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetryResult {
+    pub number: usize,
+    /// The follow-up on question `number` was retried, not the question.
+    pub follow_up: bool,
+    pub question_id: String,
+    pub first: Option<u8>,
+    pub retry: Option<u8>,
+}
+
+/// Something to practise next: a point missed in one of the weakest answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Practice {
+    pub topic: String,
+    pub question_id: String,
+    /// The key point missed, or the question itself when it was skipped.
+    pub point: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub session_id: i64,
+    pub mode: Mode,
     /// Questions asked and finished (follow-ups counted apart).
     pub asked: usize,
     pub answered: usize,
@@ -64,6 +154,12 @@ pub struct Summary {
     /// (question id, score) of the best and the worst graded answer.
     pub best: Option<(String, u8)>,
     pub worst: Option<(String, u8)>,
+    pub retries: Vec<RetryResult>,
+    pub practise: Vec<Practice>,
+    /// Delivery over every answer of the session.
+    pub delivery: Option<DeliverySummary>,
+    /// Answers that came after the time limit (real mode).
+    pub over_time: usize,
     pub duration_ms: i64,
     pub tokens_in: u64,
     pub tokens_out: u64,
@@ -73,21 +169,36 @@ pub struct Summary {
 struct Current {
     /// What is asked: the bank question, or a follow-up built from it.
     question: Question,
-    /// The turn a follow-up follows up on.
+    number: usize,
+    reason: String,
+    /// The turn a follow-up or a retry belongs to.
     parent: Option<i64>,
     /// Follow-ups already asked for this bank question.
     depth: u32,
     asked_at: i64,
     hints: u32,
+    follow_up: bool,
+    retry_of: Option<i64>,
 }
 
 /// What became of one asked bank question.
 struct TurnOutcome {
     question_id: String,
     topic: String,
-    /// None when skipped, ungraded, or graded as insufficient evidence.
-    score: Option<u8>,
+    turn_id: Option<i64>,
+    /// None when skipped or ungraded.
+    grade: Option<Grade>,
     skipped: bool,
+}
+
+impl TurnOutcome {
+    /// The score, when the answer was graded (not skipped, not insufficient evidence).
+    fn score(&self) -> Option<u8> {
+        self.grade
+            .as_ref()
+            .filter(|g| g.outcome == Outcome::Graded)
+            .map(|g| g.score)
+    }
 }
 
 pub struct Session<'a> {
@@ -104,10 +215,16 @@ pub struct Session<'a> {
     current: Option<Current>,
     /// A follow-up waiting to be asked.
     pending: Option<Current>,
+    /// A question set aside by `/retry`, asked once the retry is answered.
+    deferred: Option<Current>,
     results: Vec<TurnOutcome>,
+    attempts: Vec<Attempt>,
     follow_ups_asked: usize,
+    /// Turns stored so far: the next turn's `seq`.
+    seq: u32,
     tokens: (u64, u64),
     cost: Option<f64>,
+    ended_at: Option<i64>,
 }
 
 /// The question a follow-up is graded against: the follow-up's text, with the points of the
@@ -126,6 +243,21 @@ pub fn follow_up_question(parent: &Question, grade: &Grade, text: &str) -> Quest
     }
     q.follow_ups.retain(|f| f != text);
     q
+}
+
+/// Takes the hint cost off a graded answer and says so in the grade.
+pub fn charge_hints(grade: &mut Grade, hints: u32) {
+    if hints == 0 || grade.outcome != Outcome::Graded {
+        return;
+    }
+    let cost = (hints.min(10) as u8).saturating_mul(HINT_COST);
+    let raw = grade.score;
+    grade.score = raw.saturating_sub(cost);
+    grade.notes.push(format!(
+        "{hints} hint{} used: {raw} − {cost} = {} (each hint costs {HINT_COST} points)",
+        if hints == 1 { "" } else { "s" },
+        grade.score
+    ));
 }
 
 impl<'a> Session<'a> {
@@ -152,10 +284,14 @@ impl<'a> Session<'a> {
             asked: Vec::new(),
             current: None,
             pending: None,
+            deferred: None,
             results: Vec::new(),
+            attempts: Vec::new(),
             follow_ups_asked: 0,
+            seq: 0,
             tokens: (0, 0),
             cost: None,
+            ended_at: None,
         })
     }
 
@@ -163,20 +299,35 @@ impl<'a> Session<'a> {
         self.id
     }
 
-    /// Asks the pending follow-up, or chooses the next question; None when the session is
-    /// complete.
+    pub fn mode(&self) -> Mode {
+        self.settings.mode
+    }
+
+    pub fn rubric(&self, question: &Question) -> &Rubric {
+        self.rubrics.for_kind(question.kind)
+    }
+
+    fn asked_from(&self, c: &Current) -> Asked {
+        Asked {
+            number: c.number,
+            total: self.settings.count,
+            question: c.question.clone(),
+            reason: c.reason.clone(),
+            follow_up: c.follow_up,
+            retry: c.retry_of.is_some(),
+        }
+    }
+
+    /// Asks the pending follow-up, the question set aside by a retry, or chooses the next
+    /// question; None when the session is complete.
     pub fn ask_next(&mut self) -> Option<Asked> {
-        if let Some(mut follow_up) = self.pending.take() {
-            follow_up.asked_at = now_ms();
-            let asked = Asked {
-                number: self.asked.len(),
-                total: self.settings.count,
-                question: follow_up.question.clone(),
-                reason: "follow-up".to_string(),
-                follow_up: true,
-            };
-            self.follow_ups_asked += 1;
-            self.current = Some(follow_up);
+        if let Some(mut next) = self.pending.take().or_else(|| self.deferred.take()) {
+            next.asked_at = now_ms();
+            if next.follow_up {
+                self.follow_ups_asked += 1;
+            }
+            let asked = self.asked_from(&next);
+            self.current = Some(next);
             return Some(asked);
         }
         if self.asked.len() >= self.settings.count {
@@ -190,28 +341,37 @@ impl<'a> Session<'a> {
             &mut self.rng,
         )?;
         self.asked.push(pick.question.id.clone());
-        self.current = Some(Current {
+        let current = Current {
             question: pick.question.clone(),
+            number: self.asked.len(),
+            reason: pick.reason,
             parent: None,
             depth: 0,
             asked_at: now_ms(),
             hints: 0,
-        });
-        Some(Asked {
-            number: self.asked.len(),
-            total: self.settings.count,
-            question: pick.question.clone(),
-            reason: pick.reason,
             follow_up: false,
-        })
+            retry_of: None,
+        };
+        let asked = self.asked_from(&current);
+        self.current = Some(current);
+        Some(asked)
     }
 
     pub fn current(&self) -> Option<&Question> {
         self.current.as_ref().map(|c| &c.question)
     }
 
-    /// The next hint for the current question, one key point at a time.
+    /// When the current question was shown (Unix ms), for a front end's timer.
+    pub fn current_asked_at(&self) -> Option<i64> {
+        self.current.as_ref().map(|c| c.asked_at)
+    }
+
+    /// The next hint for the current question, one key point at a time. None when there is
+    /// no hint left, and always in real mode.
     pub fn hint(&mut self) -> Option<String> {
+        if self.settings.mode.is_real() {
+            return None;
+        }
         let current = self.current.as_mut()?;
         let hint = offline::hint(&current.question, current.hints as usize)?;
         current.hints += 1;
@@ -233,35 +393,42 @@ impl<'a> Session<'a> {
             .current
             .take()
             .ok_or_else(|| anyhow::anyhow!("no question is being asked"))?;
-        let turn_id = self.store_turn(&current, text, false)?;
+        let answered_at = now_ms();
+        let target = if current.follow_up {
+            speech::FOLLOW_UP_TARGET
+        } else {
+            speech::QUESTION_TARGET
+        };
+        let duration_ms = answered_at - current.asked_at;
+        let delivery = speech::measure(text, duration_ms, target);
+        let turn_id = self.store_turn(&current, text, false, answered_at)?;
+        self.store.insert_delivery(turn_id, &delivery)?;
         let q = &current.question;
         let graded = self
             .grader
             .grade_streaming(q, self.rubrics.for_kind(q.kind), text, on_text);
         let (grade, error) = match graded {
-            Ok(grade) => {
+            Ok(mut grade) => {
+                charge_hints(&mut grade, current.hints);
                 self.store.insert_grade(turn_id, now_ms(), &grade)?;
                 (Some(grade), None)
             }
             Err(e) => (None, Some(format!("{e:#}"))),
         };
         if let Some(g) = &grade {
-            self.tokens.0 += u64::from(g.tokens_in.unwrap_or(0));
-            self.tokens.1 += u64::from(g.tokens_out.unwrap_or(0));
-            if let Some(c) = g.cost_usd {
-                *self.cost.get_or_insert(0.0) += c;
-            }
+            self.spend(g);
         }
-        let score = grade
-            .as_ref()
-            .filter(|g| g.outcome == Outcome::Graded)
-            .map(|g| g.score);
         if current.parent.is_none() {
+            let score = grade
+                .as_ref()
+                .filter(|g| g.outcome == Outcome::Graded)
+                .map(|g| g.score);
             self.history.record(&q.id, &q.topic, score);
             self.results.push(TurnOutcome {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
-                score,
+                turn_id: Some(turn_id),
+                grade: grade.clone(),
                 skipped: false,
             });
         }
@@ -269,47 +436,88 @@ impl<'a> Session<'a> {
         if let Some(g) = grade.as_ref().filter(|g| g.outcome == Outcome::Graded)
             && let Some(text) = &g.follow_up
             && current.depth < self.settings.follow_ups
+            && current.retry_of.is_none()
         {
             self.pending = Some(Current {
                 question: follow_up_question(q, g, text),
+                number: current.number,
+                reason: "follow-up".to_string(),
                 parent: Some(current.parent.unwrap_or(turn_id)),
                 depth: current.depth + 1,
                 asked_at: 0,
                 hints: 0,
+                follow_up: true,
+                retry_of: None,
             });
         }
+        let over_ms = self
+            .settings
+            .mode
+            .time_limit_ms()
+            .map(|limit| duration_ms - limit)
+            .filter(|&over| over > 0);
+        self.attempts.push(Attempt {
+            turn_id,
+            number: current.number,
+            question: current.question.clone(),
+            answer: text.to_string(),
+            grade: grade.clone(),
+            delivery: delivery.clone(),
+            follow_up: current.follow_up,
+            retry: current.retry_of.is_some(),
+            hints: current.hints,
+            over_ms,
+            root: current.parent.unwrap_or(turn_id),
+        });
         Ok(Answered {
             turn_id,
             grade,
             error,
+            delivery,
         })
     }
 
-    /// Records the current question as skipped (a skipped follow-up just moves on).
+    fn spend(&mut self, g: &Grade) {
+        self.tokens.0 += u64::from(g.tokens_in.unwrap_or(0));
+        self.tokens.1 += u64::from(g.tokens_out.unwrap_or(0));
+        if let Some(c) = g.cost_usd {
+            *self.cost.get_or_insert(0.0) += c;
+        }
+    }
+
+    /// Records the current question as skipped (a skipped follow-up or retry just moves on).
     pub fn skip(&mut self) -> Result<()> {
         let Some(current) = self.current.take() else {
             return Ok(());
         };
-        self.store_turn(&current, "", true)?;
+        self.store_turn(&current, "", true, now_ms())?;
         if current.parent.is_none() {
             let q = &current.question;
             self.history.record(&q.id, &q.topic, None);
             self.results.push(TurnOutcome {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
-                score: None,
+                turn_id: None,
+                grade: None,
                 skipped: true,
             });
         }
         Ok(())
     }
 
-    fn store_turn(&self, current: &Current, answer: &str, skipped: bool) -> Result<i64> {
+    fn store_turn(
+        &mut self,
+        current: &Current,
+        answer: &str,
+        skipped: bool,
+        answered_at: i64,
+    ) -> Result<i64> {
         let q = &current.question;
+        self.seq += 1;
         self.store.insert_turn(&NewTurn {
             session_id: self.id,
             parent_id: current.parent,
-            seq: (self.asked.len() + self.follow_ups_asked) as u32,
+            seq: self.seq,
             question_id: &q.id,
             topic: &q.topic,
             kind: q.kind.as_str(),
@@ -319,14 +527,151 @@ impl<'a> Session<'a> {
             skipped,
             hints: current.hints,
             asked_at: current.asked_at,
-            answered_at: now_ms(),
+            answered_at,
+            retry_of: current.retry_of,
         })
     }
 
-    /// Closes the session. A question asked but not answered is not recorded.
-    pub fn finish(self) -> Result<Summary> {
-        let ended_at = now_ms();
-        self.store.end_session(self.id, ended_at)?;
+    /// Every answered turn so far, in order.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// The latest answer to question `number`, or the last answer of all.
+    pub fn attempt(&self, number: Option<usize>) -> Option<&Attempt> {
+        match number {
+            None => self.attempts.last(),
+            Some(n) => self.attempts.iter().rev().find(|a| a.number == n),
+        }
+    }
+
+    /// Asks the last answered question again (study mode). The question being asked, if any,
+    /// is set aside and asked right after; a pending follow-up is dropped. None when nothing
+    /// has been answered yet or in real mode.
+    pub fn retry(&mut self) -> Option<Asked> {
+        if self.settings.mode.is_real() {
+            return None;
+        }
+        let last = self.attempts.last()?.clone();
+        if let Some(current) = self.current.take() {
+            if current.follow_up && current.retry_of.is_none() {
+                self.follow_ups_asked -= 1;
+            } else if current.parent.is_none() && self.deferred.is_none() {
+                self.deferred = Some(current);
+            }
+        }
+        self.pending = None;
+        let retry = Current {
+            question: last.question,
+            number: last.number,
+            reason: "retry".to_string(),
+            parent: Some(last.root),
+            depth: self.settings.follow_ups,
+            asked_at: now_ms(),
+            hints: 0,
+            follow_up: last.follow_up,
+            retry_of: Some(last.turn_id),
+        };
+        let asked = self.asked_from(&retry);
+        self.current = Some(retry);
+        Some(asked)
+    }
+
+    /// Sends the candidate's objection about an answer's grade to the grader. With a grader
+    /// that can reconsider, the re-grade is stored next to the old grade and becomes the
+    /// latest; otherwise the objection is stored and the turn flagged for re-grading. None when
+    /// there is no such answer.
+    pub fn dispute(&mut self, number: Option<usize>, objection: &str) -> Result<Option<Disputed>> {
+        let Some(at) = (match number {
+            None => self.attempts.len().checked_sub(1),
+            Some(n) => self.attempts.iter().rposition(|a| a.number == n),
+        }) else {
+            return Ok(None);
+        };
+        let attempt = self.attempts[at].clone();
+        let before_id = self.store.latest_grade_id(attempt.turn_id)?;
+        let q = &attempt.question;
+        let reconsidered = match &attempt.grade {
+            Some(previous) => self.grader.reconsider(
+                q,
+                self.rubrics.for_kind(q.kind),
+                &attempt.answer,
+                previous,
+                objection,
+            ),
+            None => Ok(None),
+        };
+        let flagged = |reason: String, store: &Store| -> Result<Option<Disputed>> {
+            store.insert_dispute(attempt.turn_id, now_ms(), objection, before_id, None)?;
+            Ok(Some(Disputed::Flagged {
+                number: attempt.number,
+                reason,
+            }))
+        };
+        match reconsidered {
+            Ok(Some(mut after)) => {
+                charge_hints(&mut after, attempt.hints);
+                let after_id = self.store.insert_grade(attempt.turn_id, now_ms(), &after)?;
+                self.store.insert_dispute(
+                    attempt.turn_id,
+                    now_ms(),
+                    objection,
+                    before_id,
+                    Some(after_id),
+                )?;
+                self.spend(&after);
+                let changes = attempt
+                    .grade
+                    .as_ref()
+                    .map_or_else(Vec::new, |before| dispute::changes(before, &after));
+                self.attempts[at].grade = Some(after.clone());
+                if let Some(r) = self
+                    .results
+                    .iter_mut()
+                    .find(|r| r.turn_id == Some(attempt.turn_id))
+                {
+                    r.grade = Some(after.clone());
+                }
+                Ok(Some(Disputed::Regraded {
+                    number: attempt.number,
+                    before: attempt.grade.map(Box::new),
+                    after: Box::new(after),
+                    changes,
+                }))
+            }
+            Ok(None) if attempt.grade.is_none() => flagged(
+                "the answer has no grade yet; it is flagged for re-grading".into(),
+                self.store,
+            ),
+            Ok(None) => flagged(
+                format!(
+                    "the {} grader gives the same answer the same grade; your objection is saved and the answer is flagged for re-grading with a model",
+                    self.grader.name()
+                ),
+                self.store,
+            ),
+            Err(e) => flagged(
+                format!("{e:#}; your objection is saved and the answer is flagged for re-grading"),
+                self.store,
+            ),
+        }
+    }
+
+    /// Closes the session (once) and sums it up. A question asked but not answered is not
+    /// recorded. The session stays usable for questions about its answers.
+    pub fn finish(&mut self) -> Result<Summary> {
+        self.current = None;
+        self.pending = None;
+        self.deferred = None;
+        let ended_at = match self.ended_at {
+            Some(t) => t,
+            None => {
+                let t = now_ms();
+                self.store.end_session(self.id, t)?;
+                self.ended_at = Some(t);
+                t
+            }
+        };
         let mean = |xs: &[u8]| {
             (!xs.is_empty())
                 .then(|| xs.iter().map(|&s| f64::from(s)).sum::<f64>() / xs.len() as f64)
@@ -334,12 +679,12 @@ impl<'a> Session<'a> {
         let scored: Vec<(&String, u8)> = self
             .results
             .iter()
-            .filter_map(|r| r.score.map(|s| (&r.question_id, s)))
+            .filter_map(|r| r.score().map(|s| (&r.question_id, s)))
             .collect();
         let all: Vec<u8> = scored.iter().map(|(_, s)| *s).collect();
         let mut topics: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         for r in self.results.iter().filter(|r| !r.skipped) {
-            topics.entry(r.topic.clone()).or_default().extend(r.score);
+            topics.entry(r.topic.clone()).or_default().extend(r.score());
         }
         // Earliest wins ties, so the summary is stable.
         let best = scored
@@ -353,8 +698,33 @@ impl<'a> Session<'a> {
             .min_by_key(|(_, s)| *s)
             .map(|(id, s)| ((*id).clone(), *s));
         let skipped = self.results.iter().filter(|r| r.skipped).count();
+        let graded_score = |g: &Option<Grade>| {
+            g.as_ref()
+                .filter(|g| g.outcome == Outcome::Graded)
+                .map(|g| g.score)
+        };
+        let retries = self
+            .attempts
+            .iter()
+            .filter(|a| a.retry)
+            .map(|a| {
+                let first = self
+                    .attempts
+                    .iter()
+                    .find(|f| f.number == a.number && f.follow_up == a.follow_up && !f.retry);
+                RetryResult {
+                    number: a.number,
+                    follow_up: a.follow_up,
+                    question_id: a.question.id.clone(),
+                    first: first.and_then(|f| graded_score(&f.grade)),
+                    retry: graded_score(&a.grade),
+                }
+            })
+            .collect();
+        let deliveries: Vec<Delivery> = self.attempts.iter().map(|a| a.delivery.clone()).collect();
         Ok(Summary {
             session_id: self.id,
+            mode: self.settings.mode,
             asked: self.results.len(),
             answered: self.results.len() - skipped,
             skipped,
@@ -374,11 +744,44 @@ impl<'a> Session<'a> {
                 .collect(),
             best,
             worst,
+            retries,
+            practise: self.practise(),
+            delivery: speech::summarize(&deliveries),
+            over_time: self.attempts.iter().filter(|a| a.over_ms.is_some()).count(),
             duration_ms: ended_at - self.started_at,
             tokens_in: self.tokens.0,
             tokens_out: self.tokens.1,
             cost_usd: self.cost,
         })
+    }
+
+    /// Up to three things to practise: the first point missed (or only partly made) in each of
+    /// the weakest answers, skipped questions first.
+    fn practise(&self) -> Vec<Practice> {
+        let mut weakest: Vec<&TurnOutcome> = self.results.iter().collect();
+        weakest.sort_by_key(|r| r.score().map_or(-1, i32::from));
+        weakest
+            .into_iter()
+            .filter_map(|r| {
+                let question = self.bank.get(&r.question_id);
+                let point = match &r.grade {
+                    None => question.map(|q| q.prompt.clone())?,
+                    Some(g) => g
+                        .key_points
+                        .iter()
+                        .find(|k| k.verdict == Verdict::Missed)
+                        .or_else(|| g.key_points.iter().find(|k| k.verdict == Verdict::Partly))?
+                        .point
+                        .clone(),
+                };
+                Some(Practice {
+                    topic: r.topic.clone(),
+                    question_id: r.question_id.clone(),
+                    point,
+                })
+            })
+            .take(3)
+            .collect()
     }
 }
 
@@ -396,6 +799,7 @@ mod tests {
             },
             seed: 3,
             follow_ups: 0,
+            mode: Mode::Study,
         }
     }
 

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::grade::Grade;
+use crate::speech::{self, Delivery, TrendPoint};
 
 mod history;
 
@@ -70,6 +71,31 @@ const MIGRATIONS: &[&str] = &[
         WHERE rowid = NEW.turn_id;
     END;
     CREATE INDEX turns_answered ON turns(answered_at);",
+    // 2: delivery per turn (speech), disputes about a grade, retries of a question. A retry is
+    // a child turn (`parent_id`, so it is not counted as a question) with `retry_of` set to the
+    // attempt it repeats; a follow-up has `retry_of` NULL. A dispute with status 'pending' flags
+    // its turn for re-grading.
+    "CREATE TABLE delivery (
+        turn_id          INTEGER PRIMARY KEY REFERENCES turns(id),
+        words            INTEGER NOT NULL,
+        fillers          INTEGER NOT NULL,
+        fillers_per_100  REAL NOT NULL,
+        hedges           INTEGER NOT NULL,
+        restarts         INTEGER NOT NULL,
+        wpm              REAL,
+        metrics          TEXT NOT NULL
+    );
+    CREATE TABLE disputes (
+        id            INTEGER PRIMARY KEY,
+        turn_id       INTEGER NOT NULL REFERENCES turns(id),
+        created_at    INTEGER NOT NULL,
+        objection     TEXT NOT NULL,
+        grade_before  INTEGER REFERENCES grades(id),
+        grade_after   INTEGER REFERENCES grades(id),
+        status        TEXT NOT NULL CHECK (status IN ('pending', 'regraded'))
+    );
+    CREATE INDEX disputes_turn ON disputes(turn_id, id);
+    ALTER TABLE turns ADD COLUMN retry_of INTEGER REFERENCES turns(id);",
 ];
 
 pub struct Store {
@@ -92,6 +118,37 @@ pub struct NewTurn<'a> {
     pub hints: u32,
     pub asked_at: i64,
     pub answered_at: i64,
+    /// The turn this one attempts again (`/retry`); its `parent_id` is set too.
+    pub retry_of: Option<i64>,
+}
+
+/// Whether a dispute got a new grade or waits for a grader that can reconsider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisputeStatus {
+    Pending,
+    Regraded,
+}
+
+impl DisputeStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            DisputeStatus::Pending => "pending",
+            DisputeStatus::Regraded => "regraded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DisputeRecord {
+    pub id: i64,
+    pub turn_id: i64,
+    pub created_at: i64,
+    pub objection: String,
+    /// Ids in `grades`: the grade disputed, and the re-grade (None while pending).
+    pub grade_before: Option<i64>,
+    pub grade_after: Option<i64>,
+    pub status: DisputeStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -123,6 +180,10 @@ pub struct TurnRecord {
     pub answered_at: i64,
     /// The latest grade, if the turn was graded.
     pub grade: Option<Grade>,
+    pub retry_of: Option<i64>,
+    /// How the answer was said (not stored for skipped turns).
+    pub delivery: Option<Delivery>,
+    pub disputes: Vec<DisputeRecord>,
 }
 
 /// The latest score of every graded turn, for selection and progress.
@@ -201,11 +262,11 @@ impl Store {
     pub fn insert_turn(&self, t: &NewTurn) -> Result<i64> {
         self.conn.execute(
             "INSERT INTO turns (session_id, parent_id, seq, question_id, topic, kind, difficulty, prompt,
-                                answer, skipped, hints, asked_at, answered_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                answer, skipped, hints, asked_at, answered_at, retry_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 t.session_id, t.parent_id, t.seq, t.question_id, t.topic, t.kind, t.difficulty,
-                t.prompt, t.answer, t.skipped, t.hints, t.asked_at, t.answered_at
+                t.prompt, t.answer, t.skipped, t.hints, t.asked_at, t.answered_at, t.retry_of
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -227,6 +288,131 @@ impl Store {
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn insert_delivery(&self, turn_id: i64, d: &Delivery) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO delivery (turn_id, words, fillers, fillers_per_100, hedges, restarts, wpm, metrics)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                turn_id,
+                d.words,
+                d.fillers,
+                d.fillers_per_100,
+                d.hedges,
+                d.restarts,
+                d.wpm,
+                serde_json::to_string(d)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The id of a turn's latest grade.
+    pub fn latest_grade_id(&self, turn_id: i64) -> Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(id) FROM grades WHERE turn_id = ?1",
+            [turn_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records a candidate's objection to the grade `grade_before` of a turn, with the re-grade
+    /// when there is one; without one the turn is flagged for re-grading.
+    pub fn insert_dispute(
+        &self,
+        turn_id: i64,
+        created_at: i64,
+        objection: &str,
+        grade_before: Option<i64>,
+        grade_after: Option<i64>,
+    ) -> Result<i64> {
+        let status = if grade_after.is_some() {
+            DisputeStatus::Regraded
+        } else {
+            DisputeStatus::Pending
+        };
+        self.conn.execute(
+            "INSERT INTO disputes (turn_id, created_at, objection, grade_before, grade_after, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![turn_id, created_at, objection, grade_before, grade_after, status.as_str()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn disputes_where(&self, filter: &str, arg: Option<i64>) -> Result<Vec<DisputeRecord>> {
+        let sql = format!(
+            "SELECT id, turn_id, created_at, objection, grade_before, grade_after, status
+             FROM disputes WHERE {filter} ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let map = |r: &rusqlite::Row| {
+            let status: String = r.get(6)?;
+            Ok(DisputeRecord {
+                id: r.get(0)?,
+                turn_id: r.get(1)?,
+                created_at: r.get(2)?,
+                objection: r.get(3)?,
+                grade_before: r.get(4)?,
+                grade_after: r.get(5)?,
+                status: if status == "regraded" {
+                    DisputeStatus::Regraded
+                } else {
+                    DisputeStatus::Pending
+                },
+            })
+        };
+        let rows = match arg {
+            Some(a) => stmt
+                .query_map([a], map)?
+                .collect::<rusqlite::Result<Vec<_>>>(),
+            None => stmt
+                .query_map([], map)?
+                .collect::<rusqlite::Result<Vec<_>>>(),
+        };
+        Ok(rows?)
+    }
+
+    /// Disputes still waiting for a grader that can reconsider: the turns to re-grade.
+    pub fn pending_disputes(&self) -> Result<Vec<DisputeRecord>> {
+        self.disputes_where("status = 'pending'", None)
+    }
+
+    /// Delivery per session over time, oldest first; sessions without answers are left out.
+    /// This is the trend `viva report` shows next to the scores.
+    pub fn delivery_trend(&self) -> Result<Vec<TrendPoint>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.started_at, d.metrics FROM sessions s
+             JOIN turns t ON t.session_id = s.id JOIN delivery d ON d.turn_id = t.id
+             ORDER BY s.started_at, s.id, t.seq, t.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut sessions: Vec<(i64, i64, Vec<Delivery>)> = Vec::new();
+        for row in rows {
+            let (id, started_at, json) = row?;
+            let d: Delivery = serde_json::from_str(&json)
+                .with_context(|| format!("stored delivery of session {id} is unreadable"))?;
+            match sessions.last_mut() {
+                Some((last, _, ds)) if *last == id => ds.push(d),
+                _ => sessions.push((id, started_at, vec![d])),
+            }
+        }
+        Ok(sessions
+            .into_iter()
+            .filter_map(|(session_id, started_at, ds)| {
+                speech::summarize(&ds).map(|delivery| TrendPoint {
+                    session_id,
+                    started_at,
+                    delivery,
+                })
+            })
+            .collect())
     }
 
     /// Sessions, newest first.
@@ -274,11 +460,14 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT t.id, t.parent_id, t.seq, t.question_id, t.topic, t.kind, t.difficulty, t.prompt,
                     t.answer, t.skipped, t.hints, t.asked_at, t.answered_at,
-                    (SELECT grade FROM grades WHERE turn_id = t.id ORDER BY id DESC LIMIT 1)
-             FROM turns t WHERE t.session_id = ?1 ORDER BY t.seq, t.id",
+                    (SELECT grade FROM grades WHERE turn_id = t.id ORDER BY id DESC LIMIT 1),
+                    t.retry_of, d.metrics
+             FROM turns t LEFT JOIN delivery d ON d.turn_id = t.id
+             WHERE t.session_id = ?1 ORDER BY t.seq, t.id",
         )?;
         let rows = stmt.query_map([session_id], |r| {
             let grade: Option<String> = r.get(13)?;
+            let delivery: Option<String> = r.get(15)?;
             Ok((
                 TurnRecord {
                     id: r.get(0)?,
@@ -295,13 +484,23 @@ impl Store {
                     asked_at: r.get(11)?,
                     answered_at: r.get(12)?,
                     grade: None,
+                    retry_of: r.get(14)?,
+                    delivery: None,
+                    disputes: Vec::new(),
                 },
                 grade,
+                delivery,
             ))
         })?;
         let mut turns = Vec::new();
         for row in rows {
-            let (mut turn, grade) = row?;
+            let (mut turn, grade, delivery) = row?;
+            if let Some(json) = delivery {
+                turn.delivery = Some(serde_json::from_str(&json).with_context(|| {
+                    format!("stored delivery of turn {} is unreadable", turn.id)
+                })?);
+            }
+            turn.disputes = self.disputes_where("turn_id = ?1", Some(turn.id))?;
             if let Some(json) = grade {
                 turn.grade =
                     Some(serde_json::from_str(&json).with_context(|| {
@@ -378,6 +577,7 @@ mod tests {
             hints: 0,
             asked_at: 1,
             answered_at: 2,
+            retry_of: None,
         }
     }
 
@@ -429,6 +629,56 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM grades", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn delivery_is_kept_per_turn_and_summarised_per_session() {
+        let store = Store::open_in_memory().unwrap();
+        let target = speech::QUESTION_TARGET;
+        for (started, answer) in [
+            (10, "um, the GIL is, uh, a lock"),
+            (20, "the GIL is a lock"),
+        ] {
+            let s = store
+                .start_session(started, &serde_json::json!({}))
+                .unwrap();
+            let t = store.insert_turn(&turn(s, 1, answer)).unwrap();
+            store
+                .insert_delivery(t, &speech::measure(answer, 30_000, target))
+                .unwrap();
+        }
+        let turns = store.session_turns(1).unwrap();
+        assert_eq!(turns[0].delivery.as_ref().unwrap().fillers, 2);
+        let trend = store.delivery_trend().unwrap();
+        assert_eq!(
+            trend.iter().map(|p| p.session_id).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert!(trend[0].delivery.fillers_per_100 > 0.0);
+        assert_eq!(trend[1].delivery.fillers_per_100, 0.0);
+    }
+
+    #[test]
+    fn a_dispute_without_a_regrade_flags_the_turn() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let t = store.insert_turn(&turn(s, 1, "a lock")).unwrap();
+        let g1 = store.insert_grade(t, 3, &grade(40)).unwrap();
+        assert_eq!(store.latest_grade_id(t).unwrap(), Some(g1));
+        store
+            .insert_dispute(t, 4, "I did explain it", Some(g1), None)
+            .unwrap();
+        let pending = store.pending_disputes().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].turn_id, t);
+        let g2 = store.insert_grade(t, 5, &grade(60)).unwrap();
+        store
+            .insert_dispute(t, 6, "and the second point", Some(g1), Some(g2))
+            .unwrap();
+        assert_eq!(store.pending_disputes().unwrap().len(), 1);
+        let turns = store.session_turns(s).unwrap();
+        assert_eq!(turns[0].disputes.len(), 2);
+        assert_eq!(turns[0].disputes[1].status, DisputeStatus::Regraded);
     }
 
     #[test]

@@ -26,7 +26,8 @@ use crate::prompt::Prompts;
 use crate::repl::{self, LineSource, Plain, Terminal};
 use crate::rubric::Rubrics;
 use crate::select::Filters;
-use crate::session::{Session, Settings};
+use crate::session::{Mode, Session, Settings};
+use crate::speak::{self, Speaker};
 use crate::store::Store;
 
 #[derive(Debug, Parser)]
@@ -111,7 +112,26 @@ struct PracticeArgs {
     /// Follow-up questions at most per question [default: 1, or follow_ups in config.toml]
     #[arg(long, value_name = "N")]
     follow_ups: Option<u32>,
+    /// study: feedback after each answer, hints, /model, /retry; real: a time limit per
+    /// question, no hints, feedback at the end
+    #[arg(long, value_enum, default_value_t = ModeArg::Study)]
+    mode: ModeArg,
+    /// Time limit per question in real mode, in minutes (decimals allowed) [default: 3]
+    #[arg(long, value_name = "M")]
+    minutes: Option<f64>,
+    /// Read the questions aloud (espeak-ng, espeak or say, when installed)
+    #[arg(long)]
+    speak: bool,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModeArg {
+    Study,
+    Real,
+}
+
+/// The real-mode time limit when --minutes is not given: the top of the 1–3 minute band.
+const DEFAULT_MINUTES: f64 = 3.0;
 
 impl PracticeArgs {
     /// True when no practice option was given (bare `viva` defaults).
@@ -122,6 +142,9 @@ impl PracticeArgs {
             && self.company.is_none()
             && self.seed.is_none()
             && self.follow_ups.is_none()
+            && self.mode == ModeArg::Study
+            && self.minutes.is_none()
+            && !self.speak
     }
 }
 
@@ -296,10 +319,23 @@ fn practice(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<()> {
     let bank = ctx.bank()?;
     let rubrics = ctx.rubrics()?;
     let config = ctx.config()?;
+    let speak = args.speak;
     let settings = practice_settings(&bank, args, config.follow_ups)?;
     let store = ctx.store()?;
     let (grader, describe) = ctx.grader(&config)?;
     writeln!(out, "viva: {describe}")?;
+    let mut options = repl::Options::default();
+    if speak {
+        options.speaker = Speaker::detect();
+        match &options.speaker {
+            Some(s) => writeln!(
+                out,
+                "viva: reading questions aloud with {}",
+                s.program().display()
+            )?,
+            None => writeln!(out, "{}", speak::NONE_FOUND)?,
+        }
+    }
     let mut session = Session::start(&bank, &rubrics, grader.as_ref(), &store, settings)?;
     let stdin = std::io::stdin();
     let mut source: Box<dyn LineSource> = if stdin.is_terminal() {
@@ -310,9 +346,10 @@ fn practice(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<()> {
         Box::new(Plain::new(stdin.lock()))
     };
     // Whatever happens in the loop, the session is closed and summarised.
-    let result = repl::run(&mut session, source.as_mut(), out);
-    repl::finish(session, out)?;
-    result
+    let result = repl::run(&mut session, source.as_mut(), out, &mut options);
+    let ended = *result.as_ref().unwrap_or(&repl::Ended::Quit);
+    repl::finish(&mut session, source.as_mut(), out, ended)?;
+    result.map(|_| ())
 }
 
 /// Checks the practice options against the bank, so that a typo in a topic name is an error
@@ -327,6 +364,23 @@ fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result
             )));
         }
     }
+    let mode = match (args.mode, args.minutes) {
+        (ModeArg::Study, Some(_)) => {
+            return Err(bad(
+                "--minutes sets the time limit of --mode real; study mode has none",
+            ));
+        }
+        (ModeArg::Study, None) => Mode::Study,
+        (ModeArg::Real, minutes) => {
+            let minutes = minutes.unwrap_or(DEFAULT_MINUTES);
+            if !(minutes.is_finite() && (0.05..=60.0).contains(&minutes)) {
+                return Err(bad(format!(
+                    "--minutes: {minutes} is not a time limit from 0.05 (3 seconds) to 60"
+                )));
+            }
+            Mode::Real { minutes }
+        }
+    };
     let filters = Filters {
         topics: args.topics,
         difficulty: args.difficulty.map(Difficulty::from),
@@ -347,6 +401,7 @@ fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result
         filters,
         seed: args.seed.unwrap_or_else(|| crate::clock::now_ms() as u64),
         follow_ups,
+        mode,
     })
 }
 

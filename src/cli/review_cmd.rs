@@ -39,6 +39,11 @@ pub enum ReviewCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Delivery per session over time: fillers, hedges, restarts, pace.
+    Delivery {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -78,6 +83,7 @@ pub fn review(store: &Store, cmd: ReviewCommand, out: &mut dyn Write) -> Result<
         ReviewCommand::Search { words, limit, json } => {
             review::search(store, &words.join(" "), limit, json, out)
         }
+        ReviewCommand::Delivery { json } => review::delivery(store, json, out),
     }
 }
 

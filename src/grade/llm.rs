@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use serde_json::json;
 
+use super::dispute;
 use super::offline::OfflineGrader;
 use super::verdict::{self, ReasoningStream};
 use super::{Grade, Grader};
@@ -115,6 +116,7 @@ impl LlmGrader {
         &self,
         messages: &[Message],
         structured: bool,
+        purpose: &str,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<ChatReply, LlmError> {
@@ -154,7 +156,7 @@ impl LlmGrader {
             at: now_ms(),
             api_base: &self.client.api_base,
             model: &self.client.model,
-            purpose: "grade",
+            purpose,
             messages,
             structured,
             response: result.as_ref().ok().map(|r| r.content.as_str()),
@@ -165,29 +167,34 @@ impl LlmGrader {
         result
     }
 
-    /// Asks for a verdict, with one repair request when the reply is not usable.
+    /// Asks for a verdict on the conversation `build(schema_in_prompt)` makes, with one repair
+    /// request when the reply is not usable.
+    #[allow(clippy::too_many_arguments)]
     async fn verdict(
         &self,
         question: &Question,
         rubric: &Rubric,
         answer: &str,
+        build: &dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
+        purpose: &str,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Grade, bool), Failure> {
         let mut structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
-        let (mut messages, truncated) = self
-            .messages(question, rubric, answer, !structured)
-            .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
-        let reply = match self.call(&messages, structured, spend, on_text).await {
+        let (mut messages, truncated) =
+            build(!structured).map_err(|e| Failure::Invalid(format!("{e:#}")))?;
+        let reply = match self
+            .call(&messages, structured, purpose, spend, on_text)
+            .await
+        {
             Err(e) if structured && e.is_rejection() => {
                 // The server does not do json_schema: put the schema in the prompt instead.
                 self.structured.store(UNSUPPORTED, Ordering::Relaxed);
                 structured = false;
-                messages = self
-                    .messages(question, rubric, answer, true)
+                messages = build(true)
                     .map_err(|e| Failure::Invalid(format!("{e:#}")))?
                     .0;
-                self.call(&messages, false, spend, on_text).await
+                self.call(&messages, false, purpose, spend, on_text).await
             }
             other => other,
         }
@@ -210,7 +217,7 @@ impl LlmGrader {
                     .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
                 messages.push(Message::new(Role::User, repair));
                 let again = self
-                    .call(&messages, structured, spend, &mut |_| {})
+                    .call(&messages, structured, purpose, spend, &mut |_| {})
                     .await
                     .map_err(Failure::Call)?;
                 parse(&again, question, rubric).map_err(|e| {
@@ -293,8 +300,17 @@ impl LlmGrader {
     ) -> Result<Grade, Failure> {
         let started = Instant::now();
         let mut spend = Spend::default();
+        let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
         let (grade, truncated) = self
-            .verdict(question, rubric, answer, &mut spend, &mut |_| {})
+            .verdict(
+                question,
+                rubric,
+                answer,
+                &build,
+                "regrade",
+                &mut spend,
+                &mut |_| {},
+            )
             .await?;
         Ok(self.finish(grade, truncated, &spend, started))
     }
@@ -311,8 +327,11 @@ impl LlmGrader {
     ) -> Result<Grade> {
         let started = Instant::now();
         let mut spend = Spend::default();
+        let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
         let outcome = self
-            .verdict(question, rubric, answer, &mut spend, on_text)
+            .verdict(
+                question, rubric, answer, &build, "grade", &mut spend, on_text,
+            )
             .await;
         let (grade, truncated) = match outcome {
             Ok(ok) => ok,
@@ -370,5 +389,50 @@ impl Grader for LlmGrader {
     ) -> Result<Grade> {
         self.runtime
             .block_on(self.grade_async(question, rubric, answer, on_text))
+    }
+
+    fn reconsider(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        previous: &Grade,
+        objection: &str,
+    ) -> Result<Option<Grade>> {
+        let started = Instant::now();
+        let mut spend = Spend::default();
+        // The objection is fenced like the answer: it is the candidate's say, not an instruction.
+        let fenced = objection
+            .replace("<objection>", "‹objection›")
+            .replace("</objection>", "‹/objection›");
+        let build = |schema_in_prompt| -> Result<(Vec<Message>, bool)> {
+            let (mut messages, truncated) =
+                self.messages(question, rubric, answer, schema_in_prompt)?;
+            messages.push(Message::new(
+                Role::Assistant,
+                dispute::previous_verdict(previous, question).to_string(),
+            ));
+            messages.push(Message::new(
+                Role::User,
+                self.prompts
+                    .render("dispute.j2", json!({"objection": fenced}))?,
+            ));
+            Ok((messages, truncated))
+        };
+        let outcome = self.runtime.block_on(self.verdict(
+            question,
+            rubric,
+            answer,
+            &build,
+            "dispute",
+            &mut spend,
+            &mut |_| {},
+        ));
+        match outcome {
+            Ok((grade, truncated)) => Ok(Some(self.finish(grade, truncated, &spend, started))),
+            Err(Failure::Call(LlmError::Cancelled)) => bail!("re-grading cancelled"),
+            Err(Failure::Call(e)) => bail!("the grader could not re-grade: {e}"),
+            Err(Failure::Invalid(e)) => bail!("the grader's re-grade was unusable ({e})"),
+        }
     }
 }

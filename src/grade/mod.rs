@@ -1,6 +1,7 @@
 //! Grades and graders. Every grader returns the same `Grade`, so the store, the review and the
 //! learner never care which one produced it.
 
+pub mod dispute;
 pub mod llm;
 pub mod offline;
 pub mod text;
@@ -127,5 +128,20 @@ pub trait Grader {
     ) -> Result<Grade> {
         let _ = on_text;
         self.grade(question, rubric, answer)
+    }
+
+    /// Grades the answer again in the light of the candidate's objection to `previous`.
+    /// None when this grader cannot reconsider: the offline grader gives the same answer the
+    /// same grade, so a dispute with it waits for a grader that can (the turn is flagged).
+    fn reconsider(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        previous: &Grade,
+        objection: &str,
+    ) -> Result<Option<Grade>> {
+        let _ = (question, rubric, answer, previous, objection);
+        Ok(None)
     }
 }

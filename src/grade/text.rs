@@ -37,6 +37,26 @@ pub struct Analysis {
     pub tokens: Vec<Token>,
     /// Byte range of each sentence in the original text.
     pub sentences: Vec<(usize, usize)>,
+    /// Every filler and restart, in order: what the `speech` module counts as delivery.
+    pub disfluencies: Vec<Disfluency>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisfluencyKind {
+    /// A word or phrase that fills a pause ("um", "you know").
+    Filler,
+    /// A word or two said again ("the the", "it is, it is").
+    Restart,
+}
+
+/// One filler or restart: the tokens it covers (all marked `filler`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disfluency {
+    pub kind: DisfluencyKind,
+    /// The filler phrase as listed ("you know"), or the repeated words.
+    pub phrase: String,
+    /// Range of indices into `Analysis::tokens`.
+    pub tokens: std::ops::Range<usize>,
 }
 
 impl Analysis {
@@ -86,6 +106,35 @@ const FILLERS: &[&[&str]] = &[
     &["sort", "of"],
     &["kind", "of"],
     &["i", "guess"],
+];
+
+/// Words after which "kind of" and "sort of" name a kind ("a kind of lock", "what sort of
+/// error") rather than fill a pause ("it's kind of slow").
+const KIND_DETERMINERS: &[&str] = &[
+    "a",
+    "an",
+    "all",
+    "another",
+    "any",
+    "certain",
+    "different",
+    "each",
+    "every",
+    "no",
+    "one",
+    "other",
+    "particular",
+    "same",
+    "some",
+    "specific",
+    "that",
+    "the",
+    "these",
+    "this",
+    "those",
+    "what",
+    "whatever",
+    "which",
 ];
 
 /// Words that tie ideas together; their presence marks an explanation rather than a list.
@@ -299,23 +348,35 @@ pub fn analyze(text: &str) -> Analysis {
             });
         }
     }
-    mark_fillers(&mut tokens, text);
-    Analysis { tokens, sentences }
+    let disfluencies = mark_fillers(&mut tokens, text);
+    Analysis {
+        tokens,
+        sentences,
+        disfluencies,
+    }
 }
 
-fn mark_fillers(tokens: &mut [Token], text: &str) {
+/// Marks fillers and restarts as `filler` and returns them in order.
+fn mark_fillers(tokens: &mut [Token], text: &str) -> Vec<Disfluency> {
+    let mut found = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         let matched = FILLERS.iter().find(|f| {
             f.len() <= tokens.len() - i
                 && f.iter().enumerate().all(|(k, w)| tokens[i + k].word == *w)
+                && !(matches!(f, ["kind" | "sort", "of"])
+                    && i > 0
+                    && KIND_DETERMINERS.contains(&tokens[i - 1].word.as_str()))
         });
-        // "kind of" and "sort of" are fillers only when not followed by a noun phrase like
-        // "kind of lock"; we accept the simple rule because a filler costs nothing either way.
         if let Some(f) = matched {
             for t in &mut tokens[i..i + f.len()] {
                 t.filler = true;
             }
+            found.push(Disfluency {
+                kind: DisfluencyKind::Filler,
+                phrase: f.join(" "),
+                tokens: i..i + f.len(),
+            });
             i += f.len();
             continue;
         }
@@ -325,15 +386,34 @@ fn mark_fillers(tokens: &mut [Token], text: &str) {
             let after = text[tokens[i].end..].trim_start().starts_with(',');
             if before || after {
                 tokens[i].filler = true;
+                found.push(Disfluency {
+                    kind: DisfluencyKind::Filler,
+                    phrase: "like".to_string(),
+                    tokens: i..i + 1,
+                });
             }
         }
         i += 1;
     }
     // Restarts: the same word said twice in a row ("the the GIL"), or a repeated two-word
     // run ("it is, it is a lock").
+    let restart = |tokens: &[Token], range: std::ops::Range<usize>| Disfluency {
+        kind: DisfluencyKind::Restart,
+        phrase: tokens[range.clone()]
+            .iter()
+            .map(|t| t.word.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        tokens: range,
+    };
     for i in 1..tokens.len() {
-        if tokens[i].word == tokens[i - 1].word && !tokens[i - 1].filler {
+        // Two words from one written word ("can't") are not a repetition.
+        if tokens[i].word == tokens[i - 1].word
+            && !tokens[i - 1].filler
+            && tokens[i].start != tokens[i - 1].start
+        {
             tokens[i].filler = true;
+            found.push(restart(tokens, i..i + 1));
         }
     }
     for i in 3..tokens.len() {
@@ -341,11 +421,15 @@ fn mark_fillers(tokens: &mut [Token], text: &str) {
             && tokens[i - 1].word == tokens[i - 3].word
             && !tokens[i - 2].filler
             && !tokens[i - 3].filler
+            && !tokens[i].filler
         {
             tokens[i].filler = true;
             tokens[i - 1].filler = true;
+            found.push(restart(tokens, i - 1..i + 1));
         }
     }
+    found.sort_by_key(|d| d.tokens.start);
+    found
 }
 
 #[cfg(test)]
@@ -399,6 +483,37 @@ mod tests {
         let a: Vec<_> = analyze(spoken).spoken().map(|t| t.word.clone()).collect();
         let b: Vec<_> = analyze(clean).spoken().map(|t| t.word.clone()).collect();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn disfluencies_are_listed_by_kind_and_phrase() {
+        let a = analyze("so, um, the the GIL is, like, a lock, you know, it is, it is");
+        let listed: Vec<(DisfluencyKind, &str)> = a
+            .disfluencies
+            .iter()
+            .map(|d| (d.kind, d.phrase.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (DisfluencyKind::Filler, "um"),
+                (DisfluencyKind::Restart, "the"),
+                (DisfluencyKind::Filler, "like"),
+                (DisfluencyKind::Filler, "you know"),
+                (DisfluencyKind::Restart, "it is"),
+            ]
+        );
+        for d in &a.disfluencies {
+            assert!(a.tokens[d.tokens.clone()].iter().all(|t| t.filler));
+        }
+    }
+
+    #[test]
+    fn kind_of_after_a_determiner_names_a_kind() {
+        let named = analyze("a kind of lock, what sort of error");
+        assert!(named.disfluencies.is_empty(), "{:?}", named.disfluencies);
+        let filler = analyze("it is kind of slow");
+        assert_eq!(filler.disfluencies.len(), 1);
     }
 
     #[test]

@@ -349,6 +349,7 @@ mod tests {
         NewTurn {
             session_id,
             parent_id: None,
+            retry_of: None,
             seq: 1,
             question_id: "q",
             topic,

@@ -101,6 +101,10 @@ fn ctrl_c_during_grading_cancels_it_and_keeps_the_answer() {
     p.exp_string("Grader: Looking at point one").unwrap();
     p.send_control('c').unwrap();
     p.exp_string("grading cancelled").unwrap();
+    // After the last question, a study session offers /why and friends until an empty line.
+    p.exp_string("press Enter for the summary").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("").unwrap();
     p.exp_string("Session 1 finished").unwrap();
     p.exp_eof().unwrap();
 

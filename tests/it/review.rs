@@ -103,6 +103,7 @@ fn seed(home: &Path, answers: &[(&str, &str, u8, bool)]) {
             .insert_turn(&NewTurn {
                 session_id: s,
                 parent_id: None,
+                retry_of: None,
                 seq: i as u32 + 1,
                 question_id: question,
                 topic,

@@ -1,0 +1,102 @@
+//! Delivery as the candidate reads it: after an answer, in the debrief, and as a trend.
+
+use std::fmt::Write as _;
+
+use crate::clock::format_utc;
+use crate::speech::{Delivery, DeliverySummary, TrendPoint, clock, phrase_list};
+use crate::term::{DIM, TITLE, paint};
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The delivery of one answer: the measures on one line, then what to work on.
+pub fn block(d: &Delivery) -> String {
+    let mut out = String::new();
+    if d.words == 0 {
+        return out;
+    }
+    let fillers = if d.fillers == 0 {
+        "no fillers".to_string()
+    } else {
+        format!(
+            "{} ({}), {:.1} per 100 words",
+            plural(d.fillers, "filler", "fillers"),
+            phrase_list(&d.filler_phrases),
+            d.fillers_per_100
+        )
+    };
+    let _ = writeln!(
+        out,
+        "{} {} words, about {} spoken (target {}–{} min) · {fillers} · {} · {} · {}",
+        paint(TITLE, "Delivery:"),
+        d.words,
+        clock(d.spoken_secs),
+        d.target.min_secs as f64 / 60.0,
+        d.target.max_secs as f64 / 60.0,
+        plural(d.hedges, "hedge", "hedges"),
+        plural(d.restarts, "restart", "restarts"),
+        d.pace()
+    );
+    for n in &d.notes {
+        let _ = writeln!(out, "  · {n}");
+    }
+    out
+}
+
+/// Delivery over a session, on one line.
+pub fn summary_line(s: &DeliverySummary) -> String {
+    let fillers = if s.top_fillers.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", phrase_list(&s.top_fillers))
+    };
+    let pace = s
+        .mean_wpm
+        .map_or(String::new(), |w| format!(" · {w:.0} wpm"));
+    format!(
+        "{} {:.1} fillers per 100 words{fillers} · {:.1} hedges per 100 · {} · {} of {} answers in the target length{pace}",
+        paint(TITLE, "Delivery:"),
+        s.fillers_per_100,
+        s.hedges_per_100,
+        plural(s.restarts, "restart", "restarts"),
+        s.in_band,
+        s.answers
+    )
+}
+
+/// Delivery per session, oldest first: the trend `viva report` shows.
+pub fn trend(points: &[TrendPoint]) -> String {
+    let mut out = String::new();
+    if points.is_empty() {
+        out.push_str("No answers yet, so no delivery trend.\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            DIM,
+            &format!(
+                "{:>5}  {:<16}  {:>7}  {:>9}  {:>7}  {:>8}  {:>5}",
+                "id", "started (UTC)", "answers", "fillers%", "hedges%", "restarts", "wpm"
+            )
+        )
+    );
+    for p in points {
+        let d = &p.delivery;
+        let wpm = d.mean_wpm.map_or("-".to_string(), |w| format!("{w:.0}"));
+        let _ = writeln!(
+            out,
+            "{:>5}  {:<16}  {:>7}  {:>9.1}  {:>7.1}  {:>8}  {:>5}",
+            p.session_id,
+            format_utc(p.started_at),
+            d.answers,
+            d.fillers_per_100,
+            d.hedges_per_100,
+            d.restarts,
+            wpm
+        );
+    }
+    out
+}
