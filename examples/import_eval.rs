@@ -125,6 +125,17 @@ fn assign(mut pairs: Vec<(f64, usize, usize)>, left: usize, right: usize) -> Vec
     l
 }
 
+impl RefInsight {
+    fn insight_lists(&self) -> [&Vec<String>; 4] {
+        [
+            &self.what_they_test,
+            &self.strong_signals,
+            &self.red_flags,
+            &self.follow_ups,
+        ]
+    }
+}
+
 fn ref_items(r: &RefInsight) -> usize {
     r.what_they_test.len() + r.strong_signals.len() + r.red_flags.len() + r.follow_ups.len()
 }
@@ -235,6 +246,20 @@ fn main() {
         {
             totals[k] += v;
         }
+        if args.iter().any(|a| a == "--dump") {
+            for q in got {
+                println!(
+                    "  got {:>5} {:?} [{} {} {} {}] {}",
+                    q.line,
+                    q.layout,
+                    q.insight.what_they_test.len(),
+                    q.insight.strong_signals.len(),
+                    q.insight.red_flags.len(),
+                    q.insight.follow_ups.len(),
+                    q.title.chars().take(90).collect::<String>()
+                );
+            }
+        }
         if show_misses {
             let used: Vec<usize> = matched.iter().flatten().copied().collect();
             for (i, m) in matched.iter().enumerate() {
@@ -244,6 +269,10 @@ fn main() {
                         let (f, t) = insight_found(&refs[i].insight, &got[*j]);
                         if f < t {
                             println!("  insight  {:>5} {} ({f}/{t})", refs[i].line, refs[i].title);
+                            if args.iter().any(|a| a == "--items") {
+                                println!("     ref: {:?}", refs[i].insight.insight_lists());
+                                println!("     got: {:?}", got[*j].insight);
+                            }
                         }
                     }
                 }

@@ -197,3 +197,17 @@ fn in_free_parts(lines: &[Line], claims: &mut Claims, parse: Parser) -> Vec<Extr
     }
     out
 }
+
+#[doc(hidden)]
+pub fn debug_line(l: &str) -> String {
+    format!(
+        "code={} prose={} bullet={:?} segs={:?}",
+        text::looks_like_code(l),
+        text::prose_like(l),
+        text::bullet(l).map(|b| b.indent),
+        insight::segments(l)
+            .iter()
+            .map(|s| s.label)
+            .collect::<Vec<_>>()
+    )
+}

@@ -292,19 +292,27 @@ pub fn looks_like_code(text: &str) -> bool {
         // A comment, unless it is a Markdown heading of several capitalised words.
         return !rest.chars().next().is_some_and(char::is_uppercase) || t.contains('(');
     }
+    // Code followed by a comment: `x = 10 # an int`, `print(a) # 3`.
+    let comment_after_code = t.split_once(" # ").is_some_and(|(code, _)| {
+        code.contains('(') || code.contains(" = ") || code.split_whitespace().count() <= 3
+    });
+    if comment_after_code {
+        return true;
+    }
+    // A long sentence is prose even when it quotes code or ends in a colon.
+    if prose_like(t) && t.split_whitespace().count() >= 6 {
+        return false;
+    }
     let code_marks = [
-        " = ", "==", "+=", "-=", "!=", "->", "=>", "::", "();", "();", "{}", "[]",
+        " = ", "==", "+=", "-=", "!=", "->", "=>", "::", "();", "{}", "[]",
     ]
     .iter()
-    .filter(|m| t.contains(*m))
-    .count();
+    .any(|m| t.contains(*m));
     let ends_code = t.ends_with(';')
         || t.ends_with('{')
         || (t.ends_with(':') && t.contains('('))
         || (t.ends_with(')') && t.split_whitespace().count() <= 3 && t.contains('('));
-    let comment_after_code =
-        t.contains(" # ") && t.split(" # ").next().is_some_and(|c| c.contains('('));
-    // A call or assignment alone: `outer()`, `x = 5`, `nums.sort(key=len)`.
+    // A call alone: `outer()`, `nums.sort(key=len)`.
     let first = t.split_whitespace().next().unwrap_or("");
     let call_alone = first.contains('(')
         && first
@@ -312,7 +320,7 @@ pub fn looks_like_code(text: &str) -> bool {
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && !t.contains(". ");
-    code_marks > 0 && !prose_like(t) || ends_code || comment_after_code || call_alone
+    code_marks || ends_code || call_alone
 }
 
 /// Mostly words, with sentence punctuation: prose.
@@ -333,13 +341,13 @@ pub fn prose_like(text: &str) -> bool {
     wordy * 10 >= words.len() * 7
 }
 
-/// A short standalone line that can head a section: a few words, no sentence punctuation at
-/// the end, not a bullet.
+/// A short line that can head a section: a few words, no sentence punctuation at the end, not
+/// a bullet (a numbered heading such as "2. Storage" is one).
 pub fn heading_like(text: &str) -> bool {
     let t = strip_markup(text);
     let words = t.split_whitespace().count();
     (1..=12).contains(&words)
-        && bullet(text).is_none()
+        && bullet(text).is_none_or(|b| b.numbered)
         && !t.ends_with(['.', ',', ';', ':'])
         && !looks_like_code(t)
         && t.chars()
