@@ -179,6 +179,10 @@ pub fn parse_block(lines: &[Line], start: usize) -> (Insight, usize) {
             if b.indent <= base {
                 insight.push(field, b.body);
             }
+        } else if let Some(f) = field_of(text) {
+            // A label on its own, without a colon: `### Red flags`.
+            field = f;
+            base_indent = None;
         } else if let Some((label, value)) = label_of(text) {
             let Some(f) = field_of(label) else { break };
             field = f;

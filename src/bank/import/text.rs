@@ -166,7 +166,14 @@ fn several_sentences(text: &str) -> bool {
 pub fn question_like(text: &str) -> bool {
     let t = unquote(strip_markup(text));
     let words = t.split_whitespace().count();
-    if !(2..=60).contains(&words) || looks_like_code(t) {
+    // Code seldom starts with a capital and ends with a question mark; a question may quote
+    // code ("What does `x == y` do?").
+    let opener = first_word(t);
+    let asks_in_words = t.starts_with(|c: char| c.is_uppercase())
+        && (t.ends_with('?')
+            || INTERROGATIVES.contains(&opener.as_str())
+            || TASK_VERBS.contains(&opener.as_str()));
+    if !(2..=60).contains(&words) || (!asks_in_words && looks_like_code(t)) {
         return false;
     }
     // "How does X work? (A vs B)." still asks.
@@ -179,11 +186,10 @@ pub fn question_like(text: &str) -> bool {
     if several_sentences(t) {
         return false;
     }
-    let w = first_word(t);
     let first_upper = t.chars().next().is_some_and(char::is_uppercase);
     first_upper
         && words >= 3
-        && (INTERROGATIVES.contains(&w.as_str()) || TASK_VERBS.contains(&w.as_str()))
+        && (INTERROGATIVES.contains(&opener.as_str()) || TASK_VERBS.contains(&opener.as_str()))
         && !t.ends_with(':')
 }
 

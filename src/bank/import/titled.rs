@@ -25,13 +25,20 @@ static DIFFICULTY_WORD: LazyLock<Regex> =
 
 /// The parsed metadata line.
 #[derive(Debug, Default, PartialEq)]
-struct Meta {
-    difficulty: Option<Difficulty>,
-    tags: Vec<String>,
-    companies: Vec<String>,
+pub struct Meta {
+    pub difficulty: Option<Difficulty>,
+    pub tags: Vec<String>,
+    pub companies: Vec<String>,
 }
 
-fn list(value: &str) -> Vec<String> {
+/// The difficulty a text names in words, in any case.
+pub fn difficulty_in(text: &str) -> Option<Difficulty> {
+    DIFFICULTY_WORD
+        .captures(text)
+        .and_then(|c| Difficulty::parse(&c[1].to_lowercase()))
+}
+
+pub fn list(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(|s| strip_markup(s).trim().to_string())
@@ -41,7 +48,7 @@ fn list(value: &str) -> Vec<String> {
 
 /// `Difficulty: 🔴 Hard | Tags: a, b | Asked by: x, y`, in any order, with or without bold
 /// labels. None when the line is not a metadata line.
-fn meta(text: &str) -> Option<Meta> {
+pub fn meta(text: &str) -> Option<Meta> {
     let t = text.trim();
     let parts: Vec<&str> = t.split('|').collect();
     let mut m = Meta::default();
@@ -54,9 +61,7 @@ fn meta(text: &str) -> Option<Meta> {
         match key.trim().trim_matches('*').to_lowercase().as_str() {
             "difficulty" | "level" => {
                 keys += 1;
-                m.difficulty = DIFFICULTY_WORD
-                    .captures(value)
-                    .and_then(|c| Difficulty::parse(&c[1].to_lowercase()));
+                m.difficulty = difficulty_in(value);
             }
             "tags" | "topics" => {
                 keys += 1;
