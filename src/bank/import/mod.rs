@@ -161,10 +161,10 @@ pub fn extract(text: &str) -> Extraction {
     let mut questions = titled::parse(&lines, &mut claims);
     // Order matters: a layout reads only what the ones before it left.
     let layouts: [Parser; 5] = [
-        trailer::parse,
         embedded::parse,
-        table::parse,
         markdown::parse,
+        trailer::parse,
+        table::parse,
         qa::parse,
     ];
     for parse in layouts {
