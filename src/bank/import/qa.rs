@@ -44,10 +44,9 @@ fn is_question(lines: &[Line], u: &Unit) -> bool {
 fn is_answer(lines: &[Line], u: &Unit) -> bool {
     let text = lines[u.from].text.trim();
     let words = text.split_whitespace().count();
-    !is_chrome(text)
-        && !(u.to - u.from == 1 && question_like(text))
-        && !(u.to - u.from == 1 && heading_like(text))
-        && (words >= 6 || text.ends_with('.'))
+    let single = u.to - u.from == 1;
+    let asks_or_heads = single && (question_like(text) || heading_like(text));
+    !is_chrome(text) && !asks_or_heads && (words >= 6 || text.ends_with('.'))
 }
 
 /// `Q3.`, `Q:`, `12.` before a question.

@@ -2,6 +2,10 @@
 //! These tests key on the shape of the text (punctuation, markers, sentence form), never on the
 //! subject of the guide.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 /// A bullet or numbered list item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bullet<'a> {
@@ -200,6 +204,11 @@ fn trailing_is_aside(rest: &str) -> bool {
     r.is_empty() || (r.starts_with('(') && r.trim_end_matches('.').ends_with(')'))
 }
 
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^[\w.\[\]'"]+(?:\s*,\s*[\w.]+)*\s*(?:=|\+=|-=|\*=|/=|:=)\s"#)
+        .expect("valid regex")
+});
+
 /// Keywords that open a line of code in the languages guides use.
 const CODE_OPENERS: &[&str] = &[
     "def ",
@@ -305,6 +314,10 @@ pub fn looks_like_code(text: &str) -> bool {
     if comment_after_code {
         return true;
     }
+    // An assignment: `flat = [n for row in m for n in row]` reads like words but is code.
+    if ASSIGNMENT.is_match(t) {
+        return true;
+    }
     // A long sentence is prose even when it quotes code or ends in a colon.
     if prose_like(t) && t.split_whitespace().count() >= 6 {
         return false;
@@ -331,9 +344,14 @@ pub fn looks_like_code(text: &str) -> bool {
 
 /// Mostly words, with sentence punctuation: prose.
 pub fn prose_like(text: &str) -> bool {
+    text.split_whitespace().count() >= 4 && word_share(text) >= 0.7
+}
+
+/// The share of a line's tokens that are plain words.
+pub fn word_share(text: &str) -> f64 {
     let words: Vec<&str> = text.split_whitespace().collect();
-    if words.len() < 4 {
-        return false;
+    if words.is_empty() {
+        return 0.0;
     }
     let wordy = words
         .iter()
@@ -344,7 +362,7 @@ pub fn prose_like(text: &str) -> bool {
                     .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
         })
         .count();
-    wordy * 10 >= words.len() * 7
+    wordy as f64 / words.len() as f64
 }
 
 /// A short line that can head a section: a few words, no sentence punctuation at the end, not
