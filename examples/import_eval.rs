@@ -22,7 +22,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::Deserialize;
-use viva::bank::import::{Extracted, extract};
+use viva::bank::Bank;
+use viva::bank::import::{Extracted, Guide, extract, import};
 
 #[derive(Deserialize)]
 struct Reference {
@@ -30,8 +31,40 @@ struct Reference {
     line: usize,
     title: String,
     title_source: String,
+    concept: String,
+    topic: String,
     #[serde(default)]
     insight: RefInsight,
+}
+
+/// The bank topic of a reference topic label ("Databases, SQL & ORMs" → databases).
+fn topic_id(label: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 20] = [
+        ("OOP", "oop"),
+        ("Standard library", "stdlib"),
+        ("Functions", "functions"),
+        ("Language", "language"),
+        ("Concurrency", "concurrency"),
+        ("Built-in", "types"),
+        ("Testing", "testing"),
+        ("Modules", "packaging"),
+        ("CPython", "internals"),
+        ("Data science", "data-science"),
+        ("Iterators", "iterators"),
+        ("Errors", "errors"),
+        ("Databases", "databases"),
+        ("Metaprogramming", "metaprogramming"),
+        ("Web", "web"),
+        ("Code style", "style"),
+        ("Design", "design"),
+        ("Type hints", "typing"),
+        ("Performance", "performance"),
+        ("Algorithms", "algorithms"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(p, _)| label.starts_with(p))
+        .map_or("?", |(_, id)| id)
 }
 
 #[derive(Deserialize, Default)]
@@ -189,6 +222,8 @@ fn main() {
     );
     let mut totals = [0usize; 6];
     let mut moji_total = 0;
+    // Per guide: which found question each reference question matched.
+    let mut matchings: Vec<(Vec<&Reference>, Vec<Option<usize>>)> = Vec::new();
     for seed in &seeds {
         let text = std::fs::read_to_string(dir.join(seed)).expect("seed readable");
         let started = Instant::now();
@@ -260,6 +295,7 @@ fn main() {
                 );
             }
         }
+        matchings.push((refs.clone(), matched.clone()));
         if show_misses {
             let used: Vec<usize> = matched.iter().flatten().copied().collect();
             for (i, m) in matched.iter().enumerate() {
@@ -297,6 +333,132 @@ fn main() {
         moji_total
     );
     println!("(mojibake: places left in the extracted questions / in the repaired text)");
+    duplicates_and_topics(&dir, &seeds, &matchings);
+}
+
+/// Imports the five guides together against the shipped bank, as `viva import` does, and
+/// checks the duplicate marks and topic guesses against the reference concepts and topics.
+/// Every reference concept has a bank question (a test of the bank holds it to that), so every
+/// found question should be marked as a duplicate of a question with its concept.
+fn duplicates_and_topics(
+    dir: &std::path::Path,
+    seeds: &[String],
+    matchings: &[(Vec<&Reference>, Vec<Option<usize>>)],
+) {
+    let bank = Bank::load(None).expect("the shipped bank loads");
+    let guides: Vec<Guide> = seeds
+        .iter()
+        .map(|s| Guide {
+            file: s.clone(),
+            text: std::fs::read_to_string(dir.join(s)).expect("seed readable"),
+        })
+        .collect();
+    let started = Instant::now();
+    let report = import(&guides, &bank);
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    // The reference question of each imported question, by id.
+    let mut reference_of: HashMap<&str, &Reference> = HashMap::new();
+    for (seed, (refs, matched)) in seeds.iter().zip(matchings) {
+        let of_seed: Vec<_> = report
+            .questions
+            .iter()
+            .filter(|q| &q.file == seed)
+            .collect();
+        for (i, m) in matched.iter().enumerate() {
+            if let Some(j) = m {
+                reference_of.insert(of_seed[*j].id.as_str(), refs[i]);
+            }
+        }
+    }
+    if std::env::args().any(|a| a == "--dedup-dump") {
+        use viva::bank::import::dedup::{Index, Text};
+        let mut texts: Vec<Text> = bank.questions().iter().map(Text::of_bank).collect();
+        texts.extend(
+            report
+                .questions
+                .iter()
+                .map(|q| Text::of_import(&q.question)),
+        );
+        let nb = bank.questions().len();
+        let index = Index::new(&texts);
+        for (k, q) in report.questions.iter().enumerate() {
+            let Some(r) = reference_of.get(q.id.as_str()) else {
+                continue;
+            };
+            let me = nb + k;
+            let mut ms = index.matches(me, |o| o < me);
+            ms.sort_by(|a, b| (b.cover + b.title).total_cmp(&(a.cover + a.title)));
+            for m in ms.iter().take(15) {
+                let same = if m.index < nb {
+                    bank.questions()[m.index].concepts.contains(&r.concept)
+                } else {
+                    reference_of
+                        .get(report.questions[m.index - nb].id.as_str())
+                        .is_some_and(|t| t.concept == r.concept)
+                };
+                println!(
+                    "dump {k} {} {} {:.3} {:.3} {:.3} {}",
+                    u8::from(m.index < nb),
+                    u8::from(same),
+                    m.title,
+                    m.cover,
+                    m.body,
+                    q.question.layout as u8
+                );
+            }
+        }
+    }
+    let (mut considered, mut marked, mut right, mut topic_right) = (0, 0, 0, 0);
+    if std::env::args().any(|a| a == "--closest") {
+        for q in &report.questions {
+            let Some(r) = reference_of.get(q.id.as_str()) else {
+                continue;
+            };
+            if let Some(c) = &q.closest {
+                let same = match bank.get(&c.id) {
+                    Some(b) => b.concepts.contains(&r.concept),
+                    None => reference_of
+                        .get(c.id.as_str())
+                        .is_some_and(|t| t.concept == r.concept),
+                };
+                println!(
+                    "closest {} {:.2} {:.2} {}",
+                    u8::from(same),
+                    c.title_similarity,
+                    c.body_similarity,
+                    q.question.layout as u8
+                );
+            }
+        }
+    }
+    for q in &report.questions {
+        let Some(r) = reference_of.get(q.id.as_str()) else {
+            continue;
+        };
+        considered += 1;
+        topic_right += usize::from(q.topic == topic_id(&r.topic));
+        let Some(target) = &q.duplicate_of else {
+            continue;
+        };
+        marked += 1;
+        let same = match bank.get(target) {
+            Some(b) => b.concepts.contains(&r.concept),
+            None => reference_of
+                .get(target.as_str())
+                .is_some_and(|t| t.concept == r.concept),
+        };
+        right += usize::from(same);
+    }
+    println!(
+        "duplicates: {marked} of {considered} found reference questions marked ({:.1}%); \
+         {:.1}% of the marks name a question of the same concept",
+        pct(marked, considered),
+        pct(right, marked)
+    );
+    println!(
+        "topic guessed as the reference topic: {:.1}%; whole import of the five guides: {ms:.0} ms",
+        pct(topic_right, considered)
+    );
 }
 
 fn pct(a: usize, b: usize) -> f64 {

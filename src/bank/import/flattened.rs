@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::repair::{Line, glue_points, unglue};
 use super::text::{is_blank, lead_sentence, looks_like_code, prose_like, summary, word_share};
 use super::{Extracted, Layout, TitleSource};
-use crate::grade::text::analyze;
+use crate::grade::text::content_stems;
 
 /// Longest title fragment, in words.
 const FRAGMENT_WORDS: usize = 12;
@@ -117,7 +117,7 @@ fn continues_into_fragment(text: &str) -> bool {
 
 /// Content stems of a text.
 fn stems(text: &str) -> Vec<String> {
-    let mut v: Vec<String> = analyze(text).content().map(|t| t.stem.clone()).collect();
+    let mut v = content_stems(text);
     v.sort();
     v.dedup();
     v

@@ -30,7 +30,7 @@ use serde::Serialize;
 pub use insight::Insight;
 pub use repair::{Line, Repairs};
 
-use super::Difficulty;
+use super::{Bank, Difficulty, Kind};
 
 /// The layout a question was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -198,16 +198,133 @@ fn in_free_parts(lines: &[Line], claims: &mut Claims, parse: Parser) -> Vec<Extr
     out
 }
 
-#[doc(hidden)]
-pub fn debug_line(l: &str) -> String {
-    format!(
-        "code={} prose={} bullet={:?} segs={:?}",
-        text::looks_like_code(l),
-        text::prose_like(l),
-        text::bullet(l).map(|b| b.indent),
-        insight::segments(l)
+/// A guide to import: its name (for messages and sources) and its text.
+#[derive(Debug, Clone)]
+pub struct Guide {
+    pub file: String,
+    pub text: String,
+}
+
+/// A question imported from a guide: what was found, where, and what was guessed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Imported {
+    /// A new bank id, unique against the bank and the other imported questions.
+    pub id: String,
+    pub file: String,
+    #[serde(flatten)]
+    pub question: Extracted,
+    /// Guessed: the guides do not say.
+    pub topic: String,
+    /// Guessed from the wording of the title.
+    pub kind: Kind,
+    /// The bank question, or earlier imported question, this one repeats.
+    pub duplicate_of: Option<String>,
+    /// The most similar question, duplicate or not, for a person to review.
+    pub closest: Option<Closest>,
+}
+
+/// A similar question and how similar it is (cosine of weighted words, 0 to 1).
+#[derive(Debug, Clone, Serialize)]
+pub struct Closest {
+    pub id: String,
+    pub title_similarity: f64,
+    pub body_similarity: f64,
+}
+
+/// Everything an import found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub questions: Vec<Imported>,
+    /// What the repair changed, per guide.
+    pub repairs: Vec<(String, Repairs)>,
+}
+
+/// Imports guides against a bank: extracts their questions, gives them ids, guesses topic and
+/// kind, and marks duplicates of the bank and of each other.
+pub fn import(guides: &[Guide], bank: &Bank) -> Report {
+    let mut found: Vec<(String, Extracted)> = Vec::new();
+    let mut repairs = Vec::new();
+    for g in guides {
+        let ex = extract(&g.text);
+        repairs.push((g.file.clone(), ex.repairs));
+        found.extend(ex.questions.into_iter().map(|q| (g.file.clone(), q)));
+    }
+    let shipped = bank.questions();
+    let nb = shipped.len();
+    let mut texts: Vec<dedup::Text> = shipped.iter().map(dedup::Text::of_bank).collect();
+    texts.extend(found.iter().map(|(_, q)| dedup::Text::of_import(q)));
+    let index = dedup::Index::new(&texts);
+    let mut taken: std::collections::HashSet<String> =
+        shipped.iter().map(|q| q.id.clone()).collect();
+    let mut questions: Vec<Imported> = Vec::with_capacity(found.len());
+    for (k, (file, q)) in found.into_iter().enumerate() {
+        let me = nb + k;
+        let matches = index.matches(me, |o| o < me);
+        let id_of = |i: usize| {
+            if i < nb {
+                shipped[i].id.clone()
+            } else {
+                questions[i - nb].id.clone()
+            }
+        };
+        let best = matches
             .iter()
-            .map(|s| s.label)
-            .collect::<Vec<_>>()
-    )
+            .max_by(|a, b| dedup::rank(a).total_cmp(&dedup::rank(b)));
+        let duplicate_of = best.filter(|m| m.is_duplicate()).map(|m| id_of(m.index));
+        let closest = best.map(|m| Closest {
+            id: id_of(m.index),
+            title_similarity: round2(m.title),
+            body_similarity: round2(m.body),
+        });
+        let bank_matches: Vec<dedup::Match> =
+            matches.into_iter().filter(|m| m.index < nb).collect();
+        let topic = guess::topic_from_neighbours(&bank_matches, |i| shipped[i].topic.clone())
+            .unwrap_or_else(|| {
+                let text = format!("{} {} {}", q.title, q.tags.join(" "), q.answer);
+                guess::topic_from_descriptions(&text, bank.topics())
+            });
+        let id = unique_id(&slug(&q.title), &mut taken);
+        questions.push(Imported {
+            id,
+            file,
+            kind: guess::kind(&q.title, q.title_source),
+            topic,
+            duplicate_of,
+            closest,
+            question: q,
+        });
+    }
+    Report { questions, repairs }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A kebab-case id from a title's first content words.
+fn slug(title: &str) -> String {
+    const QUESTION_WORDS: &[&str] = &["what", "how", "why", "when", "which", "explain", "describe"];
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .filter(|w| !crate::grade::text::is_stop_word(w) && !QUESTION_WORDS.contains(&w.as_str()))
+        .take(6)
+        .collect();
+    if words.is_empty() {
+        "imported-question".to_string()
+    } else {
+        words.join("-")
+    }
+}
+
+fn unique_id(base: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let mut id = base.to_string();
+    let mut n = 2;
+    while taken.contains(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.insert(id.clone());
+    id
 }
