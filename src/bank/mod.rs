@@ -1,6 +1,7 @@
 //! The question bank: questions with their interviewer insight, the topics they belong to, and
 //! loading from the embedded `data/` plus the user's `$VIVA_HOME/bank/`.
 
+pub mod import;
 mod load;
 
 pub use load::{BankError, parse_questions, parse_topics};

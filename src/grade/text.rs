@@ -323,6 +323,25 @@ fn sentence_bounds(text: &str) -> Vec<(usize, usize)> {
     bounds
 }
 
+/// The stems of a text's content words (synonyms applied, stop words left out), without the
+/// sentence and filler analysis that grading spoken answers needs: for comparing documents,
+/// which is the importer's job, this is several times faster than `analyze`.
+pub fn content_stems(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (word, _, _) in raw_words(text) {
+        let expanded = EXPANSIONS
+            .iter()
+            .find(|(from, _)| *from == word)
+            .map_or(word.as_str(), |(_, to)| to);
+        for part in expanded.split(' ') {
+            if !is_stop_word(part) {
+                out.push(stem(part));
+            }
+        }
+    }
+    out
+}
+
 /// Tokenizes, stems and marks fillers and restarts.
 pub fn analyze(text: &str) -> Analysis {
     let sentences = sentence_bounds(text);

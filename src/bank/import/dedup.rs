@@ -1,0 +1,296 @@
+//! Duplicates: an imported question that asks what a bank question (or an earlier imported
+//! one) asks. Questions are compared by their words (stems and synonyms from the grader's text
+//! analysis, weighted towards rare words) in three ways: how much of the question's title the
+//! candidate's subject (title, tags, concepts, key points) contains, how alike the two titles
+//! are, and how alike the bodies (rubric lists and answer) are. A guide's short title and the
+//! bank's spoken prompt seldom agree word for word, so the body weighs most.
+
+use std::collections::HashMap;
+
+use super::Extracted;
+use crate::bank::Question;
+use crate::grade::text::content_stems;
+
+/// The score from which two questions are the same. The weights and this threshold were set
+/// on the seed guides, whose questions carry concept ids: at this point 92% of the marked
+/// duplicates name a bank question of the same concept (see examples/import_eval.rs).
+const DUPLICATE: f64 = 1.35;
+
+/// What one question is compared by.
+#[derive(Debug, Clone, Default)]
+pub struct Text {
+    /// The question as asked (a bank question's prompt).
+    pub title: String,
+    /// Words naming what it is about: the title, tags, concepts.
+    pub subject: String,
+    /// The rubric lists and the answer.
+    pub body: String,
+}
+
+impl Text {
+    pub fn of_bank(q: &Question) -> Text {
+        Text {
+            title: q.prompt.clone(),
+            subject: format!(
+                "{} {} {}",
+                q.tags.join(" "),
+                q.concepts.join(" ").replace('_', " "),
+                q.what_they_test.join(" ")
+            ),
+            body: [
+                q.what_they_test.join(" "),
+                q.strong_signals.join(" "),
+                q.red_flags.join(" "),
+                q.follow_ups.join(" "),
+                q.model_answer.clone(),
+            ]
+            .join(" "),
+        }
+    }
+
+    pub fn of_import(q: &Extracted) -> Text {
+        Text {
+            title: q.title.clone(),
+            subject: q.tags.join(" "),
+            body: [
+                q.insight.what_they_test.join(" "),
+                q.insight.strong_signals.join(" "),
+                q.insight.red_flags.join(" "),
+                q.insight.follow_ups.join(" "),
+                q.answer.clone(),
+            ]
+            .join(" "),
+        }
+    }
+}
+
+/// A unit-length sparse vector over term ids.
+type Vector = Vec<(u32, f64)>;
+
+/// A candidate found for a question, with its similarities (0 to 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub index: usize,
+    /// Cosine of the two titles.
+    pub title: f64,
+    /// Share of the question's title (by weight) that the candidate's subject contains.
+    pub cover: f64,
+    /// Cosine of the two bodies.
+    pub body: f64,
+}
+
+impl Match {
+    /// How strongly the evidence says "the same question": the candidate's subject holds the
+    /// question's title words, the titles agree, and above all the rubrics and answers agree.
+    pub fn score(&self) -> f64 {
+        self.cover + 0.5 * self.title + 1.5 * self.body
+    }
+
+    pub fn is_duplicate(&self) -> bool {
+        self.score() >= DUPLICATE
+    }
+}
+
+/// Vectors of a fixed set of questions, with postings to find candidates fast.
+pub struct Index {
+    idf: Vec<f64>,
+    title: Vec<Vector>,
+    subject: Vec<Vec<u32>>,
+    body: Vec<Vector>,
+    postings: HashMap<u32, Vec<usize>>,
+}
+
+/// Term ids of texts: each distinct word is stemmed once, then looked up.
+#[derive(Default)]
+struct Terms {
+    by_word: HashMap<String, Vec<u32>>,
+    by_stem: HashMap<String, u32>,
+    buf: String,
+}
+
+impl Terms {
+    fn of(&mut self, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        let word_char = |c: char| c.is_alphanumeric() || c == '_' || c == '\'' || c == '’';
+        for word in text
+            .split(|c: char| !word_char(c))
+            .filter(|w| !w.is_empty())
+        {
+            self.buf.clear();
+            self.buf.extend(word.chars().flat_map(char::to_lowercase));
+            if let Some(ids) = self.by_word.get(self.buf.as_str()) {
+                out.extend(ids);
+                continue;
+            }
+            let ids: Vec<u32> = content_stems(&self.buf)
+                .into_iter()
+                .map(|stem| {
+                    let next = self.by_stem.len() as u32;
+                    *self.by_stem.entry(stem).or_insert(next)
+                })
+                .collect();
+            out.extend(&ids);
+            self.by_word.insert(self.buf.clone(), ids);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+impl Index {
+    /// Builds vectors for all the texts; rarity is measured over them.
+    pub fn new(texts: &[Text]) -> Index {
+        let mut terms = Terms::default();
+        let mut sets: Vec<[Vec<u32>; 3]> = Vec::with_capacity(texts.len());
+        for t in texts {
+            let title = terms.of(&t.title);
+            let mut subject = terms.of(&t.subject);
+            subject.extend(&title);
+            subject.sort_unstable();
+            subject.dedup();
+            let body = terms.of(&t.body);
+            sets.push([title, subject, body]);
+        }
+        let mut df = vec![0.0; terms.by_stem.len()];
+        for [_, subject, body] in &sets {
+            let mut all: Vec<u32> = subject.iter().chain(body).copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            for &id in &all {
+                df[id as usize] += 1.0;
+            }
+        }
+        let n = texts.len().max(1) as f64;
+        let idf: Vec<f64> = df.iter().map(|&d| (1.0 + n / d).ln()).collect();
+        let vector = |terms: &[u32]| -> Vector {
+            let norm = terms
+                .iter()
+                .map(|&t| idf[t as usize].powi(2))
+                .sum::<f64>()
+                .sqrt();
+            if norm == 0.0 {
+                return Vec::new();
+            }
+            terms.iter().map(|&t| (t, idf[t as usize] / norm)).collect()
+        };
+        let mut index = Index {
+            title: Vec::with_capacity(texts.len()),
+            subject: Vec::with_capacity(texts.len()),
+            body: Vec::with_capacity(texts.len()),
+            postings: HashMap::new(),
+            idf: Vec::new(),
+        };
+        for (k, [title, subject, body]) in sets.into_iter().enumerate() {
+            index.title.push(vector(&title));
+            index.body.push(vector(&body));
+            for &t in &subject {
+                index.postings.entry(t).or_default().push(k);
+            }
+            index.subject.push(subject);
+        }
+        index.idf = idf;
+        index
+    }
+
+    /// The best match of question `k` among the questions `candidates` admits (by index):
+    /// a duplicate if there is one, else the closest title.
+    pub fn best_match(&self, k: usize, candidates: impl Fn(usize) -> bool) -> Option<Match> {
+        self.matches(k, candidates)
+            .into_iter()
+            .max_by(|a, b| rank(a).total_cmp(&rank(b)))
+    }
+
+    /// Every question `candidates` admits whose subject shares a word with question `k`'s
+    /// title.
+    pub fn matches(&self, k: usize, candidates: impl Fn(usize) -> bool) -> Vec<Match> {
+        // Covered weight of k's title per candidate: postings of the subjects.
+        let total: f64 = self.title[k]
+            .iter()
+            .map(|&(t, _)| self.idf[t as usize].powi(2))
+            .sum();
+        let mut covered: HashMap<usize, f64> = HashMap::new();
+        for &(t, _) in &self.title[k] {
+            let w = self.idf[t as usize].powi(2);
+            for &other in self.postings.get(&t).map_or(&[][..], Vec::as_slice) {
+                if other != k && candidates(other) {
+                    *covered.entry(other).or_default() += w;
+                }
+            }
+        }
+        covered
+            .into_iter()
+            .map(|(other, c)| Match {
+                index: other,
+                title: cosine(&self.title[k], &self.title[other]),
+                cover: if total > 0.0 { c / total } else { 0.0 },
+                body: cosine(&self.body[k], &self.body[other]),
+            })
+            .collect()
+    }
+}
+
+/// Best first.
+pub fn rank(m: &Match) -> f64 {
+    m.score()
+}
+
+fn cosine(a: &Vector, b: &Vector) -> f64 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(title: &str, body: &str) -> Text {
+        Text {
+            title: title.to_string(),
+            subject: String::new(),
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn paraphrases_meet_and_neighbours_stay_apart() {
+        let texts = [
+            text(
+                "How does MVCC let readers and writers proceed without blocking?",
+                "snapshots versions visibility vacuum",
+            ),
+            text(
+                "Why are B-tree indexes the default in relational databases?",
+                "balanced fan-out range scans",
+            ),
+            text(
+                "Explain how MVCC lets readers avoid blocking writers",
+                "versions snapshots visibility",
+            ),
+            text(
+                "Why are B-tree indexes the default?",
+                "range scans sorted order",
+            ),
+            text("What is a hash index good for?", "equality lookups only"),
+        ];
+        let index = Index::new(&texts);
+        let bank = |k: usize| k < 2;
+        let a = index.best_match(2, bank).unwrap();
+        assert_eq!((a.index, a.is_duplicate()), (0, true), "{a:?}");
+        let b = index.best_match(3, bank).unwrap();
+        assert_eq!((b.index, b.is_duplicate()), (1, true), "{b:?}");
+        let c = index.best_match(4, bank);
+        assert!(c.as_ref().is_none_or(|m| !m.is_duplicate()), "{c:?}");
+    }
+}

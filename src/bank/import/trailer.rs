@@ -1,0 +1,289 @@
+//! Layout: answers that end in an insight trailer. The question headings were lost, so each
+//! answer starts right after the previous trailer (or a section heading) and ends with a line
+//! such as `What interviewers are really testing: …Red flag answer: …Follow-up:` and its
+//! bullets. Scenario blocks have the same shape: `Scenario: …What weak candidates say:`,
+//! bullets, `What strong candidates say:`, bullets, `Follow-up:`, numbered questions.
+
+use super::insight::{Field, Insight, Segment, field_of, segments};
+use super::repair::{Line, unglue};
+use super::text::{
+    bullet, heading_like, is_blank, lead_sentence, looks_like_code, strip_markup, summary,
+};
+use super::{Claims, Extracted, Layout, TitleSource};
+
+/// Words of a title taken from the first sentence of an untitled answer.
+const LEAD_WORDS: usize = 30;
+
+fn known_label(seg: &Segment) -> Option<Field> {
+    seg.label.and_then(field_of)
+}
+
+/// A line that opens a trailer: holding an insight label that is followed by a list, or two
+/// insight labels. A bullet opens one only when the label is glued to the end of its text.
+fn opens_trailer(lines: &[Line], i: usize) -> bool {
+    let text = &lines[i].text;
+    let segs = match bullet(text) {
+        Some(b) => {
+            let segs = segments(b.body);
+            if segs.first().is_none_or(|s| s.label.is_some()) {
+                return false;
+            }
+            segs
+        }
+        None => segments(text),
+    };
+    let known: Vec<&Segment> = segs.iter().filter(|s| known_label(s).is_some()).collect();
+    let list_follows = known.last().is_some_and(|s| s.value.is_empty())
+        && lines[i + 1..]
+            .iter()
+            .find(|l| !is_blank(&l.text))
+            .is_some_and(|l| bullet(&l.text).is_some());
+    known.len() >= 2 || (known.len() == 1 && list_follows)
+}
+
+/// A line that continues a trailer: a bullet, or a line that starts with an insight label.
+fn continues_trailer(text: &str) -> bool {
+    bullet(text).is_some()
+        || segments(text)
+            .first()
+            .is_some_and(|s| s.label.is_some_and(|l| field_of(l).is_some()))
+}
+
+/// Where a trailer that continues at `from` ends. Code quoted inside a list item (blank and
+/// code lines followed by more items) belongs to the trailer.
+fn trailer_end(lines: &[Line], from: usize) -> usize {
+    let mut end = from;
+    while end < lines.len() {
+        let next = (end..lines.len()).find(|&k| !is_blank(&lines[k].text) && !code_at(lines, k));
+        let Some(next) = next else { break };
+        let code_between = (end..next).any(|k| code_at(lines, k));
+        if continues_trailer(&lines[next].text)
+            && (!code_between || bullet(&lines[next].text).is_some())
+        {
+            end = next + 1;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// A line of code, counting a comment line that heads code (`# BUG: …` above a class).
+fn code_at(lines: &[Line], i: usize) -> bool {
+    let text = lines[i].text.trim_start();
+    if bullet(text).is_some() {
+        return false;
+    }
+    looks_like_code(text)
+        || (["# ", "// ", "-- "].iter().any(|c| text.starts_with(c))
+            && lines
+                .get(i + 1)
+                .is_some_and(|next| looks_like_code(&next.text)))
+}
+
+/// A section heading: a short line standing alone between blank lines.
+fn standalone_heading(lines: &[Line], i: usize) -> bool {
+    let blank_before = i == 0 || is_blank(&lines[i - 1].text);
+    let blank_after = lines.get(i + 1).is_none_or(|l| is_blank(&l.text));
+    blank_before && blank_after && heading_like(&lines[i].text)
+}
+
+/// Reads the insight of a trailer (lines `from..to`); returns it with the answer text that
+/// precedes the first label on the opening line.
+fn read_trailer(lines: &[Line], from: usize, to: usize) -> (Insight, String) {
+    let mut insight = Insight::default();
+    let mut field: Option<Field> = None;
+    let mut lead = String::new();
+    let mut base_indent: Option<usize> = None;
+    for (k, line) in lines[from..to].iter().enumerate() {
+        // The opening line is read for its labels even when it is a list item itself.
+        let opening = k == 0;
+        let text = match bullet(&line.text) {
+            Some(b) if opening => b.body,
+            _ => line.text.as_str(),
+        };
+        if let Some(b) = bullet(text) {
+            let base = *base_indent.get_or_insert(b.indent);
+            if let Some(f) = field
+                && b.indent <= base
+            {
+                insight.push(f, b.body);
+            }
+            continue;
+        }
+        let mut seen_known = false;
+        for seg in segments(text) {
+            match (known_label(&seg), seen_known) {
+                (Some(f), _) => {
+                    seen_known = true;
+                    field = Some(f);
+                    base_indent = None;
+                    insight.push(f, seg.value);
+                }
+                // Labels that are not insight ("War Story:") end the item before them.
+                (None, true) => field = None,
+                (None, false) => {
+                    if !lead.is_empty() {
+                        lead.push(' ');
+                    }
+                    if let Some(l) = seg.label {
+                        lead.push_str(l);
+                        lead.push_str(": ");
+                    }
+                    lead.push_str(seg.value);
+                }
+            }
+        }
+    }
+    (insight, lead)
+}
+
+pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
+    let mut out = Vec::new();
+    let mut block_start = 0;
+    let mut section: Option<String> = None;
+    let mut i = 0;
+    while i < lines.len() {
+        if !opens_trailer(lines, i) {
+            i += 1;
+            continue;
+        }
+        let end = trailer_end(lines, i + 1);
+        // The answer starts after the last section heading before the trailer.
+        let mut start = block_start;
+        for k in block_start..i {
+            if standalone_heading(lines, k) {
+                section = Some(strip_markup(&lines[k].text).to_string());
+                start = k + 1;
+            }
+        }
+        while start < i && is_blank(&lines[start].text) {
+            start += 1;
+        }
+        let (insight, lead) = read_trailer(lines, i, end);
+        let first = unglue(&lines[start].text);
+        let (title, title_source) = match first.strip_prefix("Scenario:") {
+            Some(rest) => {
+                let situation = segments(rest)
+                    .into_iter()
+                    .take_while(|s| known_label(s).is_none())
+                    .map(|s| s.value)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (situation, TitleSource::Scenario)
+            }
+            None => (lead_sentence(&first, LEAD_WORDS), TitleSource::AnswerLead),
+        };
+        let answer_lines = lines[start..i]
+            .iter()
+            .map(|l| unglue(&l.text))
+            .chain(std::iter::once(lead))
+            .collect::<Vec<_>>();
+        claims.claim(start..end);
+        out.push(Extracted {
+            title,
+            title_source,
+            difficulty: None,
+            tags: Vec::new(),
+            companies: Vec::new(),
+            section: section.clone(),
+            insight,
+            answer: summary(answer_lines.iter().map(String::as_str), 700),
+            layout: Layout::Trailer,
+            line: lines[start].no,
+        });
+        block_start = end;
+        i = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .enumerate()
+            .map(|(i, t)| Line {
+                no: i + 1,
+                text: t.to_string(),
+            })
+            .collect()
+    }
+
+    const PAGE: &str = r#"Docs home
+
+2. Storage
+
+A write-ahead log records each change before the data pages are written.
+It makes crash recovery a replay.What interviewers are really testing: Whether durability is understood.Red flag answer: “The OS flushes everything.”Follow-up:
+  • “What does fsync cost?”
+  • “How big should a WAL segment be?”
+Vacuum reclaims dead tuples left by updates.
+What interviewers are really testing: MVCC housekeeping.Red flag answer: Never heard of bloat.Follow-up:
+  • “When does autovacuum fall behind?”
+
+Scenarios
+
+Scenario: Replication lag grows every night during the batch load.What weak candidates say:
+  • Add more replicas.
+What strong candidates say:
+  • Measure where the lag comes from first.
+    • a nested detail
+-- the batch job, quoted in an item:
+INSERT INTO big SELECT * FROM staging;
+  • Then throttle it.
+Follow-up:
+  1. “How would you throttle the load?”
+
+Closing words
+"#;
+
+    #[test]
+    fn answers_are_cut_after_each_trailer() {
+        let ls = lines(PAGE);
+        let mut claims = Claims::new(ls.len());
+        let qs = parse(&ls, &mut claims);
+        assert_eq!(qs.len(), 3);
+        assert_eq!(qs[0].line, 5);
+        assert_eq!(qs[0].section.as_deref(), Some("2. Storage"));
+        assert_eq!(qs[0].title_source, TitleSource::AnswerLead);
+        assert!(qs[0].title.starts_with("A write-ahead log records"));
+        assert_eq!(
+            qs[0].insight.what_they_test,
+            ["Whether durability is understood."]
+        );
+        assert_eq!(qs[0].insight.red_flags, ["The OS flushes everything."]);
+        assert_eq!(qs[0].insight.follow_ups.len(), 2);
+        assert_eq!(qs[1].line, 9);
+        assert_eq!(
+            qs[1].insight.follow_ups,
+            ["When does autovacuum fall behind?"]
+        );
+        let s = &qs[2];
+        assert_eq!(s.title_source, TitleSource::Scenario);
+        assert_eq!(
+            s.title,
+            "Replication lag grows every night during the batch load."
+        );
+        assert_eq!(s.section.as_deref(), Some("Scenarios"));
+        assert_eq!(s.insight.red_flags, ["Add more replicas."]);
+        assert_eq!(
+            s.insight.strong_signals,
+            [
+                "Measure where the lag comes from first.",
+                "Then throttle it."
+            ]
+        );
+        assert_eq!(s.insight.follow_ups, ["How would you throttle the load?"]);
+        assert!(
+            !claims.is_claimed(0),
+            "the page header is left to other layouts"
+        );
+        assert!(
+            !claims.is_claimed(ls.len() - 1),
+            "so is the text after the last trailer"
+        );
+    }
+}
