@@ -3,6 +3,7 @@
 
 mod bank;
 mod grade;
+mod import;
 mod practice;
 mod pty;
 
