@@ -4,6 +4,7 @@
 mod bank_cmd;
 mod doctor_cmd;
 mod grade_cmd;
+mod import_cmd;
 mod regrade_cmd;
 mod review_cmd;
 
@@ -90,6 +91,31 @@ enum Command {
     },
     /// Check the configured endpoint: models, a tiny completion, structured output.
     Doctor,
+    /// Turn interview guides into bank questions.
+    ///
+    /// Reads titled questions with a Difficulty/Tags/Asked-by line and an interviewer-insight
+    /// block; untitled answers ending in "What interviewers are really testing / Red flag answer
+    /// / Follow-up" trailers and scenario blocks; plain question-and-answer pages; articles
+    /// with questions in their (flattened) code; Markdown headings and lists; tables of
+    /// questions; and articles whose headings were stripped. Mojibake, escaped blocks and glued
+    /// sentences are repaired. Duplicates of the bank and of each other are marked.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct ImportArgs {
+    /// Guides to read (text or Markdown)
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Print the questions as JSON
+    #[arg(long)]
+    json: bool,
+    /// Write a bank file (duplicates left out) to drop into $VIVA_HOME/bank/
+    #[arg(long, value_name = "FILE.toml")]
+    out: Option<PathBuf>,
+    /// With --out, write duplicates too (marked in a comment)
+    #[arg(long, requires = "out")]
+    keep_duplicates: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -312,6 +338,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Some(Command::Report { json }) => review_cmd::report(&ctx.store()?, json, out),
         Some(Command::Export(args)) => review_cmd::export(&ctx.store()?, args, out),
         Some(Command::Regrade(args)) => regrade_cmd::run(&ctx, args, out),
+        Some(Command::Import(args)) => import_cmd::run(
+            &ctx.bank()?,
+            &import_cmd::Options {
+                files: args.files,
+                json: args.json,
+                out: args.out,
+                keep_duplicates: args.keep_duplicates,
+            },
+            out,
+        ),
     }
 }
 

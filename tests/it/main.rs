@@ -4,6 +4,7 @@
 mod bank;
 mod fake_llm;
 mod grade;
+mod import;
 mod llm;
 mod practice;
 mod pty;

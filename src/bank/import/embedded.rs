@@ -110,11 +110,7 @@ fn split_glued(item: &str) -> Vec<String> {
         let (_, prev) = chars[w - 1];
         let next_lower = chars.get(w + 1).is_some_and(|(_, n)| n.is_lowercase());
         if c.is_uppercase() && prev.is_lowercase() && next_lower {
-            let word_start = item[..i]
-                .rfind(|ch: char| !ch.is_alphanumeric() && ch != '_')
-                .map_or(0, |k| k + 1);
-            let left_word = &item[word_start..i];
-            let lowercase_run = left_word
+            let lowercase_run = item[..i]
                 .chars()
                 .rev()
                 .take_while(|ch| ch.is_lowercase())

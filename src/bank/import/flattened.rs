@@ -161,8 +161,11 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
 
     let mut starts: Vec<(usize, String, TitleSource)> = Vec::new();
     let mut answer_so_far: Vec<String> = Vec::new();
+    // The piece holding the last title fragment: the prose right after it is its answer.
+    let mut last_fragment: Option<usize> = None;
     for k in 0..ps.len() {
         if let Some(head) = fragment(&ps[k].text) {
+            last_fragment = Some(k);
             let mut first = k;
             let mut title = head.to_string();
             while first > 0 && continues_into_fragment(&ps[first - 1].text) {
@@ -174,9 +177,7 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
                 answer_so_far.clear();
             }
         } else if k > 0
-            && starts
-                .last()
-                .is_none_or(|s| s.0 + 1 < k || s.2 != TitleSource::Fragment)
+            && last_fragment.is_none_or(|f| f + 1 < k)
             && !is_code(&ps[k].text)
             && is_code(&ps[k - 1].text)
             && opens_answer(&ps[k].text, &answer_so_far, &rarity)

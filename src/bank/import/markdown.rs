@@ -11,7 +11,7 @@ use regex::Regex;
 use super::insight::{Insight, field_of, is_block_header, label_of, parse_block};
 use super::repair::Line;
 use super::text::{bullet, heading_like, is_blank, question_like, strip_markup, summary};
-use super::titled::{list, meta};
+use super::titled::{list, meta_line};
 use super::{Claims, Extracted, Layout, TitleSource};
 
 /// Share of a list's items that must be questions for the list to be a list of questions.
@@ -167,7 +167,7 @@ fn headed_question(
             i = block_end.max(i + 1);
             continue;
         }
-        if let Some(m) = meta(text) {
+        if let Some(m) = meta_line(text, true) {
             difficulty = m.difficulty.or(difficulty);
             if !m.tags.is_empty() {
                 tags = m.tags;

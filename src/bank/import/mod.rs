@@ -16,6 +16,8 @@ mod flattened;
 pub mod guess;
 mod insight;
 mod markdown;
+#[cfg(test)]
+mod props;
 mod qa;
 pub mod repair;
 mod table;
@@ -50,6 +52,20 @@ pub enum Layout {
     QuestionAnswer,
     /// An article whose headings were stripped: title fragments and untitled answers.
     Flattened,
+}
+
+impl Layout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Titled => "titled",
+            Layout::Trailer => "trailer",
+            Layout::Embedded => "embedded",
+            Layout::Table => "table",
+            Layout::Markdown => "markdown",
+            Layout::QuestionAnswer => "question_answer",
+            Layout::Flattened => "flattened",
+        }
+    }
 }
 
 /// Where a question's title came from; anything but a heading or list item is a guess that a
@@ -173,6 +189,8 @@ pub fn extract(text: &str) -> Extraction {
     if questions.is_empty() && flattened::applies(&lines) {
         questions = flattened::parse(&lines);
     }
+    // A title with no word in it ("**", "?") is not a question, whatever the layout saw.
+    questions.retain(|q| q.title.chars().any(char::is_alphanumeric));
     questions.sort_by_key(|q| q.line);
     Extraction {
         questions,

@@ -377,9 +377,11 @@ pub fn glue_points(text: &str) -> Vec<usize> {
                 .rev()
                 .take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '.')
                 .collect();
+            // A one-letter word after a period only when it is "A" or "I".
+            let one_letter_ok = word_end > 1 || rest.starts_with(['A', 'I']);
             word.chars().count() >= 2
                 && word.chars().all(|ch| ch.is_lowercase())
-                && (c != b'.' || word_end > 1)
+                && (c != b'.' || one_letter_ok)
         };
         if left_ok {
             points.push(i + 1);

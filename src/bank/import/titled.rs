@@ -49,6 +49,12 @@ pub fn list(value: &str) -> Vec<String> {
 /// `Difficulty: 🔴 Hard | Tags: a, b | Asked by: x, y`, in any order, with or without bold
 /// labels. None when the line is not a metadata line.
 pub fn meta(text: &str) -> Option<Meta> {
+    meta_line(text, false)
+}
+
+/// Like `meta`, but `lenient` also accepts a line with a single known key (`Asked at: X`),
+/// for bodies where a metadata line cannot be confused with a title.
+pub fn meta_line(text: &str, lenient: bool) -> Option<Meta> {
     let t = text.trim();
     let parts: Vec<&str> = t.split('|').collect();
     let mut m = Meta::default();
@@ -78,7 +84,8 @@ pub fn meta(text: &str) -> Option<Meta> {
     let has_difficulty = strip_markup(parts[0])
         .to_lowercase()
         .starts_with("difficulty");
-    (has_difficulty || (keys >= 2 && parts.len() >= 2)).then_some(m)
+    (has_difficulty || (keys >= 2 && parts.len() >= 2) || (lenient && keys == parts.len()))
+        .then_some(m)
 }
 
 struct Anchor {
@@ -97,7 +104,10 @@ fn anchors(lines: &[Line]) -> Vec<Anchor> {
             .find(|&k| !is_blank(&lines[k].text));
         let Some(title_at) = title_at else { continue };
         let title = &lines[title_at].text;
-        if meta(title).is_some()
+        // A Markdown heading over its metadata is the Markdown layout's.
+        let markdown = title.trim_start().starts_with('#');
+        if markdown
+            || meta(title).is_some()
             || bullet(title).is_some()
             || out.last().is_some_and(|a| a.meta_at >= title_at)
         {

@@ -56,6 +56,9 @@ fn trailer_end(lines: &[Line], from: usize) -> usize {
     while end < lines.len() {
         let next = (end..lines.len()).find(|&k| !is_blank(&lines[k].text) && !code_at(lines, k));
         let Some(next) = next else { break };
+        if standalone_heading(lines, next) {
+            break;
+        }
         let code_between = (end..next).any(|k| code_at(lines, k));
         if continues_trailer(&lines[next].text)
             && (!code_between || bullet(&lines[next].text).is_some())
