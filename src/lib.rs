@@ -9,12 +9,15 @@ pub mod clock;
 pub mod error;
 pub mod grade;
 pub mod home;
+pub mod learner;
+pub mod random;
 pub mod render;
 pub mod repl;
 pub mod review;
 pub mod rubric;
 pub mod select;
 pub mod session;
+pub mod sim;
 pub mod store;
 
 /// The files of data/, rubrics/ and prompts/, compiled in by build.rs.

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
 use crate::grade::{Grade, Grader, Outcome, offline};
+use crate::learner::{Evidence, Learner, Params, Status};
 use crate::rubric::Rubrics;
 use crate::select::{self, Filters, History, Rng};
 use crate::store::{NewTurn, Store};
@@ -102,7 +103,9 @@ impl<'a> Session<'a> {
     ) -> Result<Session<'a>> {
         let started_at = now_ms();
         let id = store.start_session(started_at, &serde_json::to_value(&settings)?)?;
-        let history = History::new(store.asked_questions()?, &store.scored_turns()?);
+        let topics = bank.topics().iter().map(|t| t.id.clone()).collect();
+        let learner = Learner::replay(topics, Params::default(), &store.answer_records()?)?;
+        let history = History::new(learner, store.asked_questions()?, started_at);
         Ok(Session {
             bank,
             rubrics,
@@ -131,8 +134,8 @@ impl<'a> Session<'a> {
         let pick = select::pick(
             self.bank,
             &self.settings.filters,
-            &self.asked,
-            &self.history,
+            self.settings.count,
+            &mut self.history,
             &mut self.rng,
         )?;
         self.asked.push(pick.question.id.clone());
@@ -182,7 +185,11 @@ impl<'a> Session<'a> {
             .as_ref()
             .filter(|g| g.outcome == Outcome::Graded)
             .map(|g| g.score);
-        self.history.record(&q.id, &q.topic, score);
+        let evidence = grade.as_ref().map(|g| match g.outcome {
+            Outcome::Graded => Evidence::Score(f64::from(g.score.min(100)) / 100.0),
+            Outcome::InsufficientEvidence => Evidence::NoAnswer,
+        });
+        self.history.record(q, evidence, now_ms())?;
         self.results.push(TurnOutcome {
             question_id: q.id.clone(),
             topic: q.topic.clone(),
@@ -203,7 +210,7 @@ impl<'a> Session<'a> {
         };
         self.store_turn(&current, "", true)?;
         let q = current.question;
-        self.history.record(&q.id, &q.topic, None);
+        self.history.record(q, None, now_ms())?;
         self.results.push(TurnOutcome {
             question_id: q.id.clone(),
             topic: q.topic.clone(),
@@ -211,6 +218,11 @@ impl<'a> Session<'a> {
             skipped: true,
         });
         Ok(())
+    }
+
+    /// What viva believes now: per-topic estimates, the likely weakest, reviews due.
+    pub fn status(&self) -> Status {
+        self.history.status(now_ms())
     }
 
     fn store_turn(&self, current: &Current, answer: &str, skipped: bool) -> Result<i64> {

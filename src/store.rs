@@ -103,12 +103,19 @@ pub struct TurnRecord {
     pub grade: Option<Grade>,
 }
 
-/// The latest score of every graded turn, for selection and progress.
+/// One asked question as the learner replays it: the question turn with its follow-ups counted
+/// once, carrying the latest grade given to any turn of the thread (regrades included).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScoredTurn {
+pub struct AnswerRecord {
     pub question_id: String,
     pub topic: String,
-    pub score: u8,
+    pub difficulty: String,
+    pub skipped: bool,
+    /// The latest grade's score; None when no turn of the thread was graded.
+    pub score: Option<u8>,
+    /// The latest grade's outcome was `graded` (not insufficient evidence).
+    pub graded: bool,
+    pub answered_at: i64,
 }
 
 impl Store {
@@ -279,18 +286,35 @@ impl Store {
         Ok(turns)
     }
 
-    /// The latest score of every graded question turn (not follow-ups), oldest first.
-    pub fn scored_turns(&self) -> Result<Vec<ScoredTurn>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT t.question_id, t.topic, g.score FROM turns t
-             JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
-             WHERE t.parent_id IS NULL AND g.outcome = 'graded' ORDER BY t.answered_at, t.id",
+    /// Every asked question, oldest first, for the learner's replay (see `AnswerRecord`).
+    pub fn answer_records(&self) -> Result<Vec<AnswerRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "WITH RECURSIVE thread(id, root) AS (
+                 SELECT id, id FROM turns WHERE parent_id IS NULL
+                 UNION ALL
+                 SELECT t.id, thread.root FROM turns t JOIN thread ON t.parent_id = thread.id
+             ),
+             latest(root, grade_id) AS (
+                 SELECT thread.root, MAX(g.id) FROM thread JOIN grades g ON g.turn_id = thread.id
+                 GROUP BY thread.root
+             )
+             SELECT r.question_id, r.topic, r.difficulty, r.skipped, r.answered_at, g.score, g.outcome
+             FROM turns r
+             LEFT JOIN latest ON latest.root = r.id
+             LEFT JOIN grades g ON g.id = latest.grade_id
+             WHERE r.parent_id IS NULL
+             ORDER BY r.answered_at, r.id",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(ScoredTurn {
+            let outcome: Option<String> = r.get(6)?;
+            Ok(AnswerRecord {
                 question_id: r.get(0)?,
                 topic: r.get(1)?,
-                score: r.get(2)?,
+                difficulty: r.get(2)?,
+                skipped: r.get(3)?,
+                answered_at: r.get(4)?,
+                score: r.get(5)?,
+                graded: outcome.as_deref() == Some("graded"),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -394,6 +418,45 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM grades", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_question_and_its_follow_ups_replay_once_with_the_latest_grade() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let root = store.insert_turn(&turn(s, 1, "first try")).unwrap();
+        store.insert_grade(root, 3, &grade(30)).unwrap();
+        let follow = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(root),
+                ..turn(s, 2, "the follow-up")
+            })
+            .unwrap();
+        store.insert_grade(follow, 4, &grade(55)).unwrap();
+        let deeper = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(follow),
+                ..turn(s, 3, "deeper")
+            })
+            .unwrap();
+        store.insert_grade(deeper, 5, &grade(60)).unwrap();
+        // A regrade of the root, given last, is the thread's latest word.
+        store.insert_grade(root, 6, &grade(70)).unwrap();
+        let other = store
+            .insert_turn(&NewTurn {
+                question_id: "other",
+                answered_at: 9,
+                ..turn(s, 4, "")
+            })
+            .unwrap();
+        let mut insufficient = grade(0);
+        insufficient.outcome = Outcome::InsufficientEvidence;
+        store.insert_grade(other, 7, &insufficient).unwrap();
+        let records = store.answer_records().unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].question_id, "gil");
+        assert_eq!((records[0].score, records[0].graded), (Some(70), true));
+        assert_eq!((records[1].score, records[1].graded), (Some(0), false));
     }
 
     #[test]

@@ -158,19 +158,35 @@ fn show_of_an_unknown_id_is_exit_2() {
 /// beside the project on development machines and in CI; elsewhere the test has nothing to check.
 #[test]
 fn the_bank_covers_every_concept_of_the_seed_guides() {
-    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/questions.json");
+    let seeds =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/questions.json");
     let Ok(text) = std::fs::read_to_string(&seeds) else {
         eprintln!("no {}: coverage not checked", seeds.display());
         return;
     };
     let seed: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let wanted: std::collections::BTreeSet<&str> =
-        seed.as_array().unwrap().iter().map(|q| q["concept"].as_str().unwrap()).collect();
+    let wanted: std::collections::BTreeSet<&str> = seed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["concept"].as_str().unwrap())
+        .collect();
     let home = tempfile::tempdir().unwrap();
     let bank = viva::bank::Bank::load(Some(&home.path().join("bank"))).unwrap();
-    let covered: std::collections::BTreeSet<&str> =
-        bank.questions().iter().flat_map(|q| q.concepts.iter().map(String::as_str)).collect();
+    let covered: std::collections::BTreeSet<&str> = bank
+        .questions()
+        .iter()
+        .flat_map(|q| q.concepts.iter().map(String::as_str))
+        .collect();
     let missing: Vec<&&str> = wanted.iter().filter(|c| !covered.contains(**c)).collect();
-    assert!(missing.is_empty(), "{} concepts without a question: {missing:?}", missing.len());
-    assert!(wanted.len() >= 390, "the seed list has {} concepts", wanted.len());
+    assert!(
+        missing.is_empty(),
+        "{} concepts without a question: {missing:?}",
+        missing.len()
+    );
+    assert!(
+        wanted.len() >= 390,
+        "the seed list has {} concepts",
+        wanted.len()
+    );
 }
