@@ -91,6 +91,7 @@ pub enum Command {
     Skip,
     Hint,
     Repeat,
+    Status,
     Quit,
 }
 
@@ -111,6 +112,7 @@ Blank lines inside a ``` fence stay part of the answer.
   /hint    a hint for the current question
   /repeat  show the question again
   /skip    skip this question
+  /status  what viva believes about you: per-topic estimates, weakest topics, reviews due
   /quit    end the session (Ctrl-D too); Ctrl-C clears the answer being typed
   /help    this text
 ";
@@ -121,6 +123,7 @@ fn parse_command(line: &str) -> Input {
         "/skip" => Input::Command(Command::Skip),
         "/hint" => Input::Command(Command::Hint),
         "/repeat" => Input::Command(Command::Repeat),
+        "/status" => Input::Command(Command::Status),
         "/quit" | "/exit" | "/q" => Input::Command(Command::Quit),
         other => Input::Unknown(other.to_string()),
     }
@@ -204,6 +207,11 @@ pub fn run(session: &mut Session, src: &mut dyn LineSource, out: &mut dyn Write)
                         writeln!(out, "{}", render::question_text(q))?;
                     }
                 }
+                Input::Command(Command::Status) => write!(
+                    out,
+                    "{}",
+                    render::status(&session.status(), crate::clock::now_ms())
+                )?,
                 Input::Command(Command::Help) => write!(out, "{HELP}")?,
                 Input::Unknown(cmd) => {
                     writeln!(out, "Unknown command {cmd}. Type /help for the list.")?
