@@ -1,6 +1,7 @@
 //! The SQLite store: sessions, turns and their grades. The answer of a turn is written before it
 //! is graded, in its own transaction, so a crash or a kill mid-session loses no answered turn.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -287,37 +288,69 @@ impl Store {
     }
 
     /// Every asked question, oldest first, for the learner's replay (see `AnswerRecord`).
+    /// Two plain scans, threads resolved here: a recursive query costs more than the replay.
     pub fn answer_records(&self) -> Result<Vec<AnswerRecord>> {
+        // The latest grade of each turn: grade ids grow with time.
+        let mut latest: HashMap<i64, (i64, u8, bool)> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT turn_id, id, score, outcome = 'graded' FROM grades")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (turn, id): (i64, i64) = (r.get(0)?, r.get(1)?);
+            if latest.get(&turn).is_none_or(|&(seen, ..)| id > seen) {
+                latest.insert(turn, (id, r.get(2)?, r.get(3)?));
+            }
+        }
         let mut stmt = self.conn.prepare_cached(
-            "WITH RECURSIVE thread(id, root) AS (
-                 SELECT id, id FROM turns WHERE parent_id IS NULL
-                 UNION ALL
-                 SELECT t.id, thread.root FROM turns t JOIN thread ON t.parent_id = thread.id
-             ),
-             latest(root, grade_id) AS (
-                 SELECT thread.root, MAX(g.id) FROM thread JOIN grades g ON g.turn_id = thread.id
-                 GROUP BY thread.root
-             )
-             SELECT r.question_id, r.topic, r.difficulty, r.skipped, r.answered_at, g.score, g.outcome
-             FROM turns r
-             LEFT JOIN latest ON latest.root = r.id
-             LEFT JOIN grades g ON g.id = latest.grade_id
-             WHERE r.parent_id IS NULL
-             ORDER BY r.answered_at, r.id",
+            "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
+             FROM turns ORDER BY answered_at, id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            let outcome: Option<String> = r.get(6)?;
-            Ok(AnswerRecord {
-                question_id: r.get(0)?,
-                topic: r.get(1)?,
-                difficulty: r.get(2)?,
-                skipped: r.get(3)?,
-                answered_at: r.get(4)?,
-                score: r.get(5)?,
-                graded: outcome.as_deref() == Some("graded"),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query([])?;
+        let mut records = Vec::new();
+        // Turn id → index of its thread's record.
+        let mut thread: HashMap<i64, usize> = HashMap::new();
+        let mut follow_ups = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (id, parent): (i64, Option<i64>) = (r.get(0)?, r.get(1)?);
+            match parent {
+                None => {
+                    thread.insert(id, records.len());
+                    let grade = latest.get(&id).copied();
+                    records.push((
+                        grade.map(|g| g.0),
+                        AnswerRecord {
+                            question_id: r.get(2)?,
+                            topic: r.get(3)?,
+                            difficulty: r.get(4)?,
+                            skipped: r.get(5)?,
+                            answered_at: r.get(6)?,
+                            score: grade.map(|g| g.1),
+                            graded: grade.is_some_and(|g| g.2),
+                        },
+                    ));
+                }
+                Some(parent) => follow_ups.push((id, parent)),
+            }
+        }
+        // Follow-ups, parents first (ids grow), join their root's thread; the latest grade of
+        // the whole thread wins.
+        follow_ups.sort_unstable();
+        for (id, parent) in follow_ups {
+            let Some(&root) = thread.get(&parent) else {
+                continue;
+            };
+            thread.insert(id, root);
+            if let Some(&(grade_id, score, graded)) = latest.get(&id) {
+                let (seen, record) = &mut records[root];
+                if seen.is_none_or(|s| grade_id > s) {
+                    *seen = Some(grade_id);
+                    record.score = Some(score);
+                    record.graded = graded;
+                }
+            }
+        }
+        Ok(records.into_iter().map(|(_, r)| r).collect())
     }
 
     /// Ids of every question ever asked.

@@ -115,13 +115,15 @@ impl<K: Hash + Eq + Clone> Memory<K> {
             .items
             .iter()
             .filter(|(_, m)| m.last_at_ms < before_ms)
-            .map(|(k, m)| Due {
-                item: k.clone(),
-                retrievability: self.retrievability(m, now_ms),
-                last_at_ms: m.last_at_ms,
-                last_score: m.last_score,
+            .filter_map(|(k, m)| {
+                let retrievability = self.retrievability(m, now_ms);
+                (retrievability < DESIRED_RETENTION).then(|| Due {
+                    item: k.clone(),
+                    retrievability,
+                    last_at_ms: m.last_at_ms,
+                    last_score: m.last_score,
+                })
             })
-            .filter(|d| d.retrievability < DESIRED_RETENTION)
             .collect();
         due.sort_by(|a, b| {
             a.retrievability

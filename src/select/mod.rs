@@ -37,26 +37,73 @@ pub struct Pick<'a> {
     pub reason: String,
 }
 
-/// One question of this session, by id.
-#[derive(Debug, Clone)]
-struct Asked {
-    question_id: String,
-    failed: bool,
-    /// The policy's reason; None when asked without `pick` (a test driving the history).
-    why: Option<Why>,
-}
-
 /// What the selector knows: the learner rebuilt from the store, the questions asked before, and
-/// this session's turns.
+/// this session's turns. One history serves one session over one bank.
 #[derive(Debug, Clone)]
 pub struct History {
     learner: Learner,
     asked_ever: HashSet<String>,
     answered_before: usize,
     session_started_ms: i64,
-    session: Vec<Asked>,
+    /// This session's turns, as the policy sees them, with the question ids.
+    log: Vec<(String, Turn)>,
     /// The last pick, until its answer is recorded.
     pending: Option<(String, Why)>,
+    /// The filtered bank as policy items, built at the first pick.
+    catalog: Option<Catalog>,
+}
+
+/// The questions the filters allow, indexed once per session so that a step costs no string
+/// hashing over the whole bank.
+#[derive(Debug, Clone)]
+struct Catalog {
+    filters: Filters,
+    /// Index in `bank.questions()` of each item.
+    bank_index: Vec<usize>,
+    items: Vec<Item>,
+    by_id: HashMap<String, usize>,
+    /// Per topic: at least one question allowed.
+    allowed: Vec<bool>,
+    /// Items due for review from earlier days, most urgent first (fixed at the session start).
+    due: Vec<usize>,
+}
+
+impl Catalog {
+    fn build(bank: &Bank, filters: &Filters, history: &History, now_ms: i64) -> Catalog {
+        let learner = &history.learner;
+        let mut catalog = Catalog {
+            filters: filters.clone(),
+            bank_index: Vec::new(),
+            items: Vec::new(),
+            by_id: HashMap::new(),
+            allowed: vec![false; learner.topics().len()],
+            due: Vec::new(),
+        };
+        for (i, q) in bank.questions().iter().enumerate() {
+            let Some(topic) = learner.topic_index(&q.topic) else {
+                continue;
+            };
+            if !filters.allows(q) {
+                continue;
+            }
+            catalog.by_id.insert(q.id.clone(), catalog.items.len());
+            catalog.bank_index.push(i);
+            catalog.allowed[topic] = true;
+            catalog.items.push(Item {
+                topic,
+                b: learner::item_difficulty(q.difficulty),
+                kind: kind_code(q.kind),
+                fresh: !history.asked_ever.contains(&q.id),
+            });
+        }
+        catalog.due = learner
+            .memory()
+            .due(now_ms, history.session_started_ms)
+            .iter()
+            .filter_map(|d| catalog.by_id.get(&d.item).copied())
+            .collect();
+        catalog
+    }
 }
 
 impl History {
@@ -70,8 +117,9 @@ impl History {
             learner,
             asked_ever: asked_ever.into_iter().collect(),
             session_started_ms,
-            session: Vec::new(),
+            log: Vec::new(),
             pending: None,
+            catalog: None,
         }
     }
 
@@ -91,20 +139,25 @@ impl History {
                 at_ms,
             })?;
         }
+        // Asked without `pick` (a test driving the history) counts as an ordinary question.
         let why = match self.pending.take() {
-            Some((id, why)) if id == q.id => Some(why),
-            _ => None,
+            Some((id, why)) if id == q.id => why,
+            _ => Why::Drill,
         };
         let failed = match evidence {
             Some(Evidence::Score(s)) => s < Policy::new(1).fail_below,
             Some(Evidence::NoAnswer) => true,
             None => false,
         };
-        self.session.push(Asked {
-            question_id: q.id.clone(),
-            failed,
-            why,
-        });
+        let item = self
+            .catalog
+            .as_ref()
+            .and_then(|c| c.by_id.get(&q.id).copied());
+        // A question the filters exclude (the bank changed mid-session) stays out of the log:
+        // the policy only needs what it may still ask.
+        if let Some(item) = item {
+            self.log.push((q.id.clone(), Turn { item, failed, why }));
+        }
         self.asked_ever.insert(q.id.clone());
         Ok(())
     }
@@ -137,57 +190,44 @@ pub fn pick<'a>(
     history: &mut History,
     rng: &mut Rng,
 ) -> Option<Pick<'a>> {
+    let now = crate::clock::now_ms();
+    if history
+        .catalog
+        .as_ref()
+        .is_none_or(|c| &c.filters != filters)
+    {
+        let catalog = Catalog::build(bank, filters, history, now);
+        // Re-index the turns so far against the new catalog.
+        history.log = std::mem::take(&mut history.log)
+            .into_iter()
+            .filter_map(|(id, turn)| {
+                let item = catalog.by_id.get(&id).copied()?;
+                Some((id, Turn { item, ..turn }))
+            })
+            .collect();
+        history.catalog = Some(catalog);
+    }
+    let catalog = history.catalog.as_ref().expect("built above");
     let learner = &history.learner;
-    let questions: Vec<&'a Question> = bank
-        .questions()
-        .iter()
-        .filter(|q| filters.allows(q) && learner.topic_index(&q.topic).is_some())
-        .collect();
-    let index: HashMap<&str, usize> = questions
-        .iter()
-        .enumerate()
-        .map(|(i, q)| (q.id.as_str(), i))
-        .collect();
-    let items: Vec<Item> = questions
-        .iter()
-        .map(|q| Item {
-            topic: learner
-                .topic_index(&q.topic)
-                .expect("filtered on known topics"),
-            b: learner::item_difficulty(q.difficulty),
-            kind: kind_code(q.kind),
-            fresh: !history.asked_ever.contains(&q.id),
-        })
-        .collect();
-    let mut asked = vec![false; items.len()];
+    let mut asked = vec![false; catalog.items.len()];
     let mut covered: Vec<bool> = (0..learner.topics().len())
         .map(|t| learner.answers(t) > 0)
         .collect();
-    let mut log = Vec::new();
-    // Turns on questions the filters now exclude (a user bank changed mid-session) are left
-    // out; the policy only needs to know what it may still ask.
-    for a in &history.session {
-        if let Some(&i) = index.get(a.question_id.as_str()) {
-            asked[i] = true;
-            covered[items[i].topic] = true;
-            log.push(Turn {
-                item: i,
-                failed: a.failed,
-                why: a.why.unwrap_or(Why::Drill),
-            });
-        }
+    let log: Vec<Turn> = history.log.iter().map(|(_, t)| *t).collect();
+    for t in &log {
+        asked[t.item] = true;
+        covered[catalog.items[t.item].topic] = true;
     }
-    let now = crate::clock::now_ms();
-    let due_list = learner.memory().due(now, history.session_started_ms);
-    let due: Vec<usize> = due_list
+    let items: Vec<Item> = catalog
+        .items
         .iter()
-        .filter_map(|d| index.get(d.item.as_str()).copied())
+        .zip(&asked)
+        .map(|(item, &asked)| Item {
+            fresh: item.fresh && !asked,
+            ..*item
+        })
         .collect();
-    let allowed_topics = covered
-        .iter()
-        .enumerate()
-        .filter(|(t, _)| items.iter().any(|i| i.topic == *t))
-        .count();
+    let allowed_topics = catalog.allowed.iter().filter(|&&a| a).count();
     let policy = Policy::new(learner::default_k(allowed_topics));
     let choice = policy.choose(
         &Situation {
@@ -195,15 +235,15 @@ pub fn pick<'a>(
             items: &items,
             asked: &asked,
             log: &log,
-            due: &due,
+            due: &catalog.due,
             budget,
             covered: &covered,
             answered_before: history.answered_before,
         },
         rng,
     )?;
-    let question = questions[choice.item];
-    let reason = reason(history, &policy, choice, question, &log, &questions, now);
+    let question = &bank.questions()[catalog.bank_index[choice.item]];
+    let reason = reason(history, &policy, choice, question, bank, now);
     history.pending = Some((question.id.clone(), choice.why));
     Some(Pick { question, reason })
 }
@@ -214,11 +254,12 @@ fn reason(
     policy: &Policy,
     choice: Choice,
     question: &Question,
-    log: &[Turn],
-    questions: &[&Question],
+    bank: &Bank,
     now_ms: i64,
 ) -> String {
     let learner = &history.learner;
+    let catalog = history.catalog.as_ref().expect("picked from a catalog");
+    let log = &history.log;
     let topic = &question.topic;
     let t = learner.topic_index(topic).expect("known topic");
     let post = learner.posterior();
@@ -231,7 +272,7 @@ fn reason(
     match choice.why {
         Why::Coverage => format!("new topic: {topic}"),
         Why::Review { of } => {
-            let failed = questions[log[of].item];
+            let failed = &bank.questions()[catalog.bank_index[log[of].1.item]];
             let ago = log.len() - of;
             if failed.id == question.id {
                 format!("review: you missed this one {ago} questions ago")
@@ -258,20 +299,16 @@ fn reason(
             }
         }
         Why::Diagnose => format!("checking: {topic}, {estimate}: is it among your weakest?"),
+        Why::Foundation => format!("weakest: {topic}, {estimate}; easier questions first"),
         Why::Drill => {
             let lowest = (0..post.topics())
-                .filter(|&u| {
-                    questions
-                        .iter()
-                        .any(|q| learner.topic_index(&q.topic) == Some(u))
-                })
+                .filter(|&u| catalog.allowed[u])
                 .min_by(|&a, &b| post.mean(a).total_cmp(&post.mean(b)));
             if lowest == Some(t) {
                 format!("weakest: {topic}, {estimate}")
             } else {
-                // Thompson sampling drew it, or weaker topics have no question at the drill
-                // target (they come back as reviews and checks).
-                format!("practice: {topic}, {estimate}")
+                // Thompson sampling drew a topic that may be weaker than its mean says.
+                format!("likely weak: {topic}, {estimate}")
             }
         }
     }
@@ -439,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn a_topic_below_the_easiest_questions_comes_back_as_reviews() {
+    fn a_topic_below_the_easiest_questions_comes_back_easier() {
         let bank = bank();
         let (h, picks) = session(&bank, &Filters::default(), 24, 5, |q| {
             Some(if q.topic == "gamma" { 0.0 } else { 0.85 })
@@ -451,10 +488,16 @@ mod tests {
             .count();
         assert!(reviews_of_gamma >= 2, "{picks:?}");
         assert!(
+            picks
+                .iter()
+                .any(|(id, r)| id.starts_with("gamma") && r.contains("easier questions first")),
+            "a topic where every answer fails gets its easiest questions: {picks:?}"
+        );
+        assert!(
             !picks
                 .iter()
-                .any(|(id, r)| id.starts_with("gamma") && r.starts_with("weakest")),
-            "no drill where every answer fails: {picks:?}"
+                .any(|(id, r)| !id.starts_with("gamma") && r.contains("easier questions first")),
+            "{picks:?}"
         );
     }
 

@@ -8,9 +8,9 @@
 //!    questions FSRS finds due from earlier days, least retrievable first;
 //! 3. diagnose (until the weakest-K set is right with probability ≥ 0.8, or four answers per
 //!    topic): the LUCB rule asks the topic whose membership in the weakest set is least settled;
-//! 4. drill: Thompson sampling for the weakest topic among those where the bank has a question
-//!    the candidate is predicted to answer well 60–85% of the time (a topic below the bank's
-//!    easiest questions gets diagnose and review turns, not a string of failures);
+//! 4. drill: Thompson sampling for the weakest topic; a drill question when the bank has one the
+//!    candidate likely answers well 55–90% of the time, else a "foundation" question (the
+//!    topic is below the bank's easiest questions: the best fitting one, the user is told so);
 //!
 //! and inside the chosen topic, an unasked question whose predicted success is closest to the
 //! phase's target (0.55 to diagnose, 0.72 to drill), uniformly among the best three.
@@ -28,8 +28,8 @@ pub struct Policy {
     pub k: usize,
     pub p_diagnose: f64,
     pub p_drill: f64,
-    /// A topic is drilled only when one of its questions has a chance of success in this band
-    /// with probability at least `drill_sureness` under the posterior.
+    /// A drill question has a chance of success in this band with probability at least
+    /// `drill_sureness` under the posterior; otherwise the turn is a foundation one.
     pub drill_band: (f64, f64),
     pub drill_sureness: f64,
     /// Diagnosis stops once P(estimated weakest set is right) reaches this...
@@ -54,7 +54,7 @@ impl Policy {
             p_diagnose: 0.55,
             p_drill: 0.72,
             drill_band: (0.55, 0.9),
-            drill_sureness: 0.85,
+            drill_sureness: 0.8,
             confidence: 0.8,
             diagnose_per_topic: 4.0,
             review_share: 0.25,
@@ -101,7 +101,11 @@ pub enum Why {
         rank: usize,
     },
     Diagnose,
+    /// The weakest topic by Thompson sampling, at a question predicted in the drill band.
     Drill,
+    /// The weakest topic by Thompson sampling, which has no question the candidate is likely
+    /// to answer well: its easiest fitting question.
+    Foundation,
 }
 
 impl Why {
@@ -179,40 +183,30 @@ impl Policy {
         if available.is_empty() {
             return None;
         }
-        let drillable: Vec<usize> = if diagnosing {
-            Vec::new()
+        let (topic, why, target) = if diagnosing {
+            let topic = self.lucb(s.posterior, &available);
+            (topic, Why::Diagnose, self.p_diagnose)
         } else {
-            available
+            let topic = thompson_lowest(s.posterior, &available, rng);
+            // Items share a few difficulties: test each difficulty once.
+            let mut tried: Vec<f64> = Vec::new();
+            let drillable = open[topic].iter().any(|&i| {
+                let b = s.items[i].b;
+                if tried.contains(&b) {
+                    return false;
+                }
+                tried.push(b);
+                self.in_band(s.posterior, topic, b) >= self.drill_sureness
+            });
+            let weak = open[topic]
                 .iter()
-                .copied()
-                .filter(|&t| {
-                    open[t]
-                        .iter()
-                        .any(|&i| self.in_band(s.posterior, t, s.items[i].b) >= self.drill_sureness)
-                })
-                .collect()
-        };
-        let (topic, why, target) = if drillable.is_empty() {
-            // Nothing to drill at the target: keep measuring where it matters.
-            if available.len() > self.k {
-                (
-                    self.lucb(s.posterior, &available),
-                    Why::Diagnose,
-                    self.p_diagnose,
-                )
-            } else {
-                (
-                    thompson_lowest(s.posterior, &available, rng),
-                    Why::Drill,
-                    self.p_drill,
-                )
+                .all(|&i| s.posterior.p_success(topic, s.items[i].b, 1.0) < self.p_drill);
+            match (drillable, weak) {
+                (true, _) => (topic, Why::Drill, self.p_drill),
+                (false, true) => (topic, Why::Foundation, self.p_drill),
+                // Too uncertain to aim at the drill band: measure it first.
+                (false, false) => (topic, Why::Diagnose, self.p_diagnose),
             }
-        } else {
-            (
-                thompson_lowest(s.posterior, &drillable, rng),
-                Why::Drill,
-                self.p_drill,
-            )
         };
         let item = self.best_targeted(&open[topic], s, target, rng);
         Some(Choice { item, why })

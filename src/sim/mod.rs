@@ -177,6 +177,9 @@ pub struct Row {
     pub claim_accuracy: Option<Stat>,
     pub gain: Stat,
     pub drill_in_band: Option<Stat>,
+    /// Foundation questions per run, and their share in the band.
+    pub foundation_per_run: f64,
+    pub foundation_in_band: Option<Stat>,
     pub covered_early: Option<Stat>,
     pub unplanned_repeats_per_session: f64,
     pub planned_repeats_per_session: f64,
@@ -203,6 +206,11 @@ impl Row {
             claim_accuracy: share(sum(|r| r.claims_right), sum(|r| r.claims)),
             gain: Stat::of(runs.iter().map(|r| r.gain)),
             drill_in_band: share(sum(|r| r.drill_in_band), sum(|r| r.drill_questions)),
+            foundation_per_run: sum(|r| r.foundation_questions) as f64 / runs.len() as f64,
+            foundation_in_band: share(
+                sum(|r| r.foundation_in_band),
+                sum(|r| r.foundation_questions),
+            ),
             covered_early: share(early.iter().filter(|&&c| c).count(), early.len()),
             unplanned_repeats_per_session: sum(|r| r.unplanned_repeats) as f64 / runs.len() as f64,
             planned_repeats_per_session: sum(|r| r.planned_repeats) as f64 / runs.len() as f64,

@@ -209,6 +209,11 @@ pub fn targets(cells: &[CellResult]) -> Vec<Target> {
     );
 
     let band = pooled(&engine_rows, |r| r.drill_in_band, |r| r.budget);
+    let foundation: f64 = engine_rows
+        .iter()
+        .map(|r| r.foundation_per_run)
+        .sum::<f64>()
+        / engine_rows.iter().map(|r| r.budget as f64).sum::<f64>();
     let early = pooled(&engine_rows, |r| r.covered_early, |r| r.budget);
     let repeats: f64 = engine_rows
         .iter()
@@ -219,9 +224,10 @@ pub fn targets(cells: &[CellResult]) -> Vec<Target> {
         "drill questions at p ∈ [0.55, 0.9]; every topic by question 12; unplanned repeats",
         "≥ 80%; 100%; 0",
         format!(
-            "{}; {}; {repeats}",
+            "{}; {}; {repeats} (foundation turns, not counted as drill: {} of questions)",
             band.map_or("-".into(), pct),
-            early.map_or("-".into(), pct)
+            early.map_or("-".into(), pct),
+            pct(foundation)
         ),
         band.zip(early)
             .map(|(b, e)| b >= 0.8 && e >= 1.0 && repeats == 0.0),
@@ -284,12 +290,12 @@ pub fn markdown(report: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "| policy | N | precision@K | ε-precision | RMSE | 90% coverage | claim accuracy | gain | drill in band | all topics by ⌈1.5T⌉ | repeats (unplanned/planned) | re-test success |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "| policy | N | precision@K | ε-precision | RMSE | 90% coverage | claim accuracy | gain | drill in band | foundation per run (in band) | all topics by ⌈1.5T⌉ | repeats (unplanned/planned) | re-test success |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
         for r in &c.rows {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.3} | {:.3} | {} | {} | {:.3} | {} | {} | {:.2}/{:.2} | {} |",
+                "| {} | {} | {} | {:.3} | {:.3} | {} | {} | {:.3} | {} | {:.1} ({}) | {} | {:.2}/{:.2} | {} |",
                 r.policy.name(),
                 r.budget,
                 fmt_stat(r.precision),
@@ -300,6 +306,8 @@ pub fn markdown(report: &Report) -> String {
                     .map_or("-".into(), |s| format!("{} of {}", pct(s.mean), r.claims)),
                 r.gain.mean,
                 opt(r.drill_in_band, pct),
+                r.foundation_per_run,
+                opt(r.foundation_in_band, pct),
                 opt(r.covered_early, pct),
                 r.unplanned_repeats_per_session,
                 r.planned_repeats_per_session,

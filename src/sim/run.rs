@@ -65,6 +65,9 @@ pub struct RunOutcome {
     pub gain: f64,
     pub drill_questions: usize,
     pub drill_in_band: usize,
+    /// Questions on a weakest topic that has none in the drill band, and those in it anyway.
+    pub foundation_questions: usize,
+    pub foundation_in_band: usize,
     /// Every topic asked by question ⌈1.5·T⌉ (None when the budget is shorter).
     pub covered_early: Option<bool>,
     pub unplanned_repeats: usize,
@@ -181,9 +184,14 @@ pub fn run(
                     out.unplanned_repeats += 1;
                 }
             }
+            let in_band = usize::from((0.55..=0.9).contains(&p));
             if kind == PolicyKind::Engine && why == Why::Drill {
                 out.drill_questions += 1;
-                out.drill_in_band += usize::from((0.55..=0.9).contains(&p));
+                out.drill_in_band += in_band;
+            }
+            if kind == PolicyKind::Engine && why == Why::Foundation {
+                out.foundation_questions += 1;
+                out.foundation_in_band += in_band;
             }
             if matches!(why, Why::Due { .. }) && failed_ever[item] {
                 out.retests += 1;
