@@ -1,6 +1,7 @@
 //! Per-question review memory with FSRS-6 (crate `fsrs`, default parameters): when a question
 //! answered on an earlier day is likely enough forgotten to be worth asking again.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -64,7 +65,11 @@ impl<K: Hash + Eq + Clone> Default for Memory<K> {
 
 impl<K: Hash + Eq + Clone> Memory<K> {
     /// Records an answer to `item` at `at_ms`.
-    pub fn review(&mut self, item: &K, score: Option<f64>, at_ms: i64) {
+    pub fn review<Q>(&mut self, item: &Q, score: Option<f64>, at_ms: i64)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let previous = self.items.get(item);
         let days = previous.map_or(0, |p| {
             ((at_ms - p.last_at_ms).max(0) as f64 / DAY_MS) as u32
@@ -84,14 +89,18 @@ impl<K: Hash + Eq + Clone> Memory<K> {
             Rating::Easy => next.easy,
         }
         .memory;
-        self.items.insert(
-            item.clone(),
-            ItemMemory {
-                state,
-                last_at_ms: at_ms,
-                last_score: score,
-            },
-        );
+        let memory = ItemMemory {
+            state,
+            last_at_ms: at_ms,
+            last_score: score,
+        };
+        // Replays revisit the same questions: allocate a key only for a new one.
+        match self.items.get_mut(item) {
+            Some(m) => *m = memory,
+            None => {
+                self.items.insert(item.to_owned(), memory);
+            }
+        }
     }
 
     pub fn get(&self, item: &K) -> Option<&ItemMemory> {

@@ -133,13 +133,18 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// What a stored answer tells; None for skips and ungraded turns.
+    fn evidence_of(r: &AnswerRecord) -> Option<Evidence> {
+        match (r.skipped, r.score, r.graded) {
+            (true, ..) | (false, None, _) => None,
+            (false, Some(s), true) => Some(Evidence::Score(f64::from(s) / 100.0)),
+            (false, Some(_), false) => Some(Evidence::NoAnswer),
+        }
+    }
+
     /// The learner's reading of a stored answer; None for skips and ungraded turns.
     pub fn from_record(r: &AnswerRecord) -> Option<Observation> {
-        let evidence = match (r.skipped, r.score, r.graded) {
-            (true, ..) | (false, None, _) => return None,
-            (false, Some(s), true) => Evidence::Score(f64::from(s) / 100.0),
-            (false, Some(_), false) => Evidence::NoAnswer,
-        };
+        let evidence = Observation::evidence_of(r)?;
         Some(Observation {
             question_id: r.question_id.clone(),
             topic: r.topic.clone(),
@@ -201,8 +206,17 @@ impl Learner {
         records: &[AnswerRecord],
     ) -> Result<Learner, LearnerError> {
         let mut learner = Learner::new(topics, params);
-        for obs in records.iter().filter_map(Observation::from_record) {
-            learner.observe(&obs)?;
+        for r in records {
+            if let Some(evidence) = Observation::evidence_of(r) {
+                let difficulty = Difficulty::parse(&r.difficulty).unwrap_or(Difficulty::Medium);
+                learner.observe_parts(
+                    &r.question_id,
+                    &r.topic,
+                    difficulty,
+                    evidence,
+                    r.answered_at,
+                )?;
+            }
         }
         Ok(learner)
     }
@@ -210,31 +224,48 @@ impl Learner {
     /// Updates the learner with one answer. Answers on topics it does not know (a topic since
     /// removed from the bank) only feed review memory.
     pub fn observe(&mut self, obs: &Observation) -> Result<(), LearnerError> {
-        if let Evidence::Score(s) = obs.evidence
+        self.observe_parts(
+            &obs.question_id,
+            &obs.topic,
+            obs.difficulty,
+            obs.evidence,
+            obs.at_ms,
+        )
+    }
+
+    fn observe_parts(
+        &mut self,
+        question_id: &str,
+        topic: &str,
+        difficulty: Difficulty,
+        evidence: Evidence,
+        at_ms: i64,
+    ) -> Result<(), LearnerError> {
+        if let Evidence::Score(s) = evidence
             && !(0.0..=1.0).contains(&s)
         {
             return Err(LearnerError::Score {
-                question: obs.question_id.clone(),
+                question: question_id.to_string(),
                 source: ScoreOutOfRange(s),
             });
         }
         if let Some(last) = self.last_at_ms {
-            let days = ((obs.at_ms - last).max(0) as f64 / 86_400_000.0).min(MAX_DRIFT_DAYS);
+            let days = ((at_ms - last).max(0) as f64 / 86_400_000.0).min(MAX_DRIFT_DAYS);
             for t in 0..self.topics.len() {
                 self.posterior.drift(t, self.params.drift_per_day * days);
             }
         }
-        self.last_at_ms = Some(self.last_at_ms.map_or(obs.at_ms, |l| l.max(obs.at_ms)));
-        let score = match obs.evidence {
+        self.last_at_ms = Some(self.last_at_ms.map_or(at_ms, |l| l.max(at_ms)));
+        let score = match evidence {
             Evidence::Score(s) => Some(s),
             Evidence::NoAnswer => None,
         };
-        self.memory.review(&obs.question_id, score, obs.at_ms);
-        let Some(&t) = self.index.get(&obs.topic) else {
+        self.memory.review(question_id, score, at_ms);
+        let Some(&t) = self.index.get(topic) else {
             return Ok(());
         };
-        let b = item_difficulty(obs.difficulty);
-        let (s, m) = match obs.evidence {
+        let b = item_difficulty(difficulty);
+        let (s, m) = match evidence {
             Evidence::Score(s) => (s, self.precision.multiplier(&self.params)),
             Evidence::NoAnswer => (0.0, 1.0),
         };
@@ -242,10 +273,10 @@ impl Learner {
         self.posterior
             .update(t, b, 1.0, s, m)
             .map_err(|source| LearnerError::Score {
-                question: obs.question_id.clone(),
+                question: question_id.to_string(),
                 source,
             })?;
-        if matches!(obs.evidence, Evidence::Score(_)) {
+        if matches!(evidence, Evidence::Score(_)) {
             self.precision.record(s, mu, var, b);
         }
         self.posterior.drift(t, self.params.drift_per_answer);
