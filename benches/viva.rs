@@ -5,17 +5,23 @@
 //! - LLM client overhead: time per grade against a zero-latency local server (everything but the
 //!   model: prompt rendering, token counting, HTTP on loopback, parsing, validation);
 //! - prompt size: tokens of the grading prompt for every bank question.
+//! - learner replay: rebuilding the learner from a store of 10,000 graded turns (query + fold);
+//! - selector step: one `select::pick` over 20 topics and 5,000 questions, posterior draws
+//!   included, while diagnosing (fresh learner) and while drilling (after 2,000 answers).
 //!
-//! A plain bench binary rather than criterion: two numbers, no extra dependency.
+//! A plain bench binary rather than criterion: a handful of numbers, no extra dependency.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use viva::bank::Bank;
-use viva::grade::Grader;
+use viva::bank::{Bank, Difficulty, Layer, SourceFile};
 use viva::grade::offline::OfflineGrader;
+use viva::grade::{Grade, Grader, Outcome};
+use viva::learner::{Evidence, Learner, Observation, Params};
 use viva::rubric::Rubrics;
+use viva::select::{self, Filters, History, Rng};
+use viva::store::{NewTurn, Store};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -181,10 +187,174 @@ fn llm_overhead(runs: usize) {
     );
 }
 
+fn grade(score: u8) -> Grade {
+    Grade {
+        score,
+        outcome: Outcome::Graded,
+        criteria: vec![],
+        key_points: vec![],
+        red_flags: vec![],
+        feedback: String::new(),
+        follow_up: None,
+        grader: "bench".into(),
+        model: None,
+        prompt_version: None,
+        rubric_version: "concept@1".into(),
+        tokens_in: None,
+        tokens_out: None,
+        cost_usd: None,
+        latency_ms: 0,
+        notes: vec![],
+    }
+}
+
+fn replay(runs: usize) {
+    let bank = Bank::load(None).expect("shipped bank");
+    let dir = std::env::temp_dir().join(format!("viva-bench-replay-{}", std::process::id()));
+    let store = Store::open(&dir.join("viva.db")).unwrap();
+    let mut rng = Rng::new(1);
+    let session = store.start_session(0, &serde_json::json!({})).unwrap();
+    let questions = bank.questions();
+    let turns = 10_000;
+    for i in 0..turns {
+        let q = &questions[rng.below(questions.len())];
+        let at = i as i64 * 600_000;
+        let id = store
+            .insert_turn(&NewTurn {
+                session_id: session,
+                parent_id: None,
+                retry_of: None,
+                seq: i as u32,
+                question_id: &q.id,
+                topic: &q.topic,
+                kind: q.kind.as_str(),
+                difficulty: q.difficulty.as_str(),
+                prompt: &q.prompt,
+                answer: "an answer",
+                skipped: false,
+                hints: 0,
+                asked_at: at,
+                answered_at: at,
+            })
+            .unwrap();
+        store
+            .insert_grade(id, at, &grade(rng.below(101) as u8))
+            .unwrap();
+    }
+    let topics: Vec<String> = bank.topics().iter().map(|t| t.id.clone()).collect();
+    let mut total = Vec::new();
+    let mut fold = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let records = store.answer_records().unwrap();
+        let queried = started.elapsed();
+        let learner = Learner::replay(topics.clone(), Params::default(), &records).unwrap();
+        total.push(started.elapsed());
+        fold.push(started.elapsed() - queried);
+        std::hint::black_box(learner);
+    }
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    total.sort();
+    fold.sort();
+    println!(
+        "learner replay of {turns} turns: median {:.1} ms (query + fold), fold alone {:.1} ms, max {:.1} ms ({runs} runs)",
+        percentile(&total, 0.5).as_secs_f64() * 1e3,
+        percentile(&fold, 0.5).as_secs_f64() * 1e3,
+        total.last().unwrap().as_secs_f64() * 1e3,
+    );
+}
+
+/// A synthetic bank of `topics` × `per_topic` questions.
+fn big_bank(topics: usize, per_topic: usize) -> Bank {
+    let mut text = String::new();
+    for t in 0..topics {
+        for i in 0..per_topic {
+            let difficulty = Difficulty::ALL[i % 3].as_str();
+            text.push_str(&format!(
+                "[[question]]\nid = \"t{t}-q{i}\"\ntopic = \"t{t}\"\nkind = \"concept\"\ndifficulty = \"{difficulty}\"\nprompt = \"p\"\nwhat_they_test = [\"x\", \"y\", \"z\"]\nstrong_signals = [\"s\"]\nred_flags = [\"r\"]\nfollow_ups = [\"f\"]\nmodel_answer = \"m\"\n\n"
+            ));
+        }
+    }
+    let topic_list: String = (0..topics)
+        .map(|t| format!("[[topic]]\nid = \"t{t}\"\n"))
+        .collect();
+    Bank::from_sources(&[
+        SourceFile {
+            name: "topics.toml".into(),
+            text: topic_list,
+            layer: Layer::Embedded,
+        },
+        SourceFile {
+            name: "q.toml".into(),
+            text,
+            layer: Layer::Embedded,
+        },
+    ])
+    .expect("synthetic bank")
+}
+
+fn selector(picks: usize) {
+    let (topics, per_topic) = (20, 250);
+    let bank = big_bank(topics, per_topic);
+    let names: Vec<String> = bank.topics().iter().map(|t| t.id.clone()).collect();
+    let mut rng = Rng::new(3);
+    let now = viva::clock::now_ms();
+    // Two thousand answers, one an hour, up to now.
+    let mut experienced = Learner::new(names.clone(), Params::default());
+    for i in 0..2_000 {
+        let q = &bank.questions()[rng.below(bank.questions().len())];
+        let weak = q.topic == "t3" || q.topic == "t11";
+        let score = if weak { 0.3 } else { 0.8 } + 0.1 * rng.uniform();
+        experienced
+            .observe(&Observation {
+                question_id: q.id.clone(),
+                topic: q.topic.clone(),
+                difficulty: q.difficulty,
+                evidence: Evidence::Score(score),
+                at_ms: now - (2_000 - i) * 3_600_000,
+            })
+            .unwrap();
+    }
+    for (phase, learner) in [
+        ("diagnosing", Learner::new(names, Params::default())),
+        ("drilling", experienced),
+    ] {
+        let mut history = History::new(learner, Vec::new(), now);
+        // A session already under way: ten questions asked and answered.
+        for _ in 0..10 {
+            let pick =
+                select::pick(&bank, &Filters::default(), 30, &mut history, &mut rng).unwrap();
+            let q = pick.question;
+            history.record(q, Some(Evidence::Score(0.5)), now).unwrap();
+        }
+        let mut times = Vec::with_capacity(picks);
+        let mut reasons = std::collections::BTreeSet::new();
+        for _ in 0..picks {
+            let started = Instant::now();
+            let pick =
+                select::pick(&bank, &Filters::default(), 30, &mut history, &mut rng).unwrap();
+            times.push(started.elapsed());
+            reasons.insert(pick.reason.split(':').next().unwrap().to_string());
+        }
+        times.sort();
+        println!(
+            "selector step ({phase}; {topics} topics, {} questions): median {:.3} ms, p99 {:.3} ms, max {:.3} ms ({picks} picks: {})",
+            topics * per_topic,
+            percentile(&times, 0.5).as_secs_f64() * 1e3,
+            percentile(&times, 0.99).as_secs_f64() * 1e3,
+            times.last().unwrap().as_secs_f64() * 1e3,
+            reasons.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` does not, and then one quick run is enough.
     let bench = std::env::args().any(|a| a == "--bench");
     startup(if bench { 30 } else { 1 });
     grading();
     llm_overhead(if bench { 300 } else { 3 });
+    replay(if bench { 20 } else { 1 });
+    selector(if bench { 500 } else { 5 });
 }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use crate::bank::Question;
 use crate::clock::format_utc;
 use crate::grade::{Grade, Outcome, Verdict};
+use crate::learner::Status;
 use crate::session::{Asked, Summary};
 use crate::speech::clock;
 use crate::store::{DisputeStatus, SessionSummary, TurnRecord};
@@ -234,6 +235,79 @@ pub fn summary(s: &Summary) -> String {
             &format!("Review it with: viva review show {}", s.session_id)
         )
     );
+    out
+}
+
+/// The learner's per-topic estimates (weakest first) and the reviews due.
+pub fn status(s: &Status, now_ms: i64) -> String {
+    let mut out = String::new();
+    if s.answers == 0 {
+        out.push_str(
+            "No answers yet: every topic starts at the same estimate. Start with: viva practice
+",
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "From {} answer{}. Expected score on a medium question (± one standard deviation), weakest first;
+P(weakest {}) is the chance the topic is among your {} weakest.
+",
+        s.answers,
+        if s.answers == 1 { "" } else { "s" },
+        s.k,
+        s.k
+    );
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>10}  {:>12}  {:>7}",
+        "topic",
+        "expected",
+        format!("P(weakest {})", s.k),
+        "answers"
+    );
+    for t in &s.topics {
+        let expected = format!(
+            "{:.0}% ± {:.0}",
+            100.0 * t.expected_score,
+            50.0 * (t.expected_high - t.expected_low)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>10}  {:>11.0}%  {:>7}",
+            t.topic,
+            expected,
+            100.0 * t.p_weakest,
+            t.answers
+        );
+    }
+    if s.reviews_due.is_empty() {
+        out.push_str(
+            "
+No reviews due.
+",
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "
+Reviews due ({}):",
+            s.reviews_due.len()
+        );
+        for d in &s.reviews_due {
+            let days = (now_ms - d.last_at_ms) / 86_400_000;
+            let score = d.last_score.map_or("no answer".to_string(), |x| {
+                format!("scored {:.0}", 100.0 * x)
+            });
+            let _ = writeln!(
+                out,
+                "  {:<36} {score}, {days} day{} ago, recall {:.0}%",
+                d.item,
+                if days == 1 { "" } else { "s" },
+                100.0 * d.retrievability
+            );
+        }
+    }
     out
 }
 

@@ -117,6 +117,7 @@ pub enum Command {
     Skip,
     Hint,
     Repeat,
+    Status,
     Quit,
 }
 
@@ -143,6 +144,7 @@ Blank lines inside a ``` fence stay part of the answer.
   /hint    a hint for the current question (study mode; each costs points)
   /repeat  show the question again
   /skip    skip this question
+  /status  what viva believes about you: per-topic estimates, weakest topics, reviews due
   /quit    end the session (Ctrl-D too); Ctrl-C clears the answer being typed
   /help    this text
 ";
@@ -153,6 +155,7 @@ fn parse_command(line: &str) -> Input {
         "/skip" => Input::Command(Command::Skip),
         "/hint" => Input::Command(Command::Hint),
         "/repeat" => Input::Command(Command::Repeat),
+        "/status" => Input::Command(Command::Status),
         "/quit" | "/exit" | "/q" => Input::Command(Command::Quit),
         other => match dialogue::parse(other) {
             Some(Ok(ask)) => Input::Dialogue(ask),
@@ -359,6 +362,11 @@ pub fn run(
                     }
                 }
                 Input::Usage(usage) => writeln!(out, "{usage}")?,
+                Input::Command(Command::Status) => write!(
+                    out,
+                    "{}",
+                    render::status(&session.status(), crate::clock::now_ms())
+                )?,
                 Input::Unknown(cmd) => {
                     writeln!(out, "Unknown command {cmd}. Type /help for the list.")?
                 }

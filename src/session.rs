@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
 use crate::grade::{Grade, Grader, Outcome, Verdict, dispute, offline};
+use crate::learner::{Evidence, Learner, Params, Status};
 use crate::rubric::{Rubric, Rubrics};
 use crate::select::{self, Filters, History, Rng};
 use crate::speech::{self, Delivery, DeliverySummary};
@@ -270,7 +271,9 @@ impl<'a> Session<'a> {
     ) -> Result<Session<'a>> {
         let started_at = now_ms();
         let id = store.start_session(started_at, &serde_json::to_value(&settings)?)?;
-        let history = History::new(store.asked_questions()?, &store.scored_turns()?);
+        let topics = bank.topics().iter().map(|t| t.id.clone()).collect();
+        let learner = Learner::replay(topics, Params::default(), &store.answer_records()?)?;
+        let history = History::new(learner, store.asked_questions()?, started_at);
         Ok(Session {
             bank,
             rubrics,
@@ -336,8 +339,8 @@ impl<'a> Session<'a> {
         let pick = select::pick(
             self.bank,
             &self.settings.filters,
-            &self.asked,
-            &self.history,
+            self.settings.count,
+            &mut self.history,
             &mut self.rng,
         )?;
         self.asked.push(pick.question.id.clone());
@@ -419,11 +422,13 @@ impl<'a> Session<'a> {
             self.spend(g);
         }
         if current.parent.is_none() {
-            let score = grade
-                .as_ref()
-                .filter(|g| g.outcome == Outcome::Graded)
-                .map(|g| g.score);
-            self.history.record(&q.id, &q.topic, score);
+            // A follow-up or retry is not a second observation: only the question's own turn
+            // feeds the learner live (the stored replay counts a thread once, latest grade).
+            let evidence = grade.as_ref().map(|g| match g.outcome {
+                Outcome::Graded => Evidence::Score(f64::from(g.score.min(100)) / 100.0),
+                Outcome::InsufficientEvidence => Evidence::NoAnswer,
+            });
+            self.history.record(q, evidence, now_ms())?;
             self.results.push(TurnOutcome {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
@@ -493,7 +498,7 @@ impl<'a> Session<'a> {
         self.store_turn(&current, "", true, now_ms())?;
         if current.parent.is_none() {
             let q = &current.question;
-            self.history.record(&q.id, &q.topic, None);
+            self.history.record(q, None, now_ms())?;
             self.results.push(TurnOutcome {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
@@ -503,6 +508,11 @@ impl<'a> Session<'a> {
             });
         }
         Ok(())
+    }
+
+    /// What viva believes now: per-topic estimates, the likely weakest, reviews due.
+    pub fn status(&self) -> Status {
+        self.history.status(now_ms())
     }
 
     fn store_turn(
@@ -981,10 +991,10 @@ mod tests {
         assert_eq!(turns.len(), 3);
         assert_eq!(turns[1].parent_id, Some(turns[0].id));
         assert!(turns[1].grade.is_some());
-        assert_eq!(
-            store.scored_turns().unwrap().len(),
-            1,
-            "a follow-up is not a separate question"
-        );
+        // Two questions (the second skipped); the follow-up is part of the first one's thread.
+        let records = store.answer_records().unwrap();
+        assert_eq!(records.len(), 2, "a follow-up is not a separate question");
+        assert_eq!(records[0].question_id, first.question.id);
+        assert!(records[1].skipped);
     }
 }

@@ -1,6 +1,7 @@
 //! The SQLite store: sessions, turns and their grades. The answer of a turn is written before it
 //! is graded, in its own transaction, so a crash or a kill mid-session loses no answered turn.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -186,12 +187,19 @@ pub struct TurnRecord {
     pub disputes: Vec<DisputeRecord>,
 }
 
-/// The latest score of every graded turn, for selection and progress.
+/// One asked question as the learner replays it: the question turn with its follow-ups counted
+/// once, carrying the latest grade given to any turn of the thread (regrades included).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScoredTurn {
+pub struct AnswerRecord {
     pub question_id: String,
     pub topic: String,
-    pub score: u8,
+    pub difficulty: String,
+    pub skipped: bool,
+    /// The latest grade's score; None when no turn of the thread was graded.
+    pub score: Option<u8>,
+    /// The latest grade's outcome was `graded` (not insufficient evidence).
+    pub graded: bool,
+    pub answered_at: i64,
 }
 
 impl Store {
@@ -512,21 +520,70 @@ impl Store {
         Ok(turns)
     }
 
-    /// The latest score of every graded question turn (not follow-ups), oldest first.
-    pub fn scored_turns(&self) -> Result<Vec<ScoredTurn>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT t.question_id, t.topic, g.score FROM turns t
-             JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
-             WHERE t.parent_id IS NULL AND g.outcome = 'graded' ORDER BY t.answered_at, t.id",
+    /// Every asked question, oldest first, for the learner's replay (see `AnswerRecord`).
+    /// Two plain scans, threads resolved here: a recursive query costs more than the replay.
+    pub fn answer_records(&self) -> Result<Vec<AnswerRecord>> {
+        // The latest grade of each turn: grade ids grow with time.
+        let mut latest: HashMap<i64, (i64, u8, bool)> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT turn_id, id, score, outcome = 'graded' FROM grades")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (turn, id): (i64, i64) = (r.get(0)?, r.get(1)?);
+            if latest.get(&turn).is_none_or(|&(seen, ..)| id > seen) {
+                latest.insert(turn, (id, r.get(2)?, r.get(3)?));
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
+             FROM turns ORDER BY answered_at, id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ScoredTurn {
-                question_id: r.get(0)?,
-                topic: r.get(1)?,
-                score: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query([])?;
+        let mut records = Vec::new();
+        // Turn id → index of its thread's record.
+        let mut thread: HashMap<i64, usize> = HashMap::new();
+        let mut follow_ups = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (id, parent): (i64, Option<i64>) = (r.get(0)?, r.get(1)?);
+            match parent {
+                None => {
+                    thread.insert(id, records.len());
+                    let grade = latest.get(&id).copied();
+                    records.push((
+                        grade.map(|g| g.0),
+                        AnswerRecord {
+                            question_id: r.get(2)?,
+                            topic: r.get(3)?,
+                            difficulty: r.get(4)?,
+                            skipped: r.get(5)?,
+                            answered_at: r.get(6)?,
+                            score: grade.map(|g| g.1),
+                            graded: grade.is_some_and(|g| g.2),
+                        },
+                    ));
+                }
+                Some(parent) => follow_ups.push((id, parent)),
+            }
+        }
+        // Follow-ups, parents first (ids grow), join their root's thread; the latest grade of
+        // the whole thread wins.
+        follow_ups.sort_unstable();
+        for (id, parent) in follow_ups {
+            let Some(&root) = thread.get(&parent) else {
+                continue;
+            };
+            thread.insert(id, root);
+            if let Some(&(grade_id, score, graded)) = latest.get(&id) {
+                let (seen, record) = &mut records[root];
+                if seen.is_none_or(|s| grade_id > s) {
+                    *seen = Some(grade_id);
+                    record.score = Some(score);
+                    record.graded = graded;
+                }
+            }
+        }
+        Ok(records.into_iter().map(|(_, r)| r).collect())
     }
 
     /// Ids of every question ever asked.
@@ -679,6 +736,45 @@ mod tests {
         let turns = store.session_turns(s).unwrap();
         assert_eq!(turns[0].disputes.len(), 2);
         assert_eq!(turns[0].disputes[1].status, DisputeStatus::Regraded);
+    }
+
+    #[test]
+    fn a_question_and_its_follow_ups_replay_once_with_the_latest_grade() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let root = store.insert_turn(&turn(s, 1, "first try")).unwrap();
+        store.insert_grade(root, 3, &grade(30)).unwrap();
+        let follow = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(root),
+                ..turn(s, 2, "the follow-up")
+            })
+            .unwrap();
+        store.insert_grade(follow, 4, &grade(55)).unwrap();
+        let deeper = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(follow),
+                ..turn(s, 3, "deeper")
+            })
+            .unwrap();
+        store.insert_grade(deeper, 5, &grade(60)).unwrap();
+        // A regrade of the root, given last, is the thread's latest word.
+        store.insert_grade(root, 6, &grade(70)).unwrap();
+        let other = store
+            .insert_turn(&NewTurn {
+                question_id: "other",
+                answered_at: 9,
+                ..turn(s, 4, "")
+            })
+            .unwrap();
+        let mut insufficient = grade(0);
+        insufficient.outcome = Outcome::InsufficientEvidence;
+        store.insert_grade(other, 7, &insufficient).unwrap();
+        let records = store.answer_records().unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].question_id, "gil");
+        assert_eq!((records[0].score, records[0].graded), (Some(70), true));
+        assert_eq!((records[1].score, records[1].graded), (Some(0), false));
     }
 
     #[test]

@@ -7,6 +7,8 @@ mod grade_cmd;
 mod import_cmd;
 mod regrade_cmd;
 mod review_cmd;
+mod sim_cmd;
+mod status_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -91,6 +93,25 @@ enum Command {
     },
     /// Check the configured endpoint: models, a tiny completion, structured output.
     Doctor,
+    /// What viva believes about you: per-topic estimates, the likely weakest, reviews due.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The selector's simulation benchmark: simulated candidates, every policy, every target.
+    Sim {
+        /// Simulated candidates per cell and policy (the documented run uses 3000)
+        #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        candidates: u32,
+        /// Seed of the candidates, banks and grader
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Run only this cell (repeatable; default: all)
+        #[arg(long = "cell", value_name = "NAME")]
+        cells: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Turn interview guides into bank questions.
     ///
     /// Reads titled questions with a Difficulty/Tags/Asked-by line and an interviewer-insight
@@ -348,6 +369,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             },
             out,
         ),
+        Some(Command::Status { json }) => status_cmd::run(&ctx.bank()?, &ctx.store()?, json, out),
+        Some(Command::Sim {
+            candidates,
+            seed,
+            cells,
+            json,
+        }) => sim_cmd::run(candidates as usize, seed, &cells, json, out),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests: the `viva` binary driven as a user drives it, each test in its own
 //! temporary VIVA_HOME, with no network and none of the developer's configuration.
 
+mod adaptive;
 mod bank;
 mod fake_llm;
 mod grade;
