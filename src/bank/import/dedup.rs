@@ -234,14 +234,6 @@ impl Index {
         index
     }
 
-    /// The best match of question `k` among the questions `candidates` admits (by index):
-    /// a duplicate if there is one, else the closest title.
-    pub fn best_match(&self, k: usize, candidates: impl Fn(usize) -> bool) -> Option<Match> {
-        self.matches(k, candidates)
-            .into_iter()
-            .max_by(|a, b| rank(a).total_cmp(&rank(b)))
-    }
-
     /// The questions `candidates` admits whose subject shares a word with question `k`'s
     /// title: the closest by title, with their bodies compared.
     pub fn matches(&self, k: usize, candidates: impl Fn(usize) -> bool) -> Vec<Match> {
@@ -286,9 +278,11 @@ fn title_evidence(m: &Match) -> f64 {
     m.cover + 0.5 * m.title
 }
 
-/// Best first.
-pub fn rank(m: &Match) -> f64 {
-    m.score()
+/// The strongest of a question's matches.
+pub fn best(matches: &[Match]) -> Option<&Match> {
+    matches
+        .iter()
+        .max_by(|a, b| a.score().total_cmp(&b.score()))
 }
 
 fn cosine(a: &Vector, b: &Vector) -> f64 {
@@ -342,11 +336,12 @@ mod tests {
         ];
         let index = Index::new(&texts);
         let bank = |k: usize| k < 2;
-        let a = index.best_match(2, bank).unwrap();
+        let best_of = |k: usize| best(&index.matches(k, bank)).cloned();
+        let a = best_of(2).unwrap();
         assert_eq!((a.index, a.is_duplicate()), (0, true), "{a:?}");
-        let b = index.best_match(3, bank).unwrap();
+        let b = best_of(3).unwrap();
         assert_eq!((b.index, b.is_duplicate()), (1, true), "{b:?}");
-        let c = index.best_match(4, bank);
+        let c = best_of(4);
         assert!(c.as_ref().is_none_or(|m| !m.is_duplicate()), "{c:?}");
     }
 }
