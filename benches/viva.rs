@@ -4,10 +4,12 @@
 //! - offline grading: time per answer over the whole shipped bank;
 //! - LLM client overhead: time per grade against a zero-latency local server (everything but the
 //!   model: prompt rendering, token counting, HTTP on loopback, parsing, validation);
-//! - prompt size: tokens of the grading prompt for every bank question.
+//! - prompt size: tokens of the grading prompt for every bank question;
 //! - learner replay: rebuilding the learner from a store of 10,000 graded turns (query + fold);
 //! - selector step: one `select::pick` over 20 topics and 5,000 questions, posterior draws
 //!   included, while diagnosing (fresh learner) and while drilling (after 2,000 answers).
+//! - import: a guide of at least 500 KB (the test fixtures of every layout, repeated) through
+//!   the library and through `viva import --out`, bank loading included.
 //!
 //! A plain bench binary rather than criterion: a handful of numbers, no extra dependency.
 
@@ -15,6 +17,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use viva::bank::import::{Guide, import};
 use viva::bank::{Bank, Difficulty, Layer, SourceFile};
 use viva::grade::offline::OfflineGrader;
 use viva::grade::{Grade, Grader, Outcome};
@@ -349,6 +352,73 @@ fn selector(picks: usize) {
     }
 }
 
+/// A guide of at least 500 KB made of the import fixtures, repeated: every layout, damaged
+/// text, and many duplicates for the dedup to find.
+fn big_guide() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    let one: String = names
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("fixture") + "\n\n")
+        .collect();
+    let mut text = String::new();
+    while text.len() < 500 * 1024 {
+        text.push_str(&one);
+    }
+    text
+}
+
+fn import_speed(runs: usize) {
+    let text = big_guide();
+    let bank = Bank::load(None).expect("shipped bank");
+    let guide = [Guide {
+        file: "big.txt".to_string(),
+        text: text.clone(),
+    }];
+    let mut times = Vec::new();
+    let mut found = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        found = import(&guide, &bank).questions.len();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let dir = std::env::temp_dir().join(format!("viva-bench-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("big.txt");
+    std::fs::write(&path, &text).expect("write guide");
+    let mut cli = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let status = Command::new(env!("CARGO_BIN_EXE_viva"))
+            .env("VIVA_HOME", &dir)
+            .arg("import")
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.join("out.toml"))
+            .stdout(Stdio::null())
+            .status()
+            .expect("viva runs");
+        assert!(status.success());
+        cli.push(started.elapsed());
+    }
+    cli.sort();
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "import of a {} KB guide ({found} questions): library median {:.0} ms (max {:.0}); \
+         `viva import --out` median {:.0} ms (max {:.0}) ({runs} runs)",
+        text.len() / 1024,
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        times.last().unwrap().as_secs_f64() * 1e3,
+        percentile(&cli, 0.5).as_secs_f64() * 1e3,
+        cli.last().unwrap().as_secs_f64() * 1e3,
+    );
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` does not, and then one quick run is enough.
     let bench = std::env::args().any(|a| a == "--bench");
@@ -357,4 +427,5 @@ fn main() {
     llm_overhead(if bench { 300 } else { 3 });
     replay(if bench { 20 } else { 1 });
     selector(if bench { 500 } else { 5 });
+    import_speed(if bench { 7 } else { 1 });
 }

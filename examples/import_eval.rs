@@ -5,6 +5,12 @@
 //! cargo run --release --example import_eval -- ../shared/seeds --misses   # plus what was missed
 //! ```
 //!
+//! Flags: `--misses` lists reference questions not found, found questions not in the
+//! reference, and questions with insight items missing (`--items` adds the lists); `--dump`
+//! lists every question found; `--dedup-dump` prints each found question's candidates with
+//! their similarities and whether they share its concept: the data the duplicate weights in
+//! `src/bank/import/dedup.rs` were set on.
+//!
 //! For each guide it prints: recall of questions (reference questions found), recall of insight
 //! items (reference items found in the matching question's same list), precision (found
 //! questions that are reference questions), mojibake left in the output and in the repaired
@@ -409,28 +415,6 @@ fn duplicates_and_topics(
         }
     }
     let (mut considered, mut marked, mut right, mut topic_right) = (0, 0, 0, 0);
-    if std::env::args().any(|a| a == "--closest") {
-        for q in &report.questions {
-            let Some(r) = reference_of.get(q.id.as_str()) else {
-                continue;
-            };
-            if let Some(c) = &q.closest {
-                let same = match bank.get(&c.id) {
-                    Some(b) => b.concepts.contains(&r.concept),
-                    None => reference_of
-                        .get(c.id.as_str())
-                        .is_some_and(|t| t.concept == r.concept),
-                };
-                println!(
-                    "closest {} {:.2} {:.2} {}",
-                    u8::from(same),
-                    c.title_similarity,
-                    c.body_similarity,
-                    q.question.layout as u8
-                );
-            }
-        }
-    }
     for q in &report.questions {
         let Some(r) = reference_of.get(q.id.as_str()) else {
             continue;

@@ -269,11 +269,12 @@ pub fn run(
     'questions: loop {
         let Some(asked) = next.take().or_else(|| session.ask_next()) else {
             // Study mode: a last chance to ask about the last answer before the summary.
-            if !session.mode().is_real() && !session.attempts().is_empty() {
-                if let Some(retry) = wrap_up(session, src, out)? {
-                    next = Some(retry);
-                    continue;
-                }
+            if !session.mode().is_real()
+                && !session.attempts().is_empty()
+                && let Some(retry) = wrap_up(session, src, out)?
+            {
+                next = Some(retry);
+                continue;
             }
             return Ok(Ended::Complete);
         };

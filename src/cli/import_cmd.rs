@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::bank::import::{Closest, Guide, Imported, Report, bank_file, import};
@@ -154,7 +154,7 @@ fn write_bank_file(
                 lines.join("\n  ")
             )
         })?;
-    std::fs::write(path, &written.text).with_context(|| format!("cannot write {name}"))?;
+    std::fs::write(path, &written.text).map_err(|e| bad(format!("{name}: cannot write: {e}")))?;
     let mut msg = format!("wrote {} questions to {name}", written.written);
     if !written.left_out.is_empty() {
         let examples: Vec<String> = written

@@ -504,6 +504,21 @@ fn a_missing_file_or_a_file_without_questions_is_bad_input() {
         "{err}"
     );
 
+    let unwritable = home.path().join("no-such-dir/out.toml");
+    let out = viva(home.path())
+        .arg("import")
+        .arg(fixture("qa_rust.txt"))
+        .arg("--out")
+        .arg(&unwritable)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: cannot write", unwritable.display())),
+        "{err}"
+    );
+
     let prose = home.path().join("prose.txt");
     std::fs::write(&prose, "Just a note about my week.\nNothing to ask here.\n").unwrap();
     let out = viva(home.path())

@@ -3,15 +3,25 @@
 //! answer (`is and ==?`, `None in Python?None is a singleton…`, sometimes over two lines); other
 //! answers start untitled, right after the code that closed the previous answer. So a question
 //! starts at a title fragment (text ending in `?` that is short and not code), or at a prose
-//! sentence that follows code and opens with a definition ("A closure is …", "Pickling
-//! converts …"). Titles of untitled answers are their first sentence, marked as such.
+//! sentence about something new: one that follows code, or one that follows a finished
+//! sentence and defines its subject ("A closure is …"). A sentence shares its rarer words with
+//! the answer it continues, so "about something new" is measured by those words. Titles of
+//! untitled answers are their first sentence, marked as such.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::repair::{Line, glue_points, unglue};
 use super::text::{is_blank, lead_sentence, looks_like_code, prose_like, summary, word_share};
 use super::{Extracted, Layout, TitleSource};
 use crate::grade::text::content_stems;
+
+static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?:A|An|The)\s+)?[A-Za-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s+(?:is|are|means|refers to)\s")
+        .expect("valid regex")
+});
 
 /// Longest title fragment, in words.
 const FRAGMENT_WORDS: usize = 12;
@@ -149,6 +159,21 @@ fn opens_answer(text: &str, answer_so_far: &[String], rarity: &HashMap<String, f
     shared / total < COHESION
 }
 
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end().ends_with(['.', '!', ')'])
+}
+
+/// "A lambda is …", "Monkey patching is …": a sentence that defines its subject (not a
+/// pronoun: "It is …" continues what came before).
+fn defines(text: &str) -> bool {
+    const PRONOUNS: &[&str] = &[
+        "It", "This", "That", "These", "Those", "They", "There", "Here",
+    ];
+    let t = text.trim();
+    let first = t.split_whitespace().next().unwrap_or("");
+    DEFINITION.is_match(t) && !PRONOUNS.contains(&first)
+}
+
 pub fn parse(lines: &[Line]) -> Vec<Extracted> {
     let ps = pieces(lines);
     let piece_stems: Vec<Vec<String>> = ps.iter().map(|p| stems(&p.text)).collect();
@@ -179,7 +204,8 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
         } else if k > 0
             && last_fragment.is_none_or(|f| f + 1 < k)
             && !is_code(&ps[k].text)
-            && is_code(&ps[k - 1].text)
+            && (is_code(&ps[k - 1].text)
+                || (defines(&ps[k].text) && ends_sentence(&ps[k - 1].text)))
             && opens_answer(&ps[k].text, &answer_so_far, &rarity)
         {
             let title = lead_sentence(&unglue(&ps[k].text), LEAD_WORDS);
@@ -239,6 +265,7 @@ git switch -c hotfix
 git reflog?The reflog records where each ref pointed, so lost commits can be found again.
 git reflog show HEAD
 Reflog entries expire, so the reflog finds lost commits only for a while.
+A tag is a fixed name for one commit, unlike a branch that moves.
 "#;
 
     #[test]
@@ -260,6 +287,11 @@ Reflog entries expire, so the reflog finds lost commits only for a while.
                     TitleSource::AnswerLead
                 ),
                 (11, "git reflog?", TitleSource::Fragment),
+                (
+                    14,
+                    "A tag is a fixed name for one commit, unlike a branch that moves.",
+                    TitleSource::AnswerLead
+                ),
             ]
         );
         assert!(

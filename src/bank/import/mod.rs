@@ -145,10 +145,6 @@ impl Claims {
         }
     }
 
-    pub fn is_claimed(&self, i: usize) -> bool {
-        self.taken.get(i).copied().unwrap_or(true)
-    }
-
     /// Maximal runs of unclaimed lines.
     pub fn free_parts(&self) -> Vec<Range<usize>> {
         let mut parts = Vec::new();
@@ -285,9 +281,7 @@ pub fn import(guides: &[Guide], bank: &Bank) -> Report {
                 questions[i - nb].id.clone()
             }
         };
-        let best = matches
-            .iter()
-            .max_by(|a, b| dedup::rank(a).total_cmp(&dedup::rank(b)));
+        let best = dedup::best(&matches);
         let duplicate_of = best.filter(|m| m.is_duplicate()).map(|m| id_of(m.index));
         let closest = best.map(|m| Closest {
             id: id_of(m.index),

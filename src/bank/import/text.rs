@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::repair::unglue;
+
 /// A bullet or numbered list item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bullet<'a> {
@@ -445,7 +447,7 @@ pub fn summary<'a>(lines: impl IntoIterator<Item = &'a str>, max_chars: usize) -
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(t);
+        out.push_str(&unglue(t));
         if out.len() >= max_chars {
             break;
         }
