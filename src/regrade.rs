@@ -117,9 +117,14 @@ impl Engine<'_> {
     async fn grade(&self, q: &Question, rubrics: &Rubrics, answer: &str) -> Result<Grade, Miss> {
         let rubric = rubrics.for_kind(q.kind);
         match self {
-            Engine::Offline => OfflineGrader
-                .grade(q, rubric, answer)
-                .map_err(|e| Miss::Failed(format!("{e:#}"))),
+            Engine::Offline => {
+                // The offline grader never waits, so without a yield the runtime would not get
+                // round to its signal driver and Ctrl-C would go unnoticed until the end.
+                tokio::task::yield_now().await;
+                OfflineGrader
+                    .grade(q, rubric, answer)
+                    .map_err(|e| Miss::Failed(format!("{e:#}")))
+            }
             Engine::Llm(g) => g
                 .try_grade_async(q, rubric, answer)
                 .await

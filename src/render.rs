@@ -349,11 +349,16 @@ pub fn transcript(session: &SessionSummary, turns: &[TurnRecord]) -> String {
     if let Some(m) = session.mean_score {
         let _ = writeln!(out, "Mean score: {m:.0}/100");
     }
-    for t in turns.iter().filter(|t| t.parent_id.is_none()) {
+    // Numbered by question, as the session numbered them; follow-ups share their number.
+    for (n, t) in turns.iter().filter(|t| t.parent_id.is_none()).enumerate() {
         let _ = writeln!(
             out,
             "\n{}. [{} · {} · {}] {}",
-            t.seq, t.topic, t.kind, t.difficulty, t.question_id
+            n + 1,
+            t.topic,
+            t.kind,
+            t.difficulty,
+            t.question_id
         );
         out.push_str(&turn_body(t));
         for f in turns.iter().filter(|f| f.parent_id == Some(t.id)) {

@@ -57,7 +57,7 @@ const MIGRATIONS: &[&str] = &[
         grade       TEXT NOT NULL
     );
     CREATE INDEX grades_turn ON grades(turn_id, id);",
-    // Full-text search over answers and their latest feedback (`viva review search`), kept in
+    // 2: full-text search over answers and their latest feedback (`viva review search`), kept in
     // step by triggers so that no writer has to know about it; filled from what is stored.
     "CREATE VIRTUAL TABLE turns_fts USING fts5(answer, feedback, tokenize = 'porter unicode61');
     INSERT INTO turns_fts (rowid, answer, feedback)
@@ -72,7 +72,7 @@ const MIGRATIONS: &[&str] = &[
         WHERE rowid = NEW.turn_id;
     END;
     CREATE INDEX turns_answered ON turns(answered_at);",
-    // 2: delivery per turn (speech), disputes about a grade, retries of a question. A retry is
+    // 3: delivery per turn (speech), disputes about a grade, retries of a question. A retry is
     // a child turn (`parent_id`, so it is not counted as a question) with `retry_of` set to the
     // attempt it repeats; a follow-up has `retry_of` NULL. A dispute with status 'pending' flags
     // its turn for re-grading.
@@ -97,6 +97,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX disputes_turn ON disputes(turn_id, id);
     ALTER TABLE turns ADD COLUMN retry_of INTEGER REFERENCES turns(id);",
+    // 4: covering indexes for questions asked of the whole history (the report, a learner replay):
+    // the latest grade of a turn with its score and outcome, without reading the grade JSON; the
+    // answered turns in time order, without reading prompts and answers. The first makes the
+    // old (turn_id, id) index redundant.
+    "CREATE INDEX grades_latest ON grades(turn_id, id, score, outcome);
+    DROP INDEX grades_turn;
+    CREATE INDEX turns_timeline ON turns(parent_id, skipped, answered_at, id, question_id, topic);",
 ];
 
 pub struct Store {

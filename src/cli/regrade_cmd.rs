@@ -192,7 +192,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     }
     let bar = ProgressBar::new(len);
     if let Ok(style) =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} answers · {per_sec} · eta {eta}")
+        ProgressStyle::with_template("{bar:30} {pos}/{len} answers · {elapsed} · eta {eta}")
     {
         bar.set_style(style);
     }

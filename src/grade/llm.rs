@@ -127,10 +127,14 @@ impl LlmGrader {
             max_tokens: Some(MAX_REPLY_TOKENS),
             stream: self.stream,
         };
-        let prompt_estimate = messages
-            .iter()
-            .map(|m| tokens::count(&m.content))
-            .sum::<usize>() as u32;
+        // Counting tokens costs about as much CPU as the rest of a call: only when the server
+        // reports no usage.
+        let prompt_estimate = || {
+            messages
+                .iter()
+                .map(|m| tokens::count(&m.content))
+                .sum::<usize>() as u32
+        };
         let mut reasoning = ReasoningStream::default();
         let mut shown = |delta: &str| {
             let text = reasoning.feed(delta);
@@ -141,12 +145,12 @@ impl LlmGrader {
         let started = Instant::now();
         let result = llm::cancellable(self.client.chat(&req, &mut shown)).await;
         let usage = match &result {
-            Ok(r) => r.usage.unwrap_or(Usage {
-                prompt_tokens: prompt_estimate,
+            Ok(r) => r.usage.unwrap_or_else(|| Usage {
+                prompt_tokens: prompt_estimate(),
                 completion_tokens: tokens::count(&r.content) as u32,
             }),
             Err(_) => Usage {
-                prompt_tokens: prompt_estimate,
+                prompt_tokens: prompt_estimate(),
                 completion_tokens: 0,
             },
         };

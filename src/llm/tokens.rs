@@ -12,6 +12,11 @@ pub fn count(text: &str) -> usize {
 
 /// The text cut to at most `budget` tokens, and whether it was cut.
 pub fn truncate(text: &str, budget: usize) -> (String, bool) {
+    // Every token is at least one byte: a text no longer than the budget in bytes fits without
+    // being encoded.
+    if text.len() <= budget {
+        return (text.to_string(), false);
+    }
     let bpe = o200k_base_singleton();
     let tokens = bpe.encode_ordinary(text);
     if tokens.len() <= budget {

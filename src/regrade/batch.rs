@@ -119,6 +119,11 @@ fn completion(v: &Value, line: usize) -> Result<ChatReply, Rejected> {
         .get("response")
         .filter(|r| r.is_object())
         .ok_or_else(|| reject(line, "response", "missing"))?;
+    // Leniency for runners that put the completion itself under `response`.
+    if response.get("status_code").is_none() && response.get("choices").is_some() {
+        return ChatReply::from_value(response)
+            .map_err(|e| reject(line, "response", e.to_string()));
+    }
     let status = response
         .get("status_code")
         .and_then(Value::as_u64)
@@ -259,4 +264,39 @@ fn stamp(mut grade: Grade, reply: &ChatReply, answer: &str, spec: &BatchSpec) ->
     }
     grade.notes.push("graded through a batch file".to_string());
     grade
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(content: &str) -> Value {
+        json!({"model": "m", "choices": [{"message": {"content": content}}]})
+    }
+
+    #[test]
+    fn output_lines_are_read_in_the_documented_shape_and_one_lenient_variant() {
+        let ok = json!({"custom_id": "viva-turn-1", "error": null,
+            "response": {"status_code": 200, "request_id": "r", "body": body("{}")}});
+        assert_eq!(completion(&ok, 1).unwrap().content, "{}");
+        let bare = json!({"custom_id": "viva-turn-1", "response": body("hi")});
+        assert_eq!(completion(&bare, 2).unwrap().content, "hi");
+        let limited = json!({"custom_id": "viva-turn-1",
+            "response": {"status_code": 429, "body": {"error": {"message": "slow down"}}}});
+        assert_eq!(
+            completion(&limited, 3).unwrap_err(),
+            reject(3, "response.status_code", "429 slow down")
+        );
+        let failed = json!({"custom_id": "viva-turn-1", "response": null,
+            "error": {"code": "x", "message": "expired"}});
+        assert_eq!(
+            completion(&failed, 4).unwrap_err(),
+            reject(4, "error", "expired")
+        );
+        let empty = json!({"custom_id": "viva-turn-1"});
+        assert_eq!(
+            completion(&empty, 5).unwrap_err(),
+            reject(5, "response", "missing")
+        );
+    }
 }

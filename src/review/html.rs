@@ -161,9 +161,10 @@ pub fn page(sessions: &[SessionExport]) -> String {
     } else {
         let _ = writeln!(
             out,
-            "<figure>{}<figcaption class=\"meta\">Scores of {} graded answers over time.</figcaption></figure>",
+            "<figure>{}<figcaption class=\"meta\">Latest scores of {} answer{}, oldest to newest (not enough evidence counts as 0).</figcaption></figure>",
             progress_svg(&scores),
-            scores.len()
+            scores.len(),
+            if scores.len() == 1 { "" } else { "s" }
         );
     }
     for s in sessions {
@@ -179,14 +180,19 @@ pub fn page(sessions: &[SessionExport]) -> String {
         });
         let _ = writeln!(
             out,
-            r#"<p class="meta">{} questions · {} answered · {mean}</p>"#,
+            r#"<p class="meta">{} question(s) · {} answered · {mean}</p>"#,
             m.questions, m.answered
         );
-        for t in s.turns.iter().filter(|t| t.turn.parent_id.is_none()) {
+        for (n, t) in s
+            .turns
+            .iter()
+            .filter(|t| t.turn.parent_id.is_none())
+            .enumerate()
+        {
             let r = &t.turn;
             let heading = format!(
                 "{}. {} · {} · {} · <code>{}</code>",
-                r.seq,
+                n + 1,
                 escape(&r.topic),
                 escape(&r.kind),
                 escape(&r.difficulty),

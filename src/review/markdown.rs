@@ -127,14 +127,19 @@ pub fn session(s: &SessionExport) -> String {
     });
     let _ = writeln!(
         out,
-        "{} questions · {} answered · {mean}\n",
+        "{} question(s) · {} answered · {mean}\n",
         m.questions, m.answered
     );
-    for t in s.turns.iter().filter(|t| t.turn.parent_id.is_none()) {
+    for (n, t) in s
+        .turns
+        .iter()
+        .filter(|t| t.turn.parent_id.is_none())
+        .enumerate()
+    {
         let r = &t.turn;
         let heading = format!(
             "## {}. {} · {} · {} · `{}`",
-            r.seq,
+            n + 1,
             escape(&r.topic),
             escape(&r.kind),
             escape(&r.difficulty),

@@ -131,6 +131,10 @@ pub fn build(store: &Store) -> Result<Report> {
     })
 }
 
+fn plural(n: i64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 fn duration(ms: i64) -> String {
     let minutes = ms / 60_000;
     if minutes < 60 {
@@ -149,9 +153,9 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "{} sessions · {} answers ({} graded) · {} follow-ups · {} skipped · {} practised",
-        t.sessions,
-        t.answers,
+        "{} · {} ({} graded) · {} follow-ups · {} skipped · {} practised",
+        plural(t.sessions, "session"),
+        plural(t.answers, "answer"),
         r.graded_answers,
         t.follow_ups,
         t.skipped,

@@ -69,6 +69,8 @@ pub struct Options {
     pub latency: Duration,
     /// The reply once the script has run out (none: a 500 saying so).
     pub repeat: Option<Reply>,
+    /// Requests from this one on (counting from 0) hang for a minute, like a stuck model.
+    pub hang_from: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -165,12 +167,19 @@ impl FakeLlm {
 
 async fn chat(State(s): State<Shared>, headers: HeaderMap, body: String) -> Response {
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    s.requests.lock().unwrap().push((headers, request.clone()));
+    let number = {
+        let mut requests = s.requests.lock().unwrap();
+        requests.push((headers, request.clone()));
+        requests.len() - 1
+    };
     let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     s.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let _in_flight = InFlight(s.in_flight.clone());
     if !s.options.latency.is_zero() {
         tokio::time::sleep(s.options.latency).await;
+    }
+    if s.options.hang_from.is_some_and(|from| number >= from) {
+        tokio::time::sleep(Duration::from_secs(60)).await;
     }
     let reply = s
         .replies

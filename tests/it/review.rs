@@ -195,7 +195,7 @@ fn report_shows_estimates_weakest_topics_due_questions_and_totals() {
     assert_eq!(due, ["slots", "mro", "dunder"], "gil failed, then passed");
 
     let text = stdout_of(viva(home.path()).args(["report"]));
-    assert!(text.contains("1 sessions · 6 answers (5 graded)"), "{text}");
+    assert!(text.contains("1 session · 6 answers (5 graded)"), "{text}");
     assert!(text.contains("6 h 00 min practised"), "{text}");
     assert!(text.contains("mean score ± standard error"), "{text}");
     assert!(text.contains("Weakest: oop"), "{text}");
