@@ -4,9 +4,11 @@
 mod bank;
 mod fake_llm;
 mod grade;
+mod interview_pty;
 mod llm;
 mod practice;
 mod pty;
+mod speech;
 
 use std::path::Path;
 
