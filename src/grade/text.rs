@@ -409,10 +409,13 @@ fn mark_fillers(tokens: &mut [Token], text: &str) -> Vec<Disfluency> {
             _ => words.push(i..i + 1),
         }
     }
-    let said: Vec<String> = words
+    // Slices of the text, compared without regard to ASCII case: no allocation per word, as
+    // every rubric line of every grade goes through here too.
+    let said: Vec<&str> = words
         .iter()
-        .map(|w| text[tokens[w.start].start..tokens[w.start].end].to_lowercase())
+        .map(|w| &text[tokens[w.start].start..tokens[w.start].end])
         .collect();
+    let same = |a: usize, b: usize| said[a].eq_ignore_ascii_case(said[b]);
     let spoken = |tokens: &[Token], w: &std::ops::Range<usize>| !tokens[w.start].filler;
     let restart = |tokens: &mut [Token], range: std::ops::Range<usize>| {
         for t in &mut tokens[range.clone()] {
@@ -429,13 +432,13 @@ fn mark_fillers(tokens: &mut [Token], text: &str) -> Vec<Disfluency> {
         }
     };
     for k in 1..words.len() {
-        if said[k] == said[k - 1] && spoken(tokens, &words[k - 1]) {
+        if same(k, k - 1) && spoken(tokens, &words[k - 1]) {
             found.push(restart(tokens, words[k].clone()));
         }
     }
     for k in 3..words.len() {
-        if said[k] == said[k - 2]
-            && said[k - 1] == said[k - 3]
+        if same(k, k - 2)
+            && same(k - 1, k - 3)
             && spoken(tokens, &words[k - 2])
             && spoken(tokens, &words[k - 3])
             && spoken(tokens, &words[k])
