@@ -389,7 +389,7 @@ fn wrap_up(
 ) -> Result<Option<Asked>> {
     writeln!(
         out,
-        "That was the last question. Ask about it (/why, /model, /retry, /dispute TEXT), or press Enter for the summary."
+        "That was the last question. Ask about your last answer (/why, /model, /retry, /dispute TEXT), or press Enter for the summary."
     )?;
     loop {
         out.flush()?;

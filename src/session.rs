@@ -537,12 +537,21 @@ impl<'a> Session<'a> {
         &self.attempts
     }
 
+    /// Where in `attempts` the answer meant by `number` is: the latest answer to question N
+    /// itself (its retry, not its follow-up), or the last answer of all.
+    fn attempt_at(&self, number: Option<usize>) -> Option<usize> {
+        let Some(n) = number else {
+            return self.attempts.len().checked_sub(1);
+        };
+        self.attempts
+            .iter()
+            .rposition(|a| a.number == n && !a.follow_up)
+            .or_else(|| self.attempts.iter().rposition(|a| a.number == n))
+    }
+
     /// The latest answer to question `number`, or the last answer of all.
     pub fn attempt(&self, number: Option<usize>) -> Option<&Attempt> {
-        match number {
-            None => self.attempts.last(),
-            Some(n) => self.attempts.iter().rev().find(|a| a.number == n),
-        }
+        self.attempt_at(number).map(|i| &self.attempts[i])
     }
 
     /// Asks the last answered question again (study mode). The question being asked, if any,
@@ -582,10 +591,7 @@ impl<'a> Session<'a> {
     /// latest; otherwise the objection is stored and the turn flagged for re-grading. None when
     /// there is no such answer.
     pub fn dispute(&mut self, number: Option<usize>, objection: &str) -> Result<Option<Disputed>> {
-        let Some(at) = (match number {
-            None => self.attempts.len().checked_sub(1),
-            Some(n) => self.attempts.iter().rposition(|a| a.number == n),
-        }) else {
+        let Some(at) = self.attempt_at(number) else {
             return Ok(None);
         };
         let attempt = self.attempts[at].clone();
