@@ -48,6 +48,13 @@ struct Spend {
     tokens_out: u32,
 }
 
+/// One request for a verdict: the conversation, built with or without the schema in the
+/// prompt (and the answer's truncation flag), and what it is for in the call log.
+struct Ask<'a> {
+    build: &'a dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
+    purpose: &'static str,
+}
+
 /// Why the LLM could not produce a usable verdict.
 enum Failure {
     Call(LlmError),
@@ -172,19 +179,18 @@ impl LlmGrader {
         result
     }
 
-    /// Asks for a verdict on the conversation `build(schema_in_prompt)` makes, with one repair
-    /// request when the reply is not usable.
-    #[allow(clippy::too_many_arguments)]
+    /// Asks for a verdict on `ask`'s conversation, with one repair request when the reply is
+    /// not usable.
     fn verdict(
         &self,
         question: &Question,
         rubric: &Rubric,
         answer: &str,
-        build: &dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
-        purpose: &str,
+        ask: &Ask,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Grade, bool), Failure> {
+        let (build, purpose) = (ask.build, ask.purpose);
         let mut structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
         let (mut messages, truncated) =
             build(!structured).map_err(|e| Failure::Invalid(format!("{e:#}")))?;
@@ -269,9 +275,11 @@ impl Grader for LlmGrader {
         let started = Instant::now();
         let mut spend = Spend::default();
         let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
-        let outcome = self.verdict(
-            question, rubric, answer, &build, "grade", &mut spend, on_text,
-        );
+        let ask = Ask {
+            build: &build,
+            purpose: "grade",
+        };
+        let outcome = self.verdict(question, rubric, answer, &ask, &mut spend, on_text);
         let (grade, truncated) = match outcome {
             Ok(ok) => ok,
             Err(Failure::Call(LlmError::Cancelled)) => {
@@ -319,15 +327,11 @@ impl Grader for LlmGrader {
             ));
             Ok((messages, truncated))
         };
-        let outcome = self.verdict(
-            question,
-            rubric,
-            answer,
-            &build,
-            "dispute",
-            &mut spend,
-            &mut |_| {},
-        );
+        let ask = Ask {
+            build: &build,
+            purpose: "dispute",
+        };
+        let outcome = self.verdict(question, rubric, answer, &ask, &mut spend, &mut |_| {});
         match outcome {
             Ok((grade, truncated)) => Ok(Some(self.account(grade, truncated, &spend, started))),
             Err(Failure::Call(LlmError::Cancelled)) => bail!("re-grading cancelled"),
