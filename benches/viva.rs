@@ -2,6 +2,7 @@
 //!
 //! - startup: wall time from spawning `viva practice` to the first question on stdout;
 //! - offline grading: time per answer over the whole shipped bank;
+//! - delivery metrics: time per answer to count fillers, hedges, restarts, pace and length;
 //! - LLM client overhead: time per grade against a zero-latency local server (everything but the
 //!   model: prompt rendering, token counting, HTTP on loopback, parsing, validation);
 //! - prompt size: tokens of the grading prompt for every bank question;
@@ -24,6 +25,7 @@ use viva::grade::{Grade, Grader, Outcome};
 use viva::learner::{Evidence, Learner, Observation, Params};
 use viva::rubric::Rubrics;
 use viva::select::{self, Filters, History, Rng};
+use viva::speech;
 use viva::store::{NewTurn, Store};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -82,6 +84,40 @@ fn grading() {
     println!(
         "offline grading: {:.0} µs per answer ({n} answers)",
         per.as_secs_f64() * 1e6
+    );
+}
+
+/// Delivery measurement per answer, over the bank's model answers said with fillers: what every
+/// answer pays on top of grading.
+fn delivery() {
+    let bank = Bank::load(None).expect("shipped bank");
+    let spoken: Vec<String> = bank
+        .questions()
+        .iter()
+        .map(|q| {
+            q.model_answer
+                .split_whitespace()
+                .enumerate()
+                .map(|(i, w)| {
+                    if i % 6 == 5 {
+                        format!("um, {w}")
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let started = Instant::now();
+    for answer in &spoken {
+        std::hint::black_box(speech::measure(answer, 90_000, speech::QUESTION_TARGET));
+    }
+    let per = started.elapsed() / spoken.len() as u32;
+    println!(
+        "delivery metrics: {:.0} µs per answer ({} answers)",
+        per.as_secs_f64() * 1e6,
+        spoken.len()
     );
 }
 
@@ -424,6 +460,7 @@ fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     startup(if bench { 30 } else { 1 });
     grading();
+    delivery();
     llm_overhead(if bench { 300 } else { 3 });
     replay(if bench { 20 } else { 1 });
     selector(if bench { 500 } else { 5 });

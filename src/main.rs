@@ -2,7 +2,6 @@
 //! (0 success, 1 failure, 2 bad input).
 
 use std::io::{self, Write};
-
 use std::process::ExitCode;
 
 use clap::Parser;

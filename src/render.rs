@@ -174,8 +174,9 @@ pub fn summary(s: &Summary) -> String {
         let score = t.mean_score.map_or("-".to_string(), |m| format!("{m:.0}"));
         let _ = writeln!(out, "  {topic:<16} {score:>4}  ({} graded)", t.graded);
     }
+    // Equal scores have no best and worst.
     if let (Some(best), Some(worst)) = (&s.best, &s.worst)
-        && best != worst
+        && best.1 != worst.1
     {
         let _ = writeln!(
             out,

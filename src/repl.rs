@@ -308,9 +308,20 @@ pub fn run(
         let deadline = limit.map(|l| session.current_asked_at().unwrap_or_else(now_ms) + l);
         let notifier = deadline.and_then(|_| src.notifier());
         let live = notifier.is_some();
-        let _timer = deadline.map(|d| timer::Timer::start(d, limit.unwrap_or_default(), notifier));
+        let mut timer =
+            deadline.map(|d| timer::Timer::start(d, limit.unwrap_or_default(), notifier));
         loop {
             let input = read_input_until(src, out, deadline)?;
+            if matches!(
+                input,
+                Input::Answer(_)
+                    | Input::LastAnswer(_)
+                    | Input::TimeUp(_)
+                    | Input::Command(Command::Skip)
+            ) {
+                // The question is over: no warning may print into the grading that follows.
+                timer.take();
+            }
             match input {
                 Input::Answer(text) => {
                     answer(session, &text, out, &mut tip_shown)?;
@@ -387,7 +398,7 @@ fn wrap_up(
 ) -> Result<Option<Asked>> {
     writeln!(
         out,
-        "That was the last question. Ask about it (/why, /model, /retry, /dispute TEXT), or press Enter for the summary."
+        "That was the last question. Ask about your last answer (/why, /model, /retry, /dispute TEXT), or press Enter for the summary."
     )?;
     loop {
         out.flush()?;

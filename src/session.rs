@@ -547,12 +547,21 @@ impl<'a> Session<'a> {
         &self.attempts
     }
 
+    /// Where in `attempts` the answer meant by `number` is: the latest answer to question N
+    /// itself (its retry, not its follow-up), or the last answer of all.
+    fn attempt_at(&self, number: Option<usize>) -> Option<usize> {
+        let Some(n) = number else {
+            return self.attempts.len().checked_sub(1);
+        };
+        self.attempts
+            .iter()
+            .rposition(|a| a.number == n && !a.follow_up)
+            .or_else(|| self.attempts.iter().rposition(|a| a.number == n))
+    }
+
     /// The latest answer to question `number`, or the last answer of all.
     pub fn attempt(&self, number: Option<usize>) -> Option<&Attempt> {
-        match number {
-            None => self.attempts.last(),
-            Some(n) => self.attempts.iter().rev().find(|a| a.number == n),
-        }
+        self.attempt_at(number).map(|i| &self.attempts[i])
     }
 
     /// Asks the last answered question again (study mode). The question being asked, if any,
@@ -592,10 +601,7 @@ impl<'a> Session<'a> {
     /// latest; otherwise the objection is stored and the turn flagged for re-grading. None when
     /// there is no such answer.
     pub fn dispute(&mut self, number: Option<usize>, objection: &str) -> Result<Option<Disputed>> {
-        let Some(at) = (match number {
-            None => self.attempts.len().checked_sub(1),
-            Some(n) => self.attempts.iter().rposition(|a| a.number == n),
-        }) else {
+        let Some(at) = self.attempt_at(number) else {
             return Ok(None);
         };
         let attempt = self.attempts[at].clone();
@@ -996,5 +1002,215 @@ mod tests {
         assert_eq!(records.len(), 2, "a follow-up is not a separate question");
         assert_eq!(records[0].question_id, first.question.id);
         assert!(records[1].skipped);
+    }
+
+    fn start<'a>(
+        bank: &'a Bank,
+        rubrics: &'a Rubrics,
+        store: &'a Store,
+        settings: Settings,
+    ) -> Session<'a> {
+        Session::start(bank, rubrics, &OfflineGrader, store, settings).unwrap()
+    }
+
+    #[test]
+    fn each_hint_costs_points_and_says_so() {
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let plain = {
+            let store = Store::open_in_memory().unwrap();
+            let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
+            let q = s.ask_next().unwrap().question;
+            s.answer(&q.model_answer).unwrap().grade.unwrap()
+        };
+        let store = Store::open_in_memory().unwrap();
+        let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
+        let q = s.ask_next().unwrap().question;
+        s.hint().unwrap();
+        s.hint().unwrap();
+        let hinted = s.answer(&q.model_answer).unwrap().grade.unwrap();
+        assert_eq!(hinted.score, plain.score - 2 * HINT_COST);
+        assert!(
+            hinted.notes.iter().any(|n| n.starts_with("2 hints used")),
+            "{:?}",
+            hinted.notes
+        );
+        assert_eq!(
+            store.session_turns(s.id()).unwrap()[0]
+                .grade
+                .as_ref()
+                .unwrap()
+                .score,
+            hinted.score,
+            "the stored grade carries the cost"
+        );
+    }
+
+    #[test]
+    fn real_mode_gives_no_hints_and_no_retries() {
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let store = Store::open_in_memory().unwrap();
+        let real = Settings {
+            mode: Mode::Real { minutes: 2.0 },
+            ..settings(2, "oop")
+        };
+        let mut s = start(&bank, &rubrics, &store, real);
+        s.ask_next().unwrap();
+        assert!(s.hint().is_none());
+        s.answer("classes hold state and behaviour together")
+            .unwrap();
+        assert!(s.retry().is_none());
+        assert_eq!(s.mode().time_limit_ms(), Some(120_000));
+    }
+
+    #[test]
+    fn a_retry_asks_the_last_question_again_then_the_one_set_aside() {
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let store = Store::open_in_memory().unwrap();
+        let mut s = start(&bank, &rubrics, &store, settings(2, "concurrency"));
+        let first = s.ask_next().unwrap();
+        let half: Vec<&str> = first
+            .question
+            .model_answer
+            .split_whitespace()
+            .take(20)
+            .collect();
+        s.answer(&half.join(" ")).unwrap();
+        let second = s.ask_next().unwrap();
+        let again = s.retry().unwrap();
+        assert!(again.retry);
+        assert_eq!(again.number, 1);
+        assert_eq!(again.question.id, first.question.id);
+        s.answer(&first.question.model_answer).unwrap();
+        let next = s.ask_next().unwrap();
+        assert_eq!(
+            next.question.id, second.question.id,
+            "the set-aside question"
+        );
+        assert_eq!(next.number, 2);
+        s.skip().unwrap();
+        assert!(s.ask_next().is_none());
+        let summary = s.finish().unwrap();
+        assert_eq!(
+            (summary.asked, summary.answered),
+            (2, 1),
+            "a retry is not a question"
+        );
+        assert_eq!(summary.retries.len(), 1);
+        let r = &summary.retries[0];
+        assert!(r.retry.unwrap_or(0) > r.first.unwrap_or(0), "{r:?}");
+        let turns = store.session_turns(summary.session_id).unwrap();
+        assert_eq!(turns[1].retry_of, Some(turns[0].id));
+        assert_eq!(turns[1].parent_id, Some(turns[0].id));
+        let records = store.answer_records().unwrap();
+        assert_eq!(
+            records.len(),
+            2,
+            "the first attempt and the skipped question"
+        );
+        assert_eq!(records[0].question_id, first.question.id);
+        assert_eq!(
+            records[0].score, r.first,
+            "selection sees the first attempt only"
+        );
+    }
+
+    #[test]
+    fn delivery_is_measured_and_stored_with_every_answer() {
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let store = Store::open_in_memory().unwrap();
+        let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
+        s.ask_next().unwrap();
+        let a = s
+            .answer("um, so, uh, the lock, you know, lets one thread run at a time")
+            .unwrap();
+        assert_eq!(a.delivery.fillers, 3);
+        let turns = store.session_turns(s.id()).unwrap();
+        assert_eq!(turns[0].delivery.as_ref(), Some(&a.delivery));
+        let summary = s.finish().unwrap();
+        assert_eq!(summary.delivery.unwrap().answers, 1);
+    }
+
+    #[test]
+    fn an_offline_dispute_is_recorded_and_flags_the_turn() {
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let store = Store::open_in_memory().unwrap();
+        let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
+        assert!(s.dispute(None, "too early").unwrap().is_none());
+        s.ask_next().unwrap();
+        let a = s.answer("threads share a lock").unwrap();
+        match s.dispute(None, "I did explain the lock").unwrap() {
+            Some(Disputed::Flagged { number, reason }) => {
+                assert_eq!(number, 1);
+                assert!(reason.contains("flagged for re-grading"), "{reason}");
+            }
+            other => panic!("expected a flagged dispute, got {other:?}"),
+        }
+        let pending = store.pending_disputes().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].turn_id, a.turn_id);
+        assert_eq!(pending[0].objection, "I did explain the lock");
+    }
+
+    /// A grader that reconsiders by raising the score, as a persuaded model would.
+    struct Persuadable;
+    impl Grader for Persuadable {
+        fn name(&self) -> &str {
+            "persuadable"
+        }
+        fn grade(&self, q: &Question, r: &crate::rubric::Rubric, a: &str) -> Result<Grade> {
+            OfflineGrader.grade(q, r, a)
+        }
+        fn reconsider(
+            &self,
+            q: &Question,
+            r: &crate::rubric::Rubric,
+            _: &str,
+            _: &Grade,
+            _: &str,
+        ) -> Result<Option<Grade>> {
+            OfflineGrader.grade(q, r, &q.model_answer).map(Some)
+        }
+    }
+
+    #[test]
+    fn a_regrade_keeps_both_grades_and_the_new_one_counts() {
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let store = Store::open_in_memory().unwrap();
+        let mut s = Session::start(
+            &bank,
+            &rubrics,
+            &Persuadable,
+            &store,
+            settings(1, "concurrency"),
+        )
+        .unwrap();
+        s.ask_next().unwrap();
+        let first = s.answer("threads and a lock").unwrap().grade.unwrap();
+        let Some(Disputed::Regraded {
+            before,
+            after,
+            changes,
+            ..
+        }) = s.dispute(Some(1), "read it again").unwrap()
+        else {
+            panic!("expected a re-grade");
+        };
+        assert_eq!(before.unwrap().score, first.score);
+        assert!(after.score > first.score);
+        assert!(
+            changes.iter().any(|c| c.starts_with("Score ")),
+            "{changes:?}"
+        );
+        let turns = store.session_turns(s.id()).unwrap();
+        assert_eq!(turns[0].grade.as_ref().unwrap().score, after.score);
+        let d = &turns[0].disputes[0];
+        assert!(d.grade_before.is_some() && d.grade_after > d.grade_before);
+        assert_eq!(s.finish().unwrap().mean_score, Some(f64::from(after.score)));
     }
 }

@@ -169,6 +169,12 @@ pub fn phrase_list(map: &BTreeMap<String, u32>) -> String {
     items
         .iter()
         .map(|&(p, &k)| {
+            // Phrases are kept lowercase; "I" is written as people write it.
+            let p = p
+                .split(' ')
+                .map(|w| if w == "i" { "I" } else { w })
+                .collect::<Vec<_>>()
+                .join(" ");
             if k > 1 {
                 format!("\"{p}\" ×{k}")
             } else {

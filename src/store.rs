@@ -543,8 +543,10 @@ impl Store {
             }
         }
         let mut stmt = self.conn.prepare_cached(
+            // A retry (`/retry`) comes after the candidate saw the grade, and often the model
+            // answer: it is practice, not evidence of their level.
             "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
-             FROM turns ORDER BY answered_at, id",
+             FROM turns WHERE retry_of IS NULL ORDER BY answered_at, id",
         )?;
         let mut rows = stmt.query([])?;
         let mut records = Vec::new();

@@ -48,6 +48,13 @@ struct Spend {
     tokens_out: u32,
 }
 
+/// One request for a verdict: the conversation, built with or without the schema in the
+/// prompt (and the answer's truncation flag), and what it is for in the call log.
+struct Ask<'a> {
+    build: &'a dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
+    purpose: &'static str,
+}
+
 /// Why the LLM could not produce a usable verdict.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
@@ -171,19 +178,18 @@ impl LlmGrader {
         result
     }
 
-    /// Asks for a verdict on the conversation `build(schema_in_prompt)` makes, with one repair
-    /// request when the reply is not usable.
-    #[allow(clippy::too_many_arguments)]
+    /// Asks for a verdict on `ask`'s conversation, with one repair request when the reply is
+    /// not usable.
     async fn verdict(
         &self,
         question: &Question,
         rubric: &Rubric,
         answer: &str,
-        build: &dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
-        purpose: &str,
+        ask: &Ask<'_>,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Grade, bool), Failure> {
+        let (build, purpose) = (ask.build, ask.purpose);
         let mut structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
         let (mut messages, truncated) =
             build(!structured).map_err(|e| Failure::Invalid(format!("{e:#}")))?;
@@ -305,16 +311,12 @@ impl LlmGrader {
         let started = Instant::now();
         let mut spend = Spend::default();
         let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
+        let ask = Ask {
+            build: &build,
+            purpose: "regrade",
+        };
         let (grade, truncated) = self
-            .verdict(
-                question,
-                rubric,
-                answer,
-                &build,
-                "regrade",
-                &mut spend,
-                &mut |_| {},
-            )
+            .verdict(question, rubric, answer, &ask, &mut spend, &mut |_| {})
             .await?;
         Ok(self.finish(grade, truncated, &spend, started))
     }
@@ -332,10 +334,12 @@ impl LlmGrader {
         let started = Instant::now();
         let mut spend = Spend::default();
         let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
+        let ask = Ask {
+            build: &build,
+            purpose: "grade",
+        };
         let outcome = self
-            .verdict(
-                question, rubric, answer, &build, "grade", &mut spend, on_text,
-            )
+            .verdict(question, rubric, answer, &ask, &mut spend, on_text)
             .await;
         let (grade, truncated) = match outcome {
             Ok(ok) => ok,
@@ -423,12 +427,15 @@ impl Grader for LlmGrader {
             ));
             Ok((messages, truncated))
         };
+        let ask = Ask {
+            build: &build,
+            purpose: "dispute",
+        };
         let outcome = self.runtime.block_on(self.verdict(
             question,
             rubric,
             answer,
-            &build,
-            "dispute",
+            &ask,
             &mut spend,
             &mut |_| {},
         ));

@@ -118,7 +118,10 @@ mod tests {
             50,
             Some(Box::new(move |m| sink.lock().unwrap().push(m))),
         );
-        std::thread::sleep(Duration::from_millis(300));
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while said.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         drop(timer);
         assert_eq!(*said.lock().unwrap(), [TIME_UP.to_string()]);
 

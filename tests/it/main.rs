@@ -6,11 +6,13 @@ mod bank;
 mod fake_llm;
 mod grade;
 mod import;
+mod interview_pty;
 mod llm;
 mod practice;
 mod pty;
 mod regrade;
 mod review;
+mod speech;
 
 use std::path::Path;
 

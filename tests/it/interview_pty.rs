@@ -1,0 +1,185 @@
+//! Whole sessions on a real pseudo-terminal, as a candidate runs them: study mode with /why and
+//! /retry, wrapped to the terminal's width and in colour; real mode with its visible timer, the
+//! answer taken when time is up, no hints, and feedback only in the debrief.
+
+use rexpect::session::{PtySession, spawn_command};
+
+/// `viva` in a shell that first sets the terminal to `cols` columns.
+fn spawn(cols: u16, args: &str, no_color: bool) -> (PtySession, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "stty cols {cols} rows 50; exec '{}' {args}",
+        assert_cmd::cargo::cargo_bin("viva").display()
+    ));
+    cmd.env("VIVA_HOME", home.path()).env("TERM", "xterm");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    for var in [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "VIVA_API_KEY",
+        "VIVA_API_BASE",
+        "VIVA_MODEL",
+        "CLICOLOR_FORCE",
+    ] {
+        cmd.env_remove(var);
+    }
+    (spawn_command(cmd, Some(30_000)).unwrap(), home)
+}
+
+/// Everything the terminal received, gathered as the test waits for each thing.
+#[derive(Default)]
+struct Screen(String);
+
+impl Screen {
+    fn expect(&mut self, p: &mut PtySession, text: &str) -> String {
+        let before = p
+            .exp_string(text)
+            .unwrap_or_else(|e| panic!("waiting for {text:?}: {e}\nso far:\n{}", self.0));
+        self.0.push_str(&before);
+        self.0.push_str(text);
+        before
+    }
+
+    fn expect_regex(&mut self, p: &mut PtySession, re: &str) {
+        let (before, matched) = p
+            .exp_regex(re)
+            .unwrap_or_else(|e| panic!("waiting for /{re}/: {e}\nso far:\n{}", self.0));
+        self.0.push_str(&before);
+        self.0.push_str(&matched);
+    }
+
+    /// Widest line as seen on screen: styles stripped, carriage returns redrawing the line.
+    fn widest(&self) -> usize {
+        // rexpect hands bytes over one char each; put the UTF-8 back together.
+        let bytes: Vec<u8> = self.0.chars().map(|c| c as u8).collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let plain = anstream::adapter::strip_str(&text).to_string();
+        plain
+            .split('\n')
+            .flat_map(|l| l.split('\r'))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+#[test]
+fn a_study_session_explains_retries_wraps_and_colours() {
+    let (mut p, home) = spawn(
+        72,
+        "practice -n 2 -t concurrency --seed 11 --follow-ups 0",
+        false,
+    );
+    let mut s = Screen::default();
+    s.expect(&mut p, "Question 1/2");
+    s.expect(&mut p, "> ");
+    for line in [
+        "So, um, I find the bottleneck first,",
+        "then I scale out with more worker processes.",
+    ] {
+        p.send_line(line).unwrap();
+        s.expect(&mut p, ". ");
+    }
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Score: ");
+    s.expect(&mut p, "Delivery:");
+    s.expect(&mut p, "Question 2/2");
+    s.expect(&mut p, "> ");
+    p.send_line("/why").unwrap();
+    s.expect(&mut p, "Why question 1 scored");
+    s.expect(&mut p, "Criteria:");
+    s.expect(&mut p, "> ");
+    p.send_line("/retry").unwrap();
+    s.expect(&mut p, "Again: question 1");
+    s.expect(&mut p, "> ");
+    for line in [
+        "First I find the bottleneck with a load test.",
+        "Then I scale out with stateless worker processes",
+        "on more machines, with slow work on a queue,",
+        "and timeouts, rate limits and metrics.",
+    ] {
+        p.send_line(line).unwrap();
+        s.expect(&mut p, ". ");
+    }
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Score: ");
+    // The question set aside by the retry comes back.
+    s.expect(&mut p, "Question 2/2");
+    s.expect(&mut p, "> ");
+    p.send_control('d').unwrap();
+    s.expect(&mut p, "Session 1 finished");
+    s.expect(&mut p, "Retried question 1");
+    p.exp_eof().unwrap();
+
+    assert!(
+        s.0.contains("\u{1b}[1m"),
+        "a terminal without NO_COLOR gets colour"
+    );
+    assert!(
+        s.widest() <= 72,
+        "a line is wider than the terminal:\n{}",
+        s.0
+    );
+    let shown = crate::json_of(crate::viva(home.path()).args(["review", "show", "1", "--json"]));
+    let turns = shown["turns"].as_array().unwrap();
+    assert_eq!(turns[1]["retry_of"], turns[0]["id"]);
+    assert_eq!(turns[0]["delivery"]["fillers"], 1);
+}
+
+#[test]
+fn a_real_session_is_timed_holds_feedback_and_ends_in_a_debrief() {
+    let (mut p, _home) = spawn(
+        100,
+        "practice -n 2 -t concurrency --seed 11 --follow-ups 0 --mode real --minutes 0.05",
+        true,
+    );
+    let mut s = Screen::default();
+    s.expect(&mut p, "real mode: 0:03 per question");
+    s.expect(&mut p, "0:03 to answer");
+    // The prompt counts down.
+    s.expect_regex(&mut p, r"\[0:0[1-3]\] > ");
+    p.send_line("you submit work to an executor").unwrap();
+    s.expect_regex(&mut p, r"\] \. ");
+    // The timer speaks up while the answer is being typed.
+    s.expect(&mut p, "Time is up");
+    p.send_line("and collect the futures").unwrap();
+    s.expect(&mut p, "feedback at the end");
+    s.expect(&mut p, "over the time limit");
+    s.expect(&mut p, "Question 2/2");
+    s.expect_regex(&mut p, r"\] > ");
+    p.send_line("/hint").unwrap();
+    s.expect(&mut p, "No hints in a real interview.");
+    s.expect_regex(&mut p, r"\] > ");
+    p.send_line("/why").unwrap();
+    s.expect(&mut p, "feedback waits for the debrief");
+    s.expect_regex(&mut p, r"\] > ");
+    p.send_line("threads start, join and share a lock").unwrap();
+    s.expect_regex(&mut p, r"\] \. ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Debrief");
+    assert!(
+        !s.0.contains("Score:"),
+        "a score before the debrief:\n{}",
+        s.0
+    );
+    s.expect(&mut p, "over the limit");
+    s.expect(&mut p, "Score: ");
+    s.expect(&mut p, "Session 1 finished");
+    s.expect(&mut p, "Questions about a grade?");
+    s.expect(&mut p, "> ");
+    p.send_line("/why 1").unwrap();
+    s.expect(&mut p, "Why question 1 scored");
+    s.expect(&mut p, "> ");
+    p.send_line("").unwrap();
+    p.exp_eof().unwrap();
+    assert!(
+        !s.0.contains("\u{1b}[1m") && !s.0.contains("\u{1b}[2m"),
+        "NO_COLOR means no styles"
+    );
+    assert!(s.widest() <= 100, "{}", s.0);
+}
