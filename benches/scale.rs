@@ -1,7 +1,8 @@
 //! Benchmarks at scale, release build: `cargo bench --bench scale`.
 //!
 //! - report: `viva report` (the binary, wall time) over a generated store of 100,000 turns
-//!   (5,000 sessions of 18 questions and 2 follow-ups, a tenth of them graded twice);
+//!   (5,000 sessions of 18 questions and 2 follow-ups, a tenth of them graded twice, every
+//!   answer with its delivery measures);
 //! - regrade: `viva regrade --all --concurrency 16` against a loopback server that answers every
 //!   request after a fixed 200 ms, i.e. at most 80 grades per second; and once with no latency,
 //!   which measures what the client itself spends per grade.
@@ -79,6 +80,13 @@ fn generate(db: &Path, sessions: usize, questions: usize, follow_ups: usize) -> 
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .unwrap();
+        let mut delivery = tx
+            .prepare(
+                "INSERT INTO delivery (turn_id, words, fillers, fillers_per_100, hedges, restarts,
+                                       wpm, metrics)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '{}')",
+            )
+            .unwrap();
         let mut grade = tx
             .prepare(
                 "INSERT INTO grades (turn_id, created_at, grader, score, outcome, grade)
@@ -111,6 +119,19 @@ fn generate(db: &Path, sessions: usize, questions: usize, follow_ups: usize) -> 
                 ])
                 .unwrap();
                 let tid = tx.last_insert_rowid();
+                let words = 60 + rng.below(200) as i64;
+                let fillers = rng.below(12) as i64;
+                delivery
+                    .execute(params![
+                        tid,
+                        words,
+                        fillers,
+                        fillers as f64 * 100.0 / words as f64,
+                        rng.below(4) as i64,
+                        rng.below(3) as i64,
+                        100.0 + rng.below(80) as f64
+                    ])
+                    .unwrap();
                 if !follow_up {
                     parent = Some(tid);
                 }

@@ -14,8 +14,8 @@ use crate::speech::{self, Delivery, TrendPoint};
 mod history;
 
 pub use history::{
-    Attempt, RegradeTarget, SearchHit, Selection, SessionExport, SessionFilter, StoredGrade,
-    Totals, TurnExport,
+    Attempt, RegradeTarget, SearchHit, Selection, SessionDelivery, SessionExport, SessionFilter,
+    StoredGrade, Totals, TurnExport,
 };
 
 /// Schema changes, applied in order; the index + 1 is the version recorded in `migrations`.

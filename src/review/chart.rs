@@ -21,9 +21,17 @@ fn buckets(values: &[f64], width: usize) -> Vec<f64> {
 /// Scores (0–100) in time order as at most `width` bars; older on the left.
 pub fn sparkline(scores: &[u8], width: usize) -> String {
     let values: Vec<f64> = scores.iter().map(|&s| f64::from(s)).collect();
-    buckets(&values, width)
+    bars(&values, 100.0, width)
+}
+
+/// Values in time order as at most `width` bars, the full bar at `top`.
+pub fn bars(values: &[f64], top: f64, width: usize) -> String {
+    buckets(values, width)
         .iter()
-        .map(|v| BARS[((v / 100.0 * 8.0) as usize).min(7)])
+        .map(|v| {
+            let level = if top > 0.0 { v / top * 8.0 } else { 0.0 };
+            BARS[(level.max(0.0) as usize).min(7)]
+        })
         .collect()
 }
 

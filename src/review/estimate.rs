@@ -1,9 +1,9 @@
 //! The per-topic ability estimate `viva report` shows, and the probability that each topic is the
-//! weakest. `estimate` is the only source: the learner model replaces its body with its posterior
-//! (ability ± sd, P(weakest)) and the report, its JSON and the HTML export follow unchanged.
+//! weakest. `estimate` is the only source: the report, its JSON and the HTML export follow it.
 //!
-//! Until then the estimate is the mean score of the topic's latest attempts with its standard
-//! error, and P(weakest) treats each topic's mean as an independent normal.
+//! It is the mean score of the topic's latest attempts with its standard error, and P(weakest)
+//! treats each topic's mean as an independent normal. The learner's posterior (`viva status`)
+//! needs a replay of every answer, too slow for the report on a long history (ARCHITECTURE.md).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::store::Attempt;
 
-/// What the numbers mean; shown with them so a placeholder is never mistaken for the real thing.
+/// What the numbers mean; shown with them so they are not mistaken for the learner's estimate.
 pub const METHOD: &str = "mean score ± standard error";
 
 /// Used as the spread of scores when there are fewer than two answers in all.

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::chart::sparkline;
+use super::chart::{bars, sparkline};
 use super::estimate::{self, Estimates};
 use crate::clock::format_utc;
-use crate::store::{Attempt, Store, Totals};
+use crate::store::{Attempt, SessionDelivery, Store, Totals};
 
 /// A latest attempt below this score (or with not enough evidence) is a failure.
 pub const PASS_SCORE: u8 = 60;
@@ -59,11 +59,15 @@ pub struct Report {
     pub totals: Totals,
     /// Answers graded (latest grade), of `totals.answers`.
     pub graded_answers: usize,
+    /// Delivery per session over the latest sessions with measured answers, oldest first
+    /// (`viva review delivery` lists every session).
+    pub delivery: Vec<SessionDelivery>,
 }
 
-/// Questions due for review. Placeholder rule until the learner's spaced-review memory lands:
-/// a question is due when its latest attempt failed (scored under 60, or had not enough
-/// evidence), i.e. it failed and has not been passed since. Oldest failure first.
+/// Questions due for review: a question is due when its latest attempt failed (scored under 60,
+/// or had not enough evidence), i.e. it failed and has not been passed since. Oldest failure
+/// first. (`viva status` has the spaced-review view; it needs a replay of every answer, which
+/// the report's time budget does not allow: see ARCHITECTURE.md.)
 pub fn due(attempts: &[Attempt]) -> Vec<Due> {
     let mut latest: HashMap<&str, &Attempt> = HashMap::new();
     for a in attempts {
@@ -121,13 +125,14 @@ pub fn build(store: &Store) -> Result<Report> {
     Ok(Report {
         estimate_method: method,
         due_rule: format!(
-            "latest attempt scored under {PASS_SCORE} or had not enough evidence (placeholder until spaced review)"
+            "latest attempt scored under {PASS_SCORE} or had not enough evidence (viva status shows spaced review)"
         ),
         topics: progress,
         weakest,
         due: due(&attempts),
         totals: store.totals()?,
         graded_answers: attempts.iter().filter(|a| a.graded).count(),
+        delivery: store.delivery_by_session(SPARK_WIDTH)?,
     })
 }
 
@@ -167,7 +172,7 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\nPer topic: {} (0–100), trend oldest → newest",
+        "\nPer topic: {} (0–100), trend oldest → newest; viva status shows the adaptive model's view",
         r.estimate_method
     );
     let _ = writeln!(
@@ -195,6 +200,7 @@ pub fn render(r: &Report) -> String {
             .collect();
         let _ = writeln!(out, "\nWeakest: {}", parts.join(", "));
     }
+    out.push_str(&delivery_trend(&r.delivery));
     if r.due.is_empty() {
         let _ = writeln!(out, "\nNothing due for review.");
     } else {
@@ -225,6 +231,47 @@ pub fn render(r: &Report) -> String {
                 r.due.len() - DUE_SHOWN
             );
         }
+    }
+    out
+}
+
+/// How delivery moved from the first session to the latest, each measure with bars scaled to
+/// its own largest value (a shape over time; the numbers give the scale).
+fn delivery_trend(sessions: &[SessionDelivery]) -> String {
+    let mut out = String::new();
+    let (Some(first), Some(last)) = (sessions.first(), sessions.last()) else {
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "\nDelivery over the last {} (viva review delivery lists all):",
+        plural(sessions.len() as i64, "session")
+    );
+    let mut row = |label: &str, values: Vec<f64>, from: f64, to: f64| {
+        let top = values.iter().copied().fold(0.0, f64::max);
+        let _ = writeln!(
+            out,
+            "  {label:<24} {from:>5.1} → {to:<5.1}  {}",
+            bars(&values, top, SPARK_WIDTH)
+        );
+    };
+    let fillers: Vec<f64> = sessions.iter().map(|s| s.fillers_per_100).collect();
+    row(
+        "fillers per 100 words",
+        fillers,
+        first.fillers_per_100,
+        last.fillers_per_100,
+    );
+    let hedges: Vec<f64> = sessions.iter().map(|s| s.hedges_per_100).collect();
+    row(
+        "hedges per 100 words",
+        hedges,
+        first.hedges_per_100,
+        last.hedges_per_100,
+    );
+    let paced: Vec<f64> = sessions.iter().filter_map(|s| s.mean_wpm).collect();
+    if let (Some(&from), Some(&to)) = (paced.first(), paced.last()) {
+        row("pace (words per minute)", paced.clone(), from, to);
     }
     out
 }

@@ -57,6 +57,20 @@ pub struct Totals {
     pub practised_ms: i64,
 }
 
+/// Delivery summed over one session's answers, for the trend in `viva report`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionDelivery {
+    pub session_id: i64,
+    pub started_at: i64,
+    pub answers: i64,
+    pub words: i64,
+    pub fillers_per_100: f64,
+    pub hedges_per_100: f64,
+    pub restarts: i64,
+    /// Mean over the answers whose pace was measured.
+    pub mean_wpm: Option<f64>,
+}
+
 /// A grade row: several per turn, the last one wins.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredGrade {
@@ -211,6 +225,44 @@ impl Store {
             });
         }
         Ok(attempts)
+    }
+
+    /// Delivery per session for the latest `sessions` sessions with measured answers, oldest
+    /// first. Summed from the numeric columns in SQL rather than from the metrics JSON, and only
+    /// over those sessions' turns, so the report stays fast on a long history.
+    pub fn delivery_by_session(&self, sessions: usize) -> Result<Vec<SessionDelivery>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.started_at, COUNT(*), SUM(d.words), SUM(d.fillers), SUM(d.hedges),
+                    SUM(d.restarts), AVG(d.wpm)
+             FROM sessions s JOIN turns t ON t.session_id = s.id JOIN delivery d ON d.turn_id = t.id
+             WHERE s.id IN (
+                 SELECT id FROM sessions s2
+                 WHERE EXISTS (SELECT 1 FROM turns t2 JOIN delivery d2 ON d2.turn_id = t2.id
+                               WHERE t2.session_id = s2.id)
+                 ORDER BY started_at DESC, id DESC LIMIT ?1)
+             GROUP BY s.id ORDER BY s.started_at, s.id",
+        )?;
+        let rows = stmt.query_map([sessions as i64], |r| {
+            let words: i64 = r.get(3)?;
+            let per_100 = |n: i64| {
+                if words > 0 {
+                    n as f64 * 100.0 / words as f64
+                } else {
+                    0.0
+                }
+            };
+            Ok(SessionDelivery {
+                session_id: r.get(0)?,
+                started_at: r.get(1)?,
+                answers: r.get(2)?,
+                words,
+                fillers_per_100: per_100(r.get(4)?),
+                hedges_per_100: per_100(r.get(5)?),
+                restarts: r.get(6)?,
+                mean_wpm: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn totals(&self) -> Result<Totals> {

@@ -204,6 +204,26 @@ fn report_shows_estimates_weakest_topics_due_questions_and_totals() {
 }
 
 #[test]
+fn report_shows_delivery_improving_across_sessions() {
+    let home = tempfile::tempdir().unwrap();
+    let hesitant = format!("Um, so, like, basically, you know, {GIL_ANSWER}");
+    play(home.path(), "concurrency", 2, 1, 0, &hesitant);
+    play(home.path(), "concurrency", 2, 2, 0, GIL_ANSWER);
+    let r = json_of(viva(home.path()).args(["report", "--json"]));
+    let sessions = r["delivery"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{r:#}");
+    let fillers = |i: usize| sessions[i]["fillers_per_100"].as_f64().unwrap();
+    assert!(fillers(0) > 5.0 && fillers(1) == 0.0, "{r:#}");
+    assert_eq!(sessions[0]["answers"], 2);
+    let text = stdout_of(viva(home.path()).args(["report"]));
+    let line = text
+        .lines()
+        .find(|l| l.contains("fillers per 100 words"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(&format!("{:.1} → 0.0", fillers(0))), "{line}");
+}
+
+#[test]
 fn an_empty_store_reports_how_to_start() {
     let home = tempfile::tempdir().unwrap();
     let text = stdout_of(viva(home.path()).args(["report"]));
