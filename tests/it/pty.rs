@@ -36,7 +36,6 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
     p.exp_string(". ").unwrap();
     p.send_control('c').unwrap();
     p.exp_string("(answer cleared)").unwrap();
-    // rustyline discards type-ahead when it enters raw mode: wait for each prompt.
     p.exp_string("> ").unwrap();
     p.send_line("the lock lets one thread run bytecode at a time")
         .unwrap();
@@ -62,6 +61,52 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
     assert!(
         home.path().join("history.txt").exists(),
         "the history file is written"
+    );
+}
+
+/// Lines typed ahead, or pasted at once, are kept: rustyline reads the terminal through a
+/// buffer, and without its `buffer-redux` feature the bytes after the first line were dropped
+/// when `readline` returned.
+#[test]
+fn lines_typed_ahead_in_one_burst_all_reach_the_answer() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"));
+    cmd.env("VIVA_HOME", home.path())
+        .env("TERM", "xterm")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("VIVA_API_KEY")
+        .env_remove("VIVA_API_BASE")
+        .args([
+            "practice",
+            "--count",
+            "1",
+            "--follow-ups",
+            "0",
+            "--seed",
+            "2",
+        ]);
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Question 1/1").unwrap();
+    p.exp_string("> ").unwrap();
+    // One write: three lines, the last one empty, so the answer is submitted.
+    p.send("the first line of my answer\rand the second line\r\r")
+        .unwrap();
+    p.flush().unwrap();
+    p.exp_string("Score: ").unwrap();
+    p.exp_string("press Enter for the summary").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Session 1 finished").unwrap();
+    p.exp_eof().unwrap();
+
+    let out = crate::viva(home.path())
+        .args(["review", "show", "1", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["turns"][0]["answer"],
+        "the first line of my answer\nand the second line"
     );
 }
 
