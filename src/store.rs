@@ -1,7 +1,6 @@
 //! The SQLite store: sessions, turns and their grades. The answer of a turn is written before it
 //! is graded, in its own transaction, so a crash or a kill mid-session loses no answered turn.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -104,6 +103,11 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX grades_latest ON grades(turn_id, id, score, outcome);
     DROP INDEX grades_turn;
     CREATE INDEX turns_timeline ON turns(parent_id, skipped, answered_at, id, question_id, topic);",
+    // 5: a covering index for the learner's replay (`answer_records`, run at every start):
+    // without it the scan reads each turn's row past its prompt and answer, and on a long
+    // history that was most of the start-up time.
+    "CREATE INDEX turns_replay ON turns(retry_of, answered_at, id, parent_id, question_id, topic,
+                                       difficulty, skipped);",
 ];
 
 pub struct Store {
@@ -528,62 +532,79 @@ impl Store {
     }
 
     /// Every asked question, oldest first, for the learner's replay (see `AnswerRecord`).
-    /// Two plain scans, threads resolved here: a recursive query costs more than the replay.
+    /// Two scans of covering indexes, threads resolved here with sorted vectors: a recursive
+    /// query, or hashing every turn id, costs more than the replay itself.
     pub fn answer_records(&self) -> Result<Vec<AnswerRecord>> {
-        // The latest grade of each turn: grade ids grow with time.
-        let mut latest: HashMap<i64, (i64, u8, bool)> = HashMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT turn_id, id, score, outcome = 'graded' FROM grades")?;
+        // The latest grade of each turn, in turn id order: the index is ordered by (turn_id,
+        // id) and grade ids grow with time, so the last row of a turn is its latest grade.
+        let mut latest: Vec<(i64, i64, u8, bool)> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT turn_id, id, score, outcome = 'graded' FROM grades INDEXED BY grades_latest",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let (turn, id): (i64, i64) = (r.get(0)?, r.get(1)?);
-            if latest.get(&turn).is_none_or(|&(seen, ..)| id > seen) {
-                latest.insert(turn, (id, r.get(2)?, r.get(3)?));
+            let row = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            match latest.last_mut() {
+                Some(last) if last.0 == row.0 => *last = row,
+                _ => latest.push(row),
             }
         }
+        let grade_of = |turn: i64| {
+            latest
+                .binary_search_by_key(&turn, |g| g.0)
+                .ok()
+                .map(|i| latest[i])
+        };
+        // A retry (`/retry`) comes after the candidate saw the grade, and often the model
+        // answer: it is practice, not evidence of their level.
         let mut stmt = self.conn.prepare_cached(
-            // A retry (`/retry`) comes after the candidate saw the grade, and often the model
-            // answer: it is practice, not evidence of their level.
             "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
-             FROM turns WHERE retry_of IS NULL ORDER BY answered_at, id",
+             FROM turns INDEXED BY turns_replay WHERE retry_of IS NULL ORDER BY answered_at, id",
         )?;
         let mut rows = stmt.query([])?;
         let mut records = Vec::new();
-        // Turn id → index of its thread's record.
-        let mut thread: HashMap<i64, usize> = HashMap::new();
+        // (turn id, index of its thread's record), for question turns and follow-ups.
+        let mut roots: Vec<(i64, usize)> = Vec::new();
         let mut follow_ups = Vec::new();
         while let Some(r) = rows.next()? {
             let (id, parent): (i64, Option<i64>) = (r.get(0)?, r.get(1)?);
             match parent {
                 None => {
-                    thread.insert(id, records.len());
-                    let grade = latest.get(&id).copied();
+                    roots.push((id, records.len()));
+                    let grade = grade_of(id);
                     records.push((
-                        grade.map(|g| g.0),
+                        grade.map(|g| g.1),
                         AnswerRecord {
                             question_id: r.get(2)?,
                             topic: r.get(3)?,
                             difficulty: r.get(4)?,
                             skipped: r.get(5)?,
                             answered_at: r.get(6)?,
-                            score: grade.map(|g| g.1),
-                            graded: grade.is_some_and(|g| g.2),
+                            score: grade.map(|g| g.2),
+                            graded: grade.is_some_and(|g| g.3),
                         },
                     ));
                 }
                 Some(parent) => follow_ups.push((id, parent)),
             }
         }
+        roots.sort_unstable();
         // Follow-ups, parents first (ids grow), join their root's thread; the latest grade of
         // the whole thread wins.
         follow_ups.sort_unstable();
+        let mut threaded: Vec<(i64, usize)> = Vec::with_capacity(follow_ups.len());
         for (id, parent) in follow_ups {
-            let Some(&root) = thread.get(&parent) else {
+            let find = |v: &[(i64, usize)]| {
+                v.binary_search_by_key(&parent, |t| t.0)
+                    .ok()
+                    .map(|i| v[i].1)
+            };
+            let Some(root) = find(&roots).or_else(|| find(&threaded)) else {
                 continue;
             };
-            thread.insert(id, root);
-            if let Some(&(grade_id, score, graded)) = latest.get(&id) {
+            // Pushed in id order, so `threaded` stays sorted.
+            threaded.push((id, root));
+            if let Some((_, grade_id, score, graded)) = grade_of(id) {
                 let (seen, record) = &mut records[root];
                 if seen.is_none_or(|s| grade_id > s) {
                     *seen = Some(grade_id);
