@@ -14,10 +14,8 @@ use crate::{json_of, stdout_of, viva};
 fn a_practice_session_shows_reasons_and_returns_to_the_weak_topic() {
     let home = tempfile::tempdir().unwrap();
     let bank = Bank::load(None).unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
-        .env("VIVA_HOME", home.path())
+    let mut child = crate::process(&crate::viva_bin(), home.path())
         .env("NO_COLOR", "1")
-        .env_remove("OPENAI_API_KEY")
         .args([
             "practice",
             "-n",

@@ -2,31 +2,22 @@
 //! /retry, wrapped to the terminal's width and in colour; real mode with its visible timer, the
 //! answer taken when time is up, no hints, and feedback only in the debrief.
 
+use std::path::Path;
+
 use rexpect::session::{PtySession, spawn_command};
 
 /// `viva` in a shell that first sets the terminal to `cols` columns.
 fn spawn(cols: u16, args: &str, no_color: bool) -> (PtySession, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new("sh");
+    let mut cmd = crate::process(Path::new("sh"), home.path());
     cmd.arg("-c").arg(format!(
         "stty cols {cols} rows 50; exec '{}' {args}",
-        assert_cmd::cargo::cargo_bin("viva").display()
+        crate::viva_bin().display()
     ));
-    cmd.env("VIVA_HOME", home.path()).env("TERM", "xterm");
     if no_color {
         cmd.env("NO_COLOR", "1");
     } else {
         cmd.env_remove("NO_COLOR");
-    }
-    for var in [
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "VIVA_API_KEY",
-        "VIVA_API_BASE",
-        "VIVA_MODEL",
-        "CLICOLOR_FORCE",
-    ] {
-        cmd.env_remove(var);
     }
     (spawn_command(cmd, Some(30_000)).unwrap(), home)
 }

@@ -18,20 +18,41 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+/// Variables that would point a test at the developer's model or force colour on.
+const PRIVATE_VARS: [&str; 6] = [
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "VIVA_API_KEY",
+    "VIVA_API_BASE",
+    "VIVA_MODEL",
+    "CLICOLOR_FORCE",
+];
+
 /// `viva` with a private data directory and a scrubbed environment.
 pub fn viva(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("viva").unwrap();
     cmd.env("VIVA_HOME", home).env("NO_COLOR", "1");
-    for var in [
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "VIVA_API_KEY",
-        "VIVA_API_BASE",
-        "VIVA_MODEL",
-    ] {
+    for var in PRIVATE_VARS {
         cmd.env_remove(var);
     }
     cmd
+}
+
+/// `program` (`viva` itself, or a shell that starts it) as a plain process, for a
+/// pseudo-terminal or a pipe read line by line: a private data directory, a scrubbed
+/// environment and an xterm.
+pub fn process(program: &Path, home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.env("VIVA_HOME", home).env("TERM", "xterm");
+    for var in PRIVATE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The `viva` binary under test.
+pub fn viva_bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("viva")
 }
 
 pub fn stdout_of(cmd: &mut Command) -> String {

@@ -119,8 +119,7 @@ fn an_unknown_topic_is_a_usage_error() {
 #[test]
 fn a_killed_session_loses_no_answered_turn() {
     let home = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
-        .env("VIVA_HOME", home.path())
+    let mut child = crate::process(&crate::viva_bin(), home.path())
         .args(["practice", "--count", "3", "--seed", "9"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -177,8 +176,7 @@ fn review_of_an_empty_home_and_of_a_missing_session() {
 #[test]
 fn a_closed_pipe_exits_quietly() {
     let home = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
-        .env("VIVA_HOME", home.path())
+    let mut child = crate::process(&crate::viva_bin(), home.path())
         .args(["bank", "list"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

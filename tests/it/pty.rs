@@ -6,29 +6,18 @@ use rexpect::session::spawn_command;
 #[test]
 fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"));
-    cmd.env("VIVA_HOME", home.path())
-        .env("TERM", "xterm")
-        .args([
-            "practice",
-            "--count",
-            "3",
-            "--topic",
-            "concurrency",
-            "--seed",
-            "2",
-            "--follow-ups",
-            "0",
-        ]);
-    for var in [
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "VIVA_API_KEY",
-        "VIVA_API_BASE",
-        "VIVA_MODEL",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = crate::process(&crate::viva_bin(), home.path());
+    cmd.args([
+        "practice",
+        "--count",
+        "3",
+        "--topic",
+        "concurrency",
+        "--seed",
+        "2",
+        "--follow-ups",
+        "0",
+    ]);
     let mut p = spawn_command(cmd, Some(20_000)).unwrap();
     p.exp_string("Question 1/3").unwrap();
     p.exp_string("> ").unwrap();
@@ -70,21 +59,16 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
 #[test]
 fn lines_typed_ahead_in_one_burst_all_reach_the_answer() {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"));
-    cmd.env("VIVA_HOME", home.path())
-        .env("TERM", "xterm")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("VIVA_API_KEY")
-        .env_remove("VIVA_API_BASE")
-        .args([
-            "practice",
-            "--count",
-            "1",
-            "--follow-ups",
-            "0",
-            "--seed",
-            "2",
-        ]);
+    let mut cmd = crate::process(&crate::viva_bin(), home.path());
+    cmd.args([
+        "practice",
+        "--count",
+        "1",
+        "--follow-ups",
+        "0",
+        "--seed",
+        "2",
+    ]);
     let mut p = spawn_command(cmd, Some(20_000)).unwrap();
     p.exp_string("Question 1/1").unwrap();
     p.exp_string("> ").unwrap();
@@ -121,13 +105,9 @@ fn ctrl_c_during_grading_cancels_it_and_keeps_the_answer() {
         stall: Some(std::time::Duration::from_secs(60)),
     }]);
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"));
-    cmd.env("VIVA_HOME", home.path())
-        .env("TERM", "xterm")
-        .env("VIVA_API_BASE", &server.base)
+    let mut cmd = crate::process(&crate::viva_bin(), home.path());
+    cmd.env("VIVA_API_BASE", &server.base)
         .env("VIVA_MODEL", "test-model")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("VIVA_API_KEY")
         .args([
             "practice",
             "--count",

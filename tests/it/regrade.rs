@@ -172,12 +172,9 @@ fn ctrl_c_stops_a_regrade_and_keeps_what_finished() {
         "max_retries = 0\nstream = false\n",
     )
     .unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
-        .env("VIVA_HOME", home.path())
+    let child = crate::process(&crate::viva_bin(), home.path())
         .env("VIVA_API_BASE", &server.base)
         .env("VIVA_MODEL", "test-model")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("VIVA_API_KEY")
         .args(["regrade", "--all", "--concurrency", "2", "--grader", "llm"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

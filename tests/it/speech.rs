@@ -363,8 +363,7 @@ fn speak_reads_questions_aloud_or_says_it_cannot() {
     .unwrap();
     std::fs::set_permissions(&synth, std::fs::Permissions::from_mode(0o755)).unwrap();
     // Input stays open until the synthesizer has spoken: quitting silences it.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("viva"))
-        .env("VIVA_HOME", home.path())
+    let mut child = crate::process(&crate::viva_bin(), home.path())
         .env("PATH", bin.path())
         .env("SPEECH_LOG", &said)
         .env("NO_COLOR", "1")
