@@ -166,6 +166,13 @@ pub fn summary(s: &Summary) -> String {
         Some(m) => {
             let _ = writeln!(out, "Mean score: {}", paint(ACCENT, &format!("{m:.0}/100")));
         }
+        // Answered but never graded: every answer was "I don't know", empty or off the topic.
+        None if s.answered > 0 => {
+            let _ = writeln!(
+                out,
+                "No answer gave enough evidence for a score: say what you do know, even in part."
+            );
+        }
         None => {
             let _ = writeln!(out, "No graded answers.");
         }

@@ -104,6 +104,30 @@ fn answers_separated_by_blank_lines_and_commands_work_from_a_file() {
 }
 
 #[test]
+fn a_session_of_i_dont_know_ends_with_advice_not_a_score() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stdout_of(
+        viva(home.path())
+            .args([
+                "practice",
+                "--count",
+                "2",
+                "--follow-ups",
+                "0",
+                "--seed",
+                "4",
+            ])
+            .write_stdin("I don't know\n\nno idea, sorry\n\n\n"),
+    );
+    assert!(out.contains("2 asked, 2 answered"), "{out}");
+    assert!(
+        out.contains("No answer gave enough evidence for a score"),
+        "{out}"
+    );
+    assert!(!out.contains("Mean score"), "{out}");
+}
+
+#[test]
 fn an_unknown_topic_is_a_usage_error() {
     let home = tempfile::tempdir().unwrap();
     let out = viva(home.path())
