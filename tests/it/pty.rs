@@ -1,7 +1,23 @@
 //! The REPL on a real pseudo-terminal: Ctrl-C clears the answer being typed, Ctrl-D ends the
 //! session with a summary.
 
-use rexpect::session::spawn_command;
+use std::path::Path;
+
+use rexpect::session::{PtySession, spawn_command};
+
+/// From the wrap-up after a study session's last question to its summary and exit.
+fn finish_study_session(p: &mut PtySession) {
+    p.exp_string("press Enter for the summary").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Session 1 finished").unwrap();
+    p.exp_eof().unwrap();
+}
+
+/// The stored transcript of the first session, as `viva review show 1 --json` prints it.
+fn session_one(home: &Path) -> serde_json::Value {
+    crate::json_of(crate::viva(home).args(["review", "show", "1", "--json"]))
+}
 
 #[test]
 fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
@@ -38,11 +54,7 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
         .unwrap();
     p.exp_eof().unwrap();
 
-    let out = crate::viva(home.path())
-        .args(["review", "show", "1", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = session_one(home.path());
     assert_eq!(
         v["turns"][0]["answer"],
         "the lock lets one thread run bytecode at a time"
@@ -77,17 +89,9 @@ fn lines_typed_ahead_in_one_burst_all_reach_the_answer() {
         .unwrap();
     p.flush().unwrap();
     p.exp_string("Score: ").unwrap();
-    p.exp_string("press Enter for the summary").unwrap();
-    p.exp_string("> ").unwrap();
-    p.send_line("").unwrap();
-    p.exp_string("Session 1 finished").unwrap();
-    p.exp_eof().unwrap();
+    finish_study_session(&mut p);
 
-    let out = crate::viva(home.path())
-        .args(["review", "show", "1", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = session_one(home.path());
     assert_eq!(
         v["turns"][0]["answer"],
         "the first line of my answer\nand the second line"
@@ -127,17 +131,9 @@ fn ctrl_c_during_grading_cancels_it_and_keeps_the_answer() {
     p.send_control('c').unwrap();
     p.exp_string("grading cancelled").unwrap();
     // After the last question, a study session offers /why and friends until an empty line.
-    p.exp_string("press Enter for the summary").unwrap();
-    p.exp_string("> ").unwrap();
-    p.send_line("").unwrap();
-    p.exp_string("Session 1 finished").unwrap();
-    p.exp_eof().unwrap();
+    finish_study_session(&mut p);
 
-    let out = crate::viva(home.path())
-        .args(["review", "show", "1", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = session_one(home.path());
     assert_eq!(v["turns"][0]["answer"], "an answer worth keeping");
     assert!(
         v["turns"][0]["grade"].is_null(),
