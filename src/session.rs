@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
 use crate::grade::{Grade, Grader, Outcome, Verdict, dispute, offline};
-use crate::learner::{Evidence, Learner, Params, Status};
+use crate::learner::{Evidence, Params, Status, snapshot};
 use crate::rubric::{Rubric, Rubrics};
 use crate::select::{self, Filters, History, Rng};
 use crate::speech::{self, Delivery, DeliverySummary};
@@ -272,7 +272,7 @@ impl<'a> Session<'a> {
         let started_at = now_ms();
         let id = store.start_session(started_at, &serde_json::to_value(&settings)?)?;
         let topics = bank.topics().iter().map(|t| t.id.clone()).collect();
-        let learner = Learner::replay(topics, Params::default(), &store.answer_records()?)?;
+        let learner = snapshot::load(store, topics, Params::default())?;
         let history = History::new(learner, store.asked_questions()?, started_at);
         Ok(Session {
             bank,

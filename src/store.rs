@@ -108,6 +108,14 @@ const MIGRATIONS: &[&str] = &[
     // history that was most of the start-up time.
     "CREATE INDEX turns_replay ON turns(retry_of, answered_at, id, parent_id, question_id, topic,
                                        difficulty, skipped);",
+    // 6: the learner's state after a replay (`learner::snapshot`), a cache with one row: the
+    // highest turn and grade ids it covers, and the state as JSON.
+    "CREATE TABLE learner_snapshot (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        turn_id    INTEGER NOT NULL,
+        grade_id   INTEGER NOT NULL,
+        state      TEXT NOT NULL
+    );",
 ];
 
 pub struct Store {
@@ -196,6 +204,14 @@ pub struct TurnRecord {
     /// How the answer was said (not stored for skipped turns).
     pub delivery: Option<Delivery>,
     pub disputes: Vec<DisputeRecord>,
+}
+
+/// How far the store's history reaches: the highest turn id and grade id. A learner snapshot
+/// is taken at one mark and resumed at a later one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotMark {
+    pub turn: i64,
+    pub grade: i64,
 }
 
 /// One asked question as the learner replays it: the question turn with its follow-ups counted
@@ -532,16 +548,86 @@ impl Store {
     }
 
     /// Every asked question, oldest first, for the learner's replay (see `AnswerRecord`).
-    /// Two scans of covering indexes, threads resolved here with sorted vectors: a recursive
-    /// query, or hashing every turn id, costs more than the replay itself.
     pub fn answer_records(&self) -> Result<Vec<AnswerRecord>> {
+        let all = SnapshotMark {
+            turn: i64::MAX,
+            grade: i64::MAX,
+        };
+        Ok(self.answer_records_between(0, &all)?.unwrap_or_default())
+    }
+
+    /// The history's reach now.
+    pub fn snapshot_mark(&self) -> Result<SnapshotMark> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM turns),
+                    (SELECT COALESCE(MAX(id), 0) FROM grades)",
+            [],
+            |r| {
+                Ok(SnapshotMark {
+                    turn: r.get(0)?,
+                    grade: r.get(1)?,
+                })
+            },
+        )?)
+    }
+
+    /// The saved learner snapshot and the mark it was taken at.
+    pub fn learner_snapshot(&self) -> Result<Option<(SnapshotMark, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT turn_id, grade_id, state FROM learner_snapshot WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        SnapshotMark {
+                            turn: r.get(0)?,
+                            grade: r.get(1)?,
+                        },
+                        r.get(2)?,
+                    ))
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn save_learner_snapshot(&self, mark: &SnapshotMark, state: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO learner_snapshot (id, turn_id, grade_id, state)
+             VALUES (1, ?1, ?2, ?3)",
+            params![mark.turn, mark.grade, state],
+        )?;
+        Ok(())
+    }
+
+    /// Whether a turn at or below `mark` got a grade after it (a regrade, a dispute, a grade
+    /// that came late).
+    pub fn regraded_since(&self, mark: &SnapshotMark) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM grades WHERE id > ?1 AND turn_id <= ?2)",
+            params![mark.grade, mark.turn],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The asked questions among the turns after `after` up to `upto.turn`, graded by grades up
+    /// to `upto.grade`, oldest first. None when one of those turns continues the thread of a
+    /// turn at or below `after` (a follow-up of an older question): the records before cannot
+    /// be kept as they were. Two scans, threads resolved here with sorted vectors: a recursive
+    /// query, or hashing every turn id, costs more than the replay itself.
+    pub fn answer_records_between(
+        &self,
+        after: i64,
+        upto: &SnapshotMark,
+    ) -> Result<Option<Vec<AnswerRecord>>> {
         // The latest grade of each turn, in turn id order: the index is ordered by (turn_id,
         // id) and grade ids grow with time, so the last row of a turn is its latest grade.
         let mut latest: Vec<(i64, i64, u8, bool)> = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT turn_id, id, score, outcome = 'graded' FROM grades INDEXED BY grades_latest",
+            "SELECT turn_id, id, score, outcome = 'graded' FROM grades INDEXED BY grades_latest
+             WHERE turn_id > ?1 AND turn_id <= ?2 AND id <= ?3",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(params![after, upto.turn, upto.grade])?;
         while let Some(r) = rows.next()? {
             let row = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             match latest.last_mut() {
@@ -557,11 +643,18 @@ impl Store {
         };
         // A retry (`/retry`) comes after the candidate saw the grade, and often the model
         // answer: it is practice, not evidence of their level.
-        let mut stmt = self.conn.prepare_cached(
+        // The whole history through the covering index; the few turns since a snapshot by
+        // their ids.
+        let sql = if after == 0 {
             "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
-             FROM turns INDEXED BY turns_replay WHERE retry_of IS NULL ORDER BY answered_at, id",
-        )?;
-        let mut rows = stmt.query([])?;
+             FROM turns INDEXED BY turns_replay
+             WHERE retry_of IS NULL AND id > ?1 AND id <= ?2 ORDER BY answered_at, id"
+        } else {
+            "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
+             FROM turns WHERE retry_of IS NULL AND id > ?1 AND id <= ?2 ORDER BY answered_at, id"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![after, upto.turn])?;
         let mut records = Vec::new();
         // (turn id, index of its thread's record), for question turns and follow-ups.
         let mut roots: Vec<(i64, usize)> = Vec::new();
@@ -600,6 +693,10 @@ impl Store {
                     .map(|i| v[i].1)
             };
             let Some(root) = find(&roots).or_else(|| find(&threaded)) else {
+                if parent <= after {
+                    return Ok(None);
+                }
+                // The follow-up of a retry: practice, like the retry itself.
                 continue;
             };
             // Pushed in id order, so `threaded` stays sorted.
@@ -613,7 +710,7 @@ impl Store {
                 }
             }
         }
-        Ok(records.into_iter().map(|(_, r)| r).collect())
+        Ok(Some(records.into_iter().map(|(_, r)| r).collect()))
     }
 
     /// Ids of every question ever asked.

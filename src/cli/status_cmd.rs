@@ -6,14 +6,14 @@ use anyhow::Result;
 
 use crate::bank::Bank;
 use crate::clock::now_ms;
-use crate::learner::{Learner, Params};
+use crate::learner::{Params, snapshot};
 use crate::render;
 use crate::select::History;
 use crate::store::Store;
 
 pub fn run(bank: &Bank, store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
     let topics = bank.topics().iter().map(|t| t.id.clone()).collect();
-    let learner = Learner::replay(topics, Params::default(), &store.answer_records()?)?;
+    let learner = snapshot::load(store, topics, Params::default())?;
     let now = now_ms();
     let status = History::new(learner, Vec::new(), now).status(now);
     if json {

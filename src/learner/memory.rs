@@ -103,6 +103,16 @@ impl<K: Hash + Eq + Clone> Memory<K> {
         }
     }
 
+    /// Every item with its memory, in no particular order.
+    pub fn items(&self) -> impl Iterator<Item = (&K, &ItemMemory)> {
+        self.items.iter()
+    }
+
+    /// Sets an item's memory as a snapshot saved it.
+    pub fn insert(&mut self, item: K, memory: ItemMemory) {
+        self.items.insert(item, memory);
+    }
+
     pub fn get(&self, item: &K) -> Option<&ItemMemory> {
         self.items.get(item)
     }

@@ -6,11 +6,13 @@
 //! - here: item difficulty from tags, how much a graded score is worth (measured from the
 //!   residuals, never assumed), the fold over stored answers, and the per-topic report.
 //!
-//! The state is never stored: `Learner::replay` folds the answers of the store, so it cannot
-//! disagree with the transcripts.
+//! The state is rebuilt from the store: `Learner::replay` folds the stored answers, so it cannot
+//! disagree with the transcripts. `snapshot` caches the result and folds only the answers since,
+//! under conditions that make that equal to a full replay.
 
 pub mod memory;
 pub mod posterior;
+pub mod snapshot;
 
 use std::collections::HashMap;
 
@@ -88,6 +90,24 @@ impl Precision {
             prior_sum: weight / m0,
             count: 0.0,
             sum_squares: 0.0,
+        }
+    }
+
+    fn parts(&self) -> [f64; 4] {
+        [
+            self.prior_count,
+            self.prior_sum,
+            self.count,
+            self.sum_squares,
+        ]
+    }
+
+    fn from_parts([prior_count, prior_sum, count, sum_squares]: [f64; 4]) -> Precision {
+        Precision {
+            prior_count,
+            prior_sum,
+            count,
+            sum_squares,
         }
     }
 
@@ -207,18 +227,24 @@ impl Learner {
     ) -> Result<Learner, LearnerError> {
         let mut learner = Learner::new(topics, params);
         for r in records {
-            if let Some(evidence) = Observation::evidence_of(r) {
-                let difficulty = Difficulty::parse(&r.difficulty).unwrap_or(Difficulty::Medium);
-                learner.observe_parts(
-                    &r.question_id,
-                    &r.topic,
-                    difficulty,
-                    evidence,
-                    r.answered_at,
-                )?;
-            }
+            learner.fold(r)?;
         }
         Ok(learner)
+    }
+
+    /// Folds one stored answer in; skips and ungraded turns tell nothing.
+    fn fold(&mut self, r: &AnswerRecord) -> Result<(), LearnerError> {
+        let Some(evidence) = Observation::evidence_of(r) else {
+            return Ok(());
+        };
+        let difficulty = Difficulty::parse(&r.difficulty).unwrap_or(Difficulty::Medium);
+        self.observe_parts(
+            &r.question_id,
+            &r.topic,
+            difficulty,
+            evidence,
+            r.answered_at,
+        )
     }
 
     /// Updates the learner with one answer. Answers on topics it does not know (a topic since

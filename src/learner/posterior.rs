@@ -39,6 +39,17 @@ impl Posterior {
         self.mean.len()
     }
 
+    /// The mean vector and the row-major covariance, for a snapshot.
+    pub fn parts(&self) -> (&[f64], &[f64]) {
+        (&self.mean, &self.cov)
+    }
+
+    /// A posterior from `parts`; the lengths are the caller's to check (T and T×T).
+    pub fn from_parts(mean: Vec<f64>, cov: Vec<f64>) -> Posterior {
+        debug_assert_eq!(cov.len(), mean.len() * mean.len());
+        Posterior { mean, cov }
+    }
+
     pub fn mean(&self, t: usize) -> f64 {
         self.mean[t]
     }
