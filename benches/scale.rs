@@ -243,10 +243,16 @@ fn report(runs: usize) {
             cpu.map_or("unknown".into(), |c| format!("{:.0} ms", ms(c))),
         );
     }
+    let topics: Vec<String> = Bank::load(None)
+        .unwrap()
+        .topics()
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let started = Instant::now();
-            std::hint::black_box(viva::review::report::build(&store).unwrap());
+            std::hint::black_box(viva::review::report::build(&store, topics.clone()).unwrap());
             started.elapsed()
         })
         .collect();

@@ -2,7 +2,6 @@
 //! search over them, progress and delivery across them, and exports to share.
 
 pub mod chart;
-pub mod estimate;
 pub mod export;
 pub mod html;
 pub mod markdown;

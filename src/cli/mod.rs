@@ -356,7 +356,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             BankCommand::Check { paths, json } => bank_cmd::check(&ctx.home, &paths, json, out),
         },
         Some(Command::Review(cmd)) => review_cmd::review(&ctx.store()?, cmd, out),
-        Some(Command::Report { json }) => review_cmd::report(&ctx.store()?, json, out),
+        Some(Command::Report { json }) => {
+            review_cmd::report(&ctx.bank()?, &ctx.store()?, json, out)
+        }
         Some(Command::Export(args)) => review_cmd::export(&ctx.store()?, args, out),
         Some(Command::Regrade(args)) => regrade_cmd::run(&ctx, args, out),
         Some(Command::Import(args)) => import_cmd::run(

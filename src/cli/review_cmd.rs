@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 
+use crate::bank::Bank;
 use crate::review::{self, export, report};
 use crate::store::{SessionFilter, Store};
 
@@ -87,8 +88,9 @@ pub fn review(store: &Store, cmd: ReviewCommand, out: &mut dyn Write) -> Result<
     }
 }
 
-pub fn report(store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
-    let r = report::build(store)?;
+pub fn report(bank: &Bank, store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
+    let topics = bank.topics().iter().map(|t| t.id.clone()).collect();
+    let r = report::build(store, topics)?;
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
     } else {

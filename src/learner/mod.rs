@@ -368,6 +368,20 @@ impl Learner {
     }
 }
 
+/// Posterior draws behind the P(among the weakest) figures users see, and their fixed seed: the
+/// same history always shows the same figures.
+const SUMMARY_DRAWS: usize = 400;
+const SUMMARY_SEED: u64 = 0x5747_5455;
+
+impl Learner {
+    /// The status users see (`viva status`, `/status`, `viva report`): weakest-K for this bank's
+    /// topics, from a fixed number of seeded draws.
+    pub fn summary(&self, now_ms: i64) -> Status {
+        let k = default_k(self.topics.len());
+        self.status(k, SUMMARY_DRAWS, &mut Rng::new(SUMMARY_SEED), now_ms)
+    }
+}
+
 /// The weakest-K size for `topics` topics: 2 for 8, 3 from 10 up.
 pub fn default_k(topics: usize) -> usize {
     ((topics as f64 / 4.0).round() as usize).clamp(1, 3)

@@ -1,6 +1,7 @@
-//! `viva report`: progress across all sessions. Per topic the ability estimate with its
+//! `viva report`: progress across all sessions. Per topic the learner's ability estimate with its
 //! uncertainty and a sparkline of scores over time, the likeliest weakest topics, the questions
-//! due for review, and totals. Reads only the store: no bank, no grader.
+//! spaced review says are due, delivery over time, and totals. Reads the store and the bank's
+//! topic list; no grader.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -9,12 +10,11 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::chart::{bars, sparkline};
-use super::estimate::{self, Estimates};
-use crate::clock::format_utc;
-use crate::store::{Attempt, SessionDelivery, Store, Totals};
+use crate::clock::{format_utc, now_ms};
+use crate::learner::memory::DESIRED_RETENTION;
+use crate::learner::{Params, snapshot};
+use crate::store::{SessionDelivery, Store, Totals};
 
-/// A latest attempt below this score (or with not enough evidence) is a failure.
-pub const PASS_SCORE: u8 = 60;
 /// Weakest topics listed, at most.
 const WEAKEST_SHOWN: usize = 3;
 /// Due questions listed in the terminal (all of them in `--json`).
@@ -24,9 +24,12 @@ const SPARK_WIDTH: usize = 16;
 #[derive(Debug, Clone, Serialize)]
 pub struct TopicProgress {
     pub topic: String,
-    pub answers: usize,
+    pub answers: u32,
+    /// The expected score on a medium question, 0–100.
     pub estimate: f64,
+    /// Half the width of the expected score's ±1 sd band, in points.
     pub uncertainty: f64,
+    /// P(the topic is among the K weakest).
     pub p_weakest: f64,
     /// Latest scores of the topic's questions in the order they were answered.
     pub trend: String,
@@ -39,20 +42,23 @@ pub struct Weak {
     pub probability: f64,
 }
 
-/// A question whose latest attempt failed.
+/// A question spaced review says to ask again.
 #[derive(Debug, Clone, Serialize)]
 pub struct Due {
     pub question_id: String,
     pub topic: String,
-    pub score: u8,
-    pub graded: bool,
+    /// The last score, None when the last answer showed nothing to score.
+    pub score: Option<u8>,
+    /// The chance the answer is still remembered now.
+    pub recall: f64,
     pub answered_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub estimate_method: &'static str,
+    pub estimate_method: String,
     pub due_rule: String,
+    /// Topics with answers, weakest first.
     pub topics: Vec<TopicProgress>,
     pub weakest: Vec<Weak>,
     pub due: Vec<Due>,
@@ -64,55 +70,39 @@ pub struct Report {
     pub delivery: Vec<SessionDelivery>,
 }
 
-/// Questions due for review: a question is due when its latest attempt failed (scored under 60,
-/// or had not enough evidence), i.e. it failed and has not been passed since. Oldest failure
-/// first. (`viva status` has the spaced-review view; it needs a replay of every answer, which
-/// the report's time budget does not allow: see ARCHITECTURE.md.)
-pub fn due(attempts: &[Attempt]) -> Vec<Due> {
-    let mut latest: HashMap<&str, &Attempt> = HashMap::new();
-    for a in attempts {
-        latest.insert(&a.question_id, a);
-    }
-    let mut due: Vec<Due> = latest
-        .into_values()
-        .filter(|a| !a.graded || a.score < PASS_SCORE)
-        .map(|a| Due {
-            question_id: a.question_id.clone(),
-            topic: a.topic.clone(),
-            score: a.score,
-            graded: a.graded,
-            answered_at: a.answered_at,
-        })
-        .collect();
-    due.sort_by(|a, b| (a.answered_at, &a.question_id).cmp(&(b.answered_at, &b.question_id)));
-    due
-}
-
-pub fn build(store: &Store) -> Result<Report> {
+/// The report for the bank's `topics`: the learner's estimates and spaced review (the same
+/// model `viva status` and question selection use, resumed from its snapshot), the trends and
+/// totals from the stored attempts.
+pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
+    let now = now_ms();
+    let status = snapshot::load(store, topics, Params::default())?.summary(now);
     let attempts = store.attempts()?;
-    let Estimates { method, topics } = estimate::estimate(&attempts);
     let mut scores: BTreeMap<&str, (Vec<u8>, i64)> = BTreeMap::new();
+    let mut topic_of: HashMap<&str, &str> = HashMap::new();
     for a in &attempts {
         let entry = scores.entry(&a.topic).or_default();
         entry.0.push(a.score);
         entry.1 = entry.1.max(a.answered_at);
+        topic_of.insert(&a.question_id, &a.topic);
     }
-    let progress: Vec<TopicProgress> = topics
+    let progress: Vec<TopicProgress> = status
+        .topics
         .iter()
+        .filter(|t| t.answers > 0)
         .map(|t| {
             let (s, last) = scores.get(t.topic.as_str()).cloned().unwrap_or_default();
             TopicProgress {
                 topic: t.topic.clone(),
                 answers: t.answers,
-                estimate: t.value,
-                uncertainty: t.uncertainty,
+                estimate: t.expected_score * 100.0,
+                uncertainty: (t.expected_high - t.expected_low) * 50.0,
                 p_weakest: t.p_weakest,
                 trend: sparkline(&s, SPARK_WIDTH),
                 last_answered_at: last,
             }
         })
         .collect();
-    let mut weakest: Vec<Weak> = topics
+    let mut weakest: Vec<Weak> = progress
         .iter()
         .filter(|t| t.p_weakest >= 0.005)
         .map(|t| Weak {
@@ -122,14 +112,29 @@ pub fn build(store: &Store) -> Result<Report> {
         .collect();
     weakest.sort_by(|a, b| b.probability.total_cmp(&a.probability));
     weakest.truncate(WEAKEST_SHOWN);
+    let due = status
+        .reviews_due
+        .iter()
+        .map(|d| Due {
+            topic: topic_of.get(d.item.as_str()).unwrap_or(&"-").to_string(),
+            question_id: d.item.clone(),
+            score: d.last_score.map(|s| (s * 100.0).round() as u8),
+            recall: d.retrievability,
+            answered_at: d.last_at_ms,
+        })
+        .collect();
     Ok(Report {
-        estimate_method: method,
+        estimate_method: format!(
+            "expected score on a medium question ± 1 sd (learner model); weak% = P(among the {} weakest)",
+            status.k
+        ),
         due_rule: format!(
-            "latest attempt scored under {PASS_SCORE} or had not enough evidence (viva status shows spaced review)"
+            "spaced review (FSRS): the chance of recalling the answer has fallen below {:.0}%",
+            DESIRED_RETENTION * 100.0
         ),
         topics: progress,
         weakest,
-        due: due(&attempts),
+        due,
         totals: store.totals()?,
         graded_answers: attempts.iter().filter(|a| a.graded).count(),
         delivery: store.delivery_by_session(SPARK_WIDTH)?,
@@ -172,7 +177,7 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\nPer topic: {} (0–100), trend oldest → newest; viva status shows the adaptive model's view",
+        "\nPer topic, weakest first: {}; trend of scores oldest → newest",
         r.estimate_method
     );
     let _ = writeln!(
@@ -206,19 +211,16 @@ pub fn render(r: &Report) -> String {
     } else {
         let _ = writeln!(
             out,
-            "\nDue for review: {} question{} (failed and not passed since)",
+            "\nDue for review: {} question{} (likeliest to be forgotten first)",
             r.due.len(),
             if r.due.len() == 1 { "" } else { "s" }
         );
         for d in r.due.iter().take(DUE_SHOWN) {
-            let score = if d.graded {
-                format!("{:>3}", d.score)
-            } else {
-                "  -".to_string()
-            };
+            let score = d.score.map_or("  -".to_string(), |s| format!("{s:>3}"));
             let _ = writeln!(
                 out,
-                "  {score}  {}  {:<16} {}",
+                "  {score}  recall {:>3.0}%  {}  {:<16} {}",
+                d.recall * 100.0,
                 format_utc(d.answered_at),
                 d.topic,
                 d.question_id
@@ -274,34 +276,4 @@ fn delivery_trend(sessions: &[SessionDelivery]) -> String {
         row("pace (words per minute)", paced.clone(), from, to);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn attempt(q: &str, at: i64, score: u8, graded: bool) -> Attempt {
-        Attempt {
-            question_id: q.into(),
-            topic: "oop".into(),
-            answered_at: at,
-            score,
-            graded,
-        }
-    }
-
-    #[test]
-    fn a_question_is_due_when_it_failed_and_was_not_passed_since() {
-        let due = due(&[
-            attempt("failed-then-passed", 1, 30, true),
-            attempt("passed-then-failed", 2, 90, true),
-            attempt("never-passed", 3, 59, true),
-            attempt("failed-then-passed", 4, 60, true),
-            attempt("passed-then-failed", 5, 40, true),
-            attempt("did-not-know", 6, 0, false),
-            attempt("passed", 7, 75, true),
-        ]);
-        let ids: Vec<&str> = due.iter().map(|d| d.question_id.as_str()).collect();
-        assert_eq!(ids, ["never-passed", "passed-then-failed", "did-not-know"]);
-    }
 }

@@ -169,13 +169,9 @@ impl History {
     /// The per-topic report. Its draws use their own seed, so asking for it mid-session does not
     /// change which questions a seeded session asks.
     pub fn status(&self, now_ms: i64) -> Status {
-        let k = learner::default_k(self.learner.topics().len());
-        self.learner
-            .status(k, 400, &mut Rng::new(STATUS_SEED), now_ms)
+        self.learner.summary(now_ms)
     }
 }
-
-const STATUS_SEED: u64 = 0x5747_5455;
 
 fn kind_code(k: Kind) -> u8 {
     Kind::ALL.iter().position(|&x| x == k).unwrap_or(0) as u8
