@@ -28,6 +28,9 @@ const FRAGMENT_WORDS: usize = 12;
 /// Longest line that can continue a fragment from the line above.
 const CONTINUATION_WORDS: usize = 6;
 const LEAD_WORDS: usize = 30;
+/// Longest cell of a flattened table, in words, and the fewest cells in a row that make one.
+const CELL_WORDS: usize = 4;
+const TABLE_CELLS: usize = 3;
 /// Share of a sentence's (rarity-weighted) words found in the answer before it above which
 /// the sentence continues that answer.
 const COHESION: f64 = 0.3;
@@ -79,6 +82,47 @@ fn is_code(text: &str) -> bool {
     let t = text.trim_start();
     let sentence = prose_like(t) && t.split_whitespace().count() >= 6 && !is_statement(t);
     (looks_like_code(t) && !sentence) || t.starts_with("# ")
+}
+
+/// The prose of a piece that opens with the stripped rest of a bold label or table cell: inline
+/// code closed by a bracket whose opening was stripped with the label, then a colon or comma
+/// (`.toml): The format…`, `[]), can be…`). A balanced token (`len(),` in a list of calls
+/// broken over lines) is not such a rest; what follows the token is mostly words.
+fn residue_body(text: &str) -> Option<&str> {
+    let t = text.trim();
+    let (first, rest) = t.split_once(' ')?;
+    let closed = (first.ends_with("):") || first.ends_with("),"))
+        && first.matches(')').count() > first.matches('(').count();
+    let plain = first
+        .trim_end_matches([':', ','])
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '-' || c == '\'');
+    let body = rest.trim();
+    (closed && !plain && body.split_whitespace().count() >= 2 && word_share(body) >= 0.6)
+        .then_some(body)
+}
+
+/// Code for the purpose of finding answers: a piece that opens with the residue of a label is
+/// prose, whatever inline code it starts with.
+fn is_code_piece(text: &str) -> bool {
+    is_code(text) && residue_body(text).is_none()
+}
+
+/// An inline-code term glossed in brackets (`set-returning (a function that…`, `max_conn (the
+/// pool size) caps…`): a technical token, not a plain word, then an opening bracket.
+fn glossed_term(text: &str) -> bool {
+    let mut tokens = text.split_whitespace();
+    let (Some(first), Some(second)) = (tokens.next(), tokens.next()) else {
+        return false;
+    };
+    let technical = first
+        .chars()
+        .any(|c| matches!(c, '-' | '_' | '.') || c.is_ascii_digit())
+        && first
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && first.chars().any(char::is_alphabetic);
+    technical && second.starts_with('(') && word_share(text) >= 0.6
 }
 
 /// A statement of code rather than the inline code of a title ("`enumerate()` do?").
@@ -138,11 +182,10 @@ fn stems(text: &str) -> Vec<String> {
 /// its rarer words with the answer; a new answer does not. Rarity is measured over the pieces
 /// of the document.
 fn opens_answer(text: &str, answer_so_far: &[String], rarity: &HashMap<String, f64>) -> bool {
-    let t = text.trim();
+    let t = residue_body(text).unwrap_or(text).trim();
     let words = t.split_whitespace().count();
-    let capital = t.starts_with(|c: char| c.is_uppercase() || c == '"' || c == '“');
-    // A capitalised sentence of words (inline code may make up to 40% of it).
-    if !capital || words < 4 || word_share(t) < 0.6 || is_code(t) {
+    // A sentence of words (inline code may make up to 40% of it).
+    if words < 4 || word_share(t) < 0.6 || is_code_piece(text) {
         return false;
     }
     let own = stems(&lead_sentence(t, LEAD_WORDS));
@@ -159,8 +202,15 @@ fn opens_answer(text: &str, answer_so_far: &[String], rarity: &HashMap<String, f
     shared / total < COHESION
 }
 
+fn capitalised(text: &str) -> bool {
+    text.trim()
+        .starts_with(|c: char| c.is_uppercase() || c == '"' || c == '“')
+}
+
+/// A finished sentence, or a sentence announcing a list with a colon (the list may be lost).
 fn ends_sentence(text: &str) -> bool {
-    text.trim_end().ends_with(['.', '!', ')'])
+    let t = text.trim_end();
+    t.ends_with(['.', '!', ')']) || (t.ends_with(':') && prose_like(t))
 }
 
 /// "A lambda is …", "Monkey patching is …": a sentence that defines its subject (not a
@@ -172,6 +222,26 @@ fn defines(text: &str) -> bool {
     let t = text.trim();
     let first = t.split_whitespace().next().unwrap_or("");
     DEFINITION.is_match(t) && !PRONOUNS.contains(&first)
+}
+
+/// A cell of a table flattened into one cell per line: a few words, not code, not a title
+/// fragment, not a sentence announcing something.
+fn table_cell(text: &str) -> bool {
+    let t = text.trim();
+    (1..=CELL_WORDS).contains(&t.split_whitespace().count())
+        && !is_code_piece(t)
+        && fragment(t).is_none()
+        && !t.ends_with(['?', ':'])
+}
+
+/// Where an untitled answer can open, by what precedes it: after code, a capitalised sentence,
+/// the residue of a label or an inline-code term with its gloss; after a finished sentence, a
+/// definition.
+fn opens_after(piece: &Piece, before: &Piece) -> bool {
+    let t = &piece.text;
+    let capital = capitalised(t);
+    (is_code_piece(&before.text) && (capital || residue_body(t).is_some() || glossed_term(t)))
+        || (capital && defines(t) && ends_sentence(&before.text))
 }
 
 pub fn parse(lines: &[Line]) -> Vec<Extracted> {
@@ -203,12 +273,27 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
             }
         } else if k > 0
             && last_fragment.is_none_or(|f| f + 1 < k)
-            && !is_code(&ps[k].text)
-            && (is_code(&ps[k - 1].text)
-                || (defines(&ps[k].text) && ends_sentence(&ps[k - 1].text)))
+            && !is_code_piece(&ps[k].text)
+            && opens_after(&ps[k], &ps[k - 1])
             && opens_answer(&ps[k].text, &answer_so_far, &rarity)
         {
             let title = lead_sentence(&unglue(&ps[k].text), LEAD_WORDS);
+            starts.push((k, title, TitleSource::AnswerLead));
+            answer_so_far.clear();
+        } else if k > 0
+            && last_fragment.is_none_or(|f| f + 1 < k)
+            && is_code_piece(&ps[k - 1].text)
+            && ps.len() >= k + TABLE_CELLS
+            && ps[k..k + TABLE_CELLS].iter().all(|p| table_cell(&p.text))
+        {
+            // An answer that opened with a table, flattened after the code of the previous one:
+            // its cells are all that is left of it to title it by.
+            let cells: Vec<&str> = ps[k..]
+                .iter()
+                .take_while(|p| table_cell(&p.text))
+                .map(|p| p.text.trim())
+                .collect();
+            let title = lead_sentence(&cells.join(" "), FRAGMENT_WORDS);
             starts.push((k, title, TitleSource::AnswerLead));
             answer_so_far.clear();
         }
@@ -298,5 +383,65 @@ A tag is a fixed name for one commit, unlike a branch that moves.
             qs[0].answer.contains("rebase only local branches"),
             "a note after code stays in its answer"
         );
+    }
+}
+
+#[cfg(test)]
+mod damaged_openings {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .enumerate()
+            .map(|(i, t)| Line {
+                no: i + 1,
+                text: t.to_string(),
+            })
+            .collect()
+    }
+
+    /// A database article with stripped headings: a definition after a sentence announcing a
+    /// lost list, a table flattened after code, the rest of a stripped label after code, an
+    /// inline-code term with its gloss after code, and a list of calls broken over lines
+    /// (balanced brackets) that stays in its answer.
+    const ARTICLE: &str = r#"Relational databases store rows in tables linked by keys. Its main parts:
+Indexing is a way to find rows without scanning the whole table.
+CREATE INDEX idx_users_email ON users (email);
+SELECT id FROM users WHERE email = 'a@b.c';
+btree, hash,
+gist
+gin, brin
+spgist
+SELECT * FROM pg_indexes;
+.wal): The write-ahead log records every change before the pages on disk are written.
+fsync = on
+synchronous_commit = off
+max_connections (the pool ceiling) limits how many clients a server accepts at once.
+SHOW max_connections;
+count(),
+sum(), avg() are aggregate functions computed over groups.
+"#;
+
+    #[test]
+    fn answers_open_after_lists_tables_and_label_rests() {
+        let ls = lines(ARTICLE);
+        assert!(applies(&ls));
+        let starts: Vec<usize> = parse(&ls).iter().map(|q| q.line).collect();
+        assert_eq!(
+            starts,
+            [2, 5, 10, 13],
+            "the first line opens no answer of its own"
+        );
+    }
+
+    #[test]
+    fn label_rests_need_an_unmatched_bracket() {
+        assert!(residue_body(".wal): The write-ahead log records").is_some());
+        assert!(residue_body("[]), can be resized later").is_some());
+        assert!(residue_body("sum(), avg() are aggregate functions").is_none());
+        assert!(glossed_term(
+            "max_connections (the pool ceiling) limits clients"
+        ));
+        assert!(!glossed_term("Indexing (a lookup aid) speeds reads"));
     }
 }
