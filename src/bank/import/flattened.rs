@@ -51,6 +51,9 @@ pub fn applies(lines: &[Line]) -> bool {
 struct Piece {
     no: usize,
     text: String,
+    /// Starts where a space was lost in the middle of a line (`…the WAL.Replicas`): a
+    /// paragraph break, often the place of a stripped heading.
+    glued: bool,
 }
 
 fn pieces(lines: &[Line]) -> Vec<Piece> {
@@ -61,19 +64,45 @@ fn pieces(lines: &[Line]) -> Vec<Piece> {
             continue;
         }
         let mut start = 0;
-        for at in glue_points(text) {
+        let after_cell = out.last().is_some_and(|p: &Piece| table_cell(&p.text));
+        let term = after_cell.then(|| glued_term_point(text)).flatten();
+        for at in term.into_iter().chain(glue_points(text)) {
             out.push(Piece {
                 no: line.no,
                 text: text[start..at].trim().to_string(),
+                glued: start > 0,
             });
             start = at;
         }
         out.push(Piece {
             no: line.no,
             text: text[start..].trim().to_string(),
+            glued: start > 0,
         });
     }
     out
+}
+
+/// Where the last cell of a flattened list and the term that opened the next paragraph were
+/// glued into one token (`TimeZoneTZ (time zone) names…`): an identifier in camel or snake case
+/// that ends in lowercase, then a capitalised acronym, then prose. A word like `PostgreSQL` has
+/// no second capital before the acronym and stays whole.
+fn glued_term_point(text: &str) -> Option<usize> {
+    let (token, rest) = text.split_once(' ')?;
+    let b = token.as_bytes();
+    let at = (1..b.len()).rev().find(|&i| {
+        b[i - 1].is_ascii_lowercase()
+            && b[i].is_ascii_uppercase()
+            && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+    })?;
+    let (head, term) = (&token[..at], &token[at..]);
+    let identifier = head.starts_with(|c: char| c.is_ascii_alphabetic())
+        && head.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && (head.contains('_') || head.chars().skip(1).any(|c| c.is_ascii_uppercase()));
+    let acronym = term.chars().take_while(char::is_ascii_uppercase).count() >= 2
+        && term.chars().all(|c| c.is_ascii_alphanumeric());
+    (identifier && acronym && rest.split_whitespace().count() >= 4 && word_share(rest) >= 0.6)
+        .then_some(at)
 }
 
 /// Code in a flattened article: what `looks_like_code` says, and every `#` comment (there are
@@ -171,24 +200,85 @@ fn continues_into_fragment(text: &str) -> bool {
 
 /// Content stems of a text.
 fn stems(text: &str) -> Vec<String> {
-    let mut v = content_stems(text);
+    // Single letters (`e.g.`, variable names) are no content.
+    let mut v: Vec<String> = content_stems(text)
+        .into_iter()
+        .filter(|s| s.chars().count() > 1)
+        .collect();
     v.sort();
     v.dedup();
     v
+}
+
+/// The opening of the prose that starts at piece `k`, which is what an answer is about: its
+/// first sentence, read on over the line breaks the scrape put inside it; when that sentence
+/// only announces a list that was lost ("It has three parts:"), what follows it, up to
+/// `LEAD_WORDS` words.
+fn opening(ps: &[Piece], k: usize) -> String {
+    let first = &ps[k].text;
+    let mut text = residue_body(first).unwrap_or(first).trim().to_string();
+    let finished = |t: &str| {
+        sentence_end_points(t)
+            .first()
+            .is_some_and(|&e| !t[..e].ends_with(':'))
+    };
+    for p in &ps[k + 1..] {
+        if finished(&text)
+            || text.split_whitespace().count() >= LEAD_WORDS
+            || is_code_piece(&p.text)
+            || fragment(&p.text).is_some()
+            || p.glued
+        {
+            break;
+        }
+        text.push(' ');
+        text.push_str(p.text.trim());
+    }
+    let cut = match sentence_end_points(&text).first() {
+        Some(&e) if !text[..e].ends_with(':') => e,
+        _ => text.len(),
+    };
+    let words: Vec<&str> = text[..cut].split_whitespace().take(LEAD_WORDS).collect();
+    words.join(" ")
+}
+
+/// Byte offsets just past each sentence end of a text: `.`, `?`, `!` or `:` followed by a space
+/// or the end.
+fn sentence_end_points(text: &str) -> Vec<usize> {
+    let t = text.trim_end();
+    t.char_indices()
+        .filter(|&(i, c)| {
+            // The period of an abbreviation (`e.g.`, `i.e.`) ends no sentence.
+            let token = t[..i].rsplit(char::is_whitespace).next().unwrap_or("");
+            matches!(c, '.' | '?' | '!' | ':')
+                && t[i + c.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace)
+                && !(c == '.' && token.contains('.') && token.len() <= 3)
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .collect()
 }
 
 /// A sentence that opens an answer: prose, and about something new. A note that follows the
 /// code of an answer ("Immutable objects are hashable…" after code about mutability) shares
 /// its rarer words with the answer; a new answer does not. Rarity is measured over the pieces
 /// of the document.
-fn opens_answer(text: &str, answer_so_far: &[String], rarity: &HashMap<String, f64>) -> bool {
+fn opens_answer(
+    ps: &[Piece],
+    k: usize,
+    answer_so_far: &[String],
+    rarity: &HashMap<String, f64>,
+) -> bool {
+    let text = &ps[k].text;
     let t = residue_body(text).unwrap_or(text).trim();
     let words = t.split_whitespace().count();
     // A sentence of words (inline code may make up to 40% of it).
     if words < 4 || word_share(t) < 0.6 || is_code_piece(text) {
         return false;
     }
-    let own = stems(&lead_sentence(t, LEAD_WORDS));
+    let own = stems(&opening(ps, k));
     let weight = |s: &String| rarity.get(s).copied().unwrap_or(1.0);
     let total: f64 = own.iter().map(weight).sum();
     if total == 0.0 {
@@ -234,6 +324,39 @@ fn table_cell(text: &str) -> bool {
         && !t.ends_with(['?', ':'])
 }
 
+/// A piece right after the note that closed an answer: finished prose (a capitalised sentence
+/// ending in a period, not a colon announcing what follows, nor the next item of a list that
+/// opens with inline code) after the body of the answer that starts at
+/// `answer_start`, its code or its flattened list. After an answer's opening sentence, a list
+/// is that answer's body; after its closing note, the next answer.
+fn after_closing_note(ps: &[Piece], k: usize, answer_start: usize) -> bool {
+    const NOTE_PIECES: usize = 3;
+    // A short capitalised line can be the first line of the note, not a cell.
+    let body = |p: &Piece| is_code_piece(&p.text) || (table_cell(&p.text) && !capitalised(&p.text));
+    let Some(b) = (0..k).rev().find(|&i| body(&ps[i])) else {
+        return false;
+    };
+    let note = &ps[b + 1..k];
+    b > answer_start
+        && (1..=NOTE_PIECES).contains(&note.len())
+        && note.iter().all(|p| fragment(&p.text).is_none())
+        && capitalised(&note[0].text)
+        && ps[k - 1].text.trim_end().ends_with('.')
+}
+
+/// A piece that opens with inline code: a technical token (`max_wal_size`, `pgBouncer`,
+/// `vacuum()`), not a plain word.
+fn opens_with_inline_code(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or("");
+    let token = first.trim_end_matches([',', '.', ':', ';']);
+    let identifier = token
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '(' | ')'));
+    let technical = token.contains(['_', '(', '.'])
+        || token.chars().skip(1).any(char::is_uppercase) && token.starts_with(char::is_lowercase);
+    !token.is_empty() && identifier && technical
+}
+
 /// Where an untitled answer can open, by what precedes it: after code, a capitalised sentence,
 /// the residue of a label or an inline-code term with its gloss; after a finished sentence, a
 /// definition.
@@ -242,6 +365,27 @@ fn opens_after(piece: &Piece, before: &Piece) -> bool {
     let capital = capitalised(t);
     (is_code_piece(&before.text) && (capital || residue_body(t).is_some() || glossed_term(t)))
         || (capital && defines(t) && ends_sentence(&before.text))
+}
+
+/// A capitalised paragraph glued to the end of the one before (`…the WAL.Replicas`) where a
+/// heading was stripped: it can open an answer once the answer it would cut off has a body of
+/// its own (code, the cells of a list, or two sentences besides its title). Right after a
+/// title, glued paragraphs are the parts of one answer ("X vs Y?A stash….A worktree…").
+fn opens_at_glue(ps: &[Piece], k: usize, answer_start: usize) -> bool {
+    if !(ps[k].glued && capitalised(&ps[k].text)) {
+        return false;
+    }
+    // The answer's text after its title (whose first line may look like a cell).
+    let body_from = (answer_start..k)
+        .rev()
+        .find(|&i| fragment(&ps[i].text).is_some())
+        .map_or(answer_start, |f| f + 1);
+    let so_far = &ps[body_from..k];
+    let prose: Vec<String> = so_far.iter().map(|p| unglue(&p.text)).collect();
+    so_far
+        .iter()
+        .any(|p| is_code_piece(&p.text) || table_cell(&p.text))
+        || sentence_end_points(&prose.join(" ")).len() >= 2
 }
 
 pub fn parse(lines: &[Line]) -> Vec<Extracted> {
@@ -255,6 +399,10 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
     let rarity: HashMap<String, f64> = df.into_iter().map(|(s, d)| (s, (n / d).ln())).collect();
 
     let mut starts: Vec<(usize, String, TitleSource)> = Vec::new();
+    // Whether each start was opened by a flattened table rather than by a sentence.
+    let mut by_table: Vec<bool> = Vec::new();
+    // The piece the current answer starts at.
+    let mut answer_start = 0;
     let mut answer_so_far: Vec<String> = Vec::new();
     // The piece holding the last title fragment: the prose right after it is its answer.
     let mut last_fragment: Option<usize> = None;
@@ -269,25 +417,29 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
             }
             if starts.last().is_none_or(|s| s.0 < first) {
                 starts.push((first, title, TitleSource::Fragment));
+                by_table.push(false);
                 answer_so_far.clear();
             }
         } else if k > 0
             && last_fragment.is_none_or(|f| f + 1 < k)
             && !is_code_piece(&ps[k].text)
-            && opens_after(&ps[k], &ps[k - 1])
-            && opens_answer(&ps[k].text, &answer_so_far, &rarity)
+            && (opens_after(&ps[k], &ps[k - 1]) || opens_at_glue(&ps, k, answer_start))
+            && opens_answer(&ps, k, &answer_so_far, &rarity)
         {
-            let title = lead_sentence(&unglue(&ps[k].text), LEAD_WORDS);
+            // Titled by its first sentence, read on over the lines it was broken into.
+            let title = lead_sentence(&unglue(&opening(&ps, k)), LEAD_WORDS);
             starts.push((k, title, TitleSource::AnswerLead));
+            by_table.push(false);
             answer_so_far.clear();
         } else if k > 0
             && last_fragment.is_none_or(|f| f + 1 < k)
-            && is_code_piece(&ps[k - 1].text)
+            && (is_code_piece(&ps[k - 1].text) || after_closing_note(&ps, k, answer_start))
             && ps.len() >= k + TABLE_CELLS
             && ps[k..k + TABLE_CELLS].iter().all(|p| table_cell(&p.text))
         {
-            // An answer that opened with a table, flattened after the code of the previous one:
-            // its cells are all that is left of it to title it by.
+            // An answer that opened with a table, flattened after the code of the previous one
+            // or after the note that closed it: its cells are all that is left of it to title
+            // it by.
             let cells: Vec<&str> = ps[k..]
                 .iter()
                 .take_while(|p| table_cell(&p.text))
@@ -295,11 +447,50 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
                 .collect();
             let title = lead_sentence(&cells.join(" "), FRAGMENT_WORDS);
             starts.push((k, title, TitleSource::AnswerLead));
+            by_table.push(true);
             answer_so_far.clear();
+        } else if k > 0
+            && last_fragment.is_none_or(|f| f + 1 < k)
+            && !is_code_piece(&ps[k].text)
+            && opens_with_inline_code(&ps[k].text)
+            && after_closing_note(&ps, k, answer_start)
+        {
+            // A list whose items open with inline code (their bold labels stripped), after the
+            // note that closed the previous answer.
+            let title = lead_sentence(&opening(&ps, k), LEAD_WORDS);
+            starts.push((k, title, TitleSource::AnswerLead));
+            by_table.push(false);
+            answer_so_far.clear();
+        }
+        if let Some(s) = starts.last() {
+            answer_start = s.0;
         }
         answer_so_far.extend(piece_stems[k].iter().cloned());
         answer_so_far.sort();
         answer_so_far.dedup();
+    }
+    // An answer opened by a sentence needs a body: code or a second sentence when it opened
+    // at a glued paragraph break (a lone glued sentence is a paragraph of the answer before),
+    // or at least a finished sentence (a line that finishes none, like a closing call to
+    // action, is page chrome).
+    let mut n = 0;
+    while n < starts.len() {
+        let (first, _, source) = &starts[n];
+        let end = starts.get(n + 1).map_or(ps.len(), |s| s.0);
+        let span = &ps[*first..end];
+        let text: Vec<String> = span.iter().map(|p| unglue(&p.text)).collect();
+        let sentences = sentence_end_points(&text.join(" ")).len();
+        let needed = if ps[*first].glued { 2 } else { 1 };
+        let bare = *source == TitleSource::AnswerLead
+            && !by_table[n]
+            && !span.iter().any(|p| is_code_piece(&p.text))
+            && sentences < needed;
+        if bare {
+            starts.remove(n);
+            by_table.remove(n);
+        } else {
+            n += 1;
+        }
     }
     let mut out = Vec::new();
     for (n, (first, title, source)) in starts.iter().enumerate() {
@@ -443,5 +634,162 @@ sum(), avg() are aggregate functions computed over groups.
             "max_connections (the pool ceiling) limits clients"
         ));
         assert!(!glossed_term("Indexing (a lookup aid) speeds reads"));
+    }
+}
+
+#[cfg(test)]
+mod glued_and_closing {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .enumerate()
+            .map(|(i, t)| Line {
+                no: i + 1,
+                text: t.to_string(),
+            })
+            .collect()
+    }
+
+    fn starts(text: &str) -> Vec<(usize, String)> {
+        let ls = lines(text);
+        assert!(applies(&ls));
+        parse(&ls).into_iter().map(|q| (q.line, q.title)).collect()
+    }
+
+    /// A cluster-operations article with stripped headings: a term glued onto the last cell of
+    /// a list, a paragraph glued after an acronym, a lone glued sentence before the next
+    /// question, and a line of page chrome at the end.
+    const GLUED: &str = r#"Cluster questions cover scheduling, access and storage.
+A node pool is a group of machines that share one instance type. Pools run workloads such as:
+Deployment, StatefulSet,
+DaemonSet
+ReplicaSetRBAC (role-based access control) decides who may call each endpoint of the API. Roles list verbs on resources.
+Role bindings give a role to users, and roles without bindings give nothing through the API.Volumes outlive the containers that mount them, so
+data survives a restart. Claims request them by size.
+kubectl get pvc -A
+quota?Quotas cap what one namespace may use. Each namespace has its own.Dashboards like Grafana chart the
+usage of every tenant over time.
+limit range?A limit range sets the default size of each container.
+kubectl describe limitrange
+Follow us for more cluster guides
+"#;
+
+    #[test]
+    fn glued_paragraphs_open_answers_that_have_a_body() {
+        let got = starts(GLUED);
+        let lines: Vec<usize> = got.iter().map(|s| s.0).collect();
+        assert_eq!(lines, [2, 5, 6, 9, 11], "{got:?}");
+        assert!(
+            got[1]
+                .1
+                .starts_with("RBAC (role-based access control) decides")
+        );
+        assert_eq!(
+            got[2].1,
+            "Volumes outlive the containers that mount them, so data survives a restart."
+        );
+    }
+
+    #[test]
+    fn glued_paragraphs_right_after_a_title_are_parts_of_its_answer() {
+        let text = "Locking questions come up in every database round.
+shared or
+exclusive lock?Readers can hold the first kind together.Writers must wait for sole access until commit.
+LOCK TABLE orders IN EXCLUSIVE MODE;
+SELECT * FROM orders FOR UPDATE;
+Row locks are released at commit, so long transactions hold their locks longer.
+deadlock?Two sessions each wait for a lock the other holds.
+SET deadlock_timeout = '1s';
+SHOW deadlock_timeout;
+After the timeout the server cancels one of the two sessions in the deadlock.
+";
+        let got = starts(text);
+        let lines: Vec<usize> = got.iter().map(|s| s.0).collect();
+        assert_eq!(lines, [2, 7], "{got:?}");
+    }
+
+    #[test]
+    fn a_glued_term_is_split_from_an_identifier_only() {
+        let text = "ReplicaSetRBAC (role-based access control) decides who may call";
+        assert_eq!(glued_term_point(text), Some("ReplicaSet".len()));
+        assert_eq!(
+            glued_term_point("max_sizeMB (the cap in megabytes) limits each segment"),
+            Some("max_size".len())
+        );
+        assert_eq!(
+            glued_term_point("PostgreSQL is a relational database server"),
+            None
+        );
+        assert_eq!(glued_term_point("NodePoolAPI"), None, "no prose after it");
+    }
+
+    #[test]
+    fn an_opening_reads_over_broken_lines_and_past_an_announcement() {
+        let piece = |t: &str| Piece {
+            no: 1,
+            text: t.to_string(),
+            glued: false,
+        };
+        let broken = [
+            piece("Replicas lag behind the"),
+            piece("primary by a few seconds. Reads may be stale."),
+        ];
+        assert_eq!(
+            opening(&broken, 0),
+            "Replicas lag behind the primary by a few seconds."
+        );
+        let abbreviated = [
+            piece("Logs rotate daily, e.g. at midnight, and"),
+            piece("compress after a week. Old ones are deleted."),
+        ];
+        assert_eq!(
+            opening(&abbreviated, 0),
+            "Logs rotate daily, e.g. at midnight, and compress after a week."
+        );
+        let announced = [
+            piece("Backups come in two kinds:"),
+            piece("full, and"),
+            piece("incremental ones that copy changed pages. Restores replay the log."),
+        ];
+        assert_eq!(
+            opening(&announced, 0),
+            "Backups come in two kinds: full, and incremental ones that copy changed pages. \
+             Restores replay the log."
+        );
+    }
+
+    /// A database article: a table after the note that closed an answer opens the next one, a
+    /// list after an answer's opening sentences is its body, and a list whose items open with
+    /// inline code after a closing note opens the next answer.
+    const CLOSING: &str = r#"Postgres tuning questions start with memory settings.
+Shared buffers are the cache of table pages that the server keeps in memory.
+SHOW shared_buffers;
+ALTER SYSTEM SET shared_buffers = '4GB';
+Changing shared buffers needs a restart, unlike most memory settings.
+ints, bigints, numerics.
+text,
+varchar, char,
+bytea, jsonb.
+SELECT pg_column_size(1::bigint);
+Vacuum reclaims the space that dead row versions leave behind. Autovacuum runs it on a schedule.
+relpages,
+reltuples, relallvisible,
+n_dead_tup.
+These counters decide when autovacuum wakes up.
+pg_stat_statements or
+auto_explain before adding indexes. Measure first.
+SELECT query FROM pg_stat_statements LIMIT 5;
+"#;
+
+    #[test]
+    fn lists_after_a_closing_note_open_the_next_answer() {
+        let got = starts(CLOSING);
+        let lines: Vec<usize> = got.iter().map(|s| s.0).collect();
+        assert_eq!(lines, [2, 6, 11, 16], "{got:?}");
+        assert!(opens_with_inline_code("pg_stat_statements or"));
+        assert!(opens_with_inline_code("pgBouncer pools connections"));
+        assert!(!opens_with_inline_code("Vacuum reclaims space"));
+        assert!(!opens_with_inline_code("text,"));
     }
 }

@@ -379,9 +379,11 @@ pub fn glue_points(text: &str) -> Vec<usize> {
                 .collect();
             // A one-letter word after a period only when it is "A" or "I".
             let one_letter_ok = word_end > 1 || rest.starts_with(['A', 'I']);
-            word.chars().count() >= 2
-                && word.chars().all(|ch| ch.is_lowercase())
-                && (c != b'.' || one_letter_ok)
+            // An acronym ends a sentence as a lowercase word does (`the WAL.Readers`); a
+            // dotted one (`U.S.`) is not.
+            let cased = word.chars().all(|ch| ch.is_lowercase())
+                || word.chars().all(|ch| ch.is_ascii_uppercase());
+            word.chars().count() >= 2 && cased && (c != b'.' || one_letter_ok)
         };
         if left_ok {
             points.push(i + 1);
@@ -480,6 +482,10 @@ mod tests {
             "Why does it block? It waits"
         );
         assert_eq!(unglue("(see above).Then we"), "(see above). Then we");
+        assert_eq!(
+            unglue("flushed to the WAL.Replicas read it"),
+            "flushed to the WAL. Replicas read it"
+        );
         // Dotted names followed by a bracket or written in camel case are kept; a dotted name
         // followed by prose ("typing.List here") cannot be told from a glued sentence.
         for kept in [
