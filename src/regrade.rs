@@ -62,7 +62,8 @@ impl Regraded {
 }
 
 /// The question a stored turn is graded against. A follow-up is rebuilt as the session built
-/// it: the follow-up's text with the points its parent's latest grade had not covered.
+/// it: the follow-up's text with the points its parent's grade *at the time* had not covered
+/// (a later re-grade of the parent does not change what the follow-up asked).
 pub fn job(store: &Store, bank: &Bank, target: RegradeTarget) -> Result<Result<Job, NotGraded>> {
     let Some(q) = bank.get(&target.question_id) else {
         return Ok(Err(NotGraded {
@@ -72,7 +73,7 @@ pub fn job(store: &Store, bank: &Bank, target: RegradeTarget) -> Result<Result<J
     };
     let question = match target.parent_id {
         None => q.clone(),
-        Some(parent) => match store.latest_grade(parent)? {
+        Some(_) => match store.parent_grade_when_asked(target.turn_id)? {
             Some(g) => follow_up_question(q, &g, &target.prompt),
             None => Question {
                 prompt: target.prompt.clone(),

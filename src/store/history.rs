@@ -392,16 +392,26 @@ impl Store {
         Ok(rows.next().transpose()?)
     }
 
-    /// The latest grade of a turn.
-    pub fn latest_grade(&self, turn_id: i64) -> Result<Option<Grade>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT grade FROM grades WHERE turn_id = ?1 ORDER BY id DESC LIMIT 1")?;
-        let mut rows = stmt.query_map([turn_id], |r| r.get::<_, String>(0))?;
+    /// The grade the parent of follow-up turn `follow_up` had when the follow-up was asked: its
+    /// latest grade created by then (a later re-grade of the parent did not shape the
+    /// follow-up), else its first. None when the turn has no graded parent.
+    pub fn parent_grade_when_asked(&self, follow_up: i64) -> Result<Option<Grade>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT g.turn_id, g.grade FROM turns f JOIN grades g ON g.turn_id = f.parent_id
+             WHERE f.id = ?1
+             ORDER BY g.created_at <= f.asked_at DESC,
+                      CASE WHEN g.created_at <= f.asked_at THEN -g.id ELSE g.id END
+             LIMIT 1",
+        )?;
+        let mut rows = stmt.query_map([follow_up], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
         match rows.next().transpose()? {
-            Some(json) => Ok(Some(serde_json::from_str(&json).with_context(|| {
-                format!("stored grade of turn {turn_id} is unreadable")
-            })?)),
+            Some((parent, json)) => {
+                Ok(Some(serde_json::from_str(&json).with_context(|| {
+                    format!("stored grade of turn {parent} is unreadable")
+                })?))
+            }
             None => Ok(None),
         }
     }
@@ -451,6 +461,44 @@ mod tests {
             asked_at: at,
             answered_at: at,
         }
+    }
+
+    #[test]
+    fn a_follow_up_is_judged_by_its_parent_grade_when_it_was_asked() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let parent = store
+            .insert_turn(&turn(s, "concurrency", "threads share memory", 2))
+            .unwrap();
+        let follow_up = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(parent),
+                asked_at: 20,
+                answered_at: 30,
+                ..turn(s, "concurrency", "a lock", 20)
+            })
+            .unwrap();
+        let feedback = |g: Option<Grade>| g.map(|g| g.feedback);
+        assert_eq!(store.parent_grade_when_asked(follow_up).unwrap(), None);
+        // Graded after the ask (a clock step back): the first grade is the nearest.
+        store.insert_grade(parent, 25, &grade(40, "late")).unwrap();
+        assert_eq!(
+            feedback(store.parent_grade_when_asked(follow_up).unwrap()),
+            Some("late".into())
+        );
+        store.insert_grade(parent, 10, &grade(50, "first")).unwrap();
+        store
+            .insert_grade(parent, 15, &grade(55, "disputed"))
+            .unwrap();
+        // A re-grade of the parent days later does not change what the follow-up asked.
+        store
+            .insert_grade(parent, 900, &grade(90, "regraded"))
+            .unwrap();
+        assert_eq!(
+            feedback(store.parent_grade_when_asked(follow_up).unwrap()),
+            Some("disputed".into())
+        );
+        assert_eq!(store.parent_grade_when_asked(parent).unwrap(), None);
     }
 
     #[test]
