@@ -236,16 +236,6 @@ fn question(title: &str, section: Option<String>, line: usize) -> Extracted {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     const ARTICLE: &str = r#"PART 1: STORAGE ENGINES (6 Questions)
 1.1 Write Paths
 // Question: Explain why an LSM tree batches writes fn flush(mem: &MemTable) { /* Interview Focus: write amplification, compaction */ } // Interview Question: What happens on a crash here? fn recover() {}
@@ -263,7 +253,7 @@ CONCLUSION
 
     #[test]
     fn questions_in_flattened_code_with_their_focus_and_concepts() {
-        let ls = lines(ARTICLE);
+        let ls = Line::numbered(ARTICLE);
         let qs = parse(&ls, &mut Claims::new(ls.len()));
         let titles: Vec<&str> = qs.iter().map(|q| q.title.as_str()).collect();
         assert_eq!(

@@ -516,16 +516,6 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     /// A Git article whose headings were stripped: fragments glued to answers, a fragment over
     /// two lines, an untitled answer after code, and a note after code that is not a question.
     const ARTICLE: &str = r#"Git questions cover the basics and the internals.
@@ -546,7 +536,7 @@ A tag is a fixed name for one commit, unlike a branch that moves.
 
     #[test]
     fn fragments_and_untitled_answers_start_questions() {
-        let ls = lines(ARTICLE);
+        let ls = Line::numbered(ARTICLE);
         assert!(applies(&ls));
         let qs = parse(&ls);
         let got: Vec<(usize, &str, TitleSource)> = qs
@@ -581,16 +571,6 @@ A tag is a fixed name for one commit, unlike a branch that moves.
 mod damaged_openings {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     /// A database article with stripped headings: a definition after a sentence announcing a
     /// lost list, a table flattened after code, the rest of a stripped label after code, an
     /// inline-code term with its gloss after code, and a list of calls broken over lines
@@ -615,7 +595,7 @@ sum(), avg() are aggregate functions computed over groups.
 
     #[test]
     fn answers_open_after_lists_tables_and_label_rests() {
-        let ls = lines(ARTICLE);
+        let ls = Line::numbered(ARTICLE);
         assert!(applies(&ls));
         let starts: Vec<usize> = parse(&ls).iter().map(|q| q.line).collect();
         assert_eq!(
@@ -641,18 +621,8 @@ sum(), avg() are aggregate functions computed over groups.
 mod glued_and_closing {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     fn starts(text: &str) -> Vec<(usize, String)> {
-        let ls = lines(text);
+        let ls = Line::numbered(text);
         assert!(applies(&ls));
         parse(&ls).into_iter().map(|q| (q.line, q.title)).collect()
     }

@@ -263,16 +263,6 @@ pub fn segments(text: &str) -> Vec<Segment<'_>> {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     #[test]
     fn labels_map_to_fields_in_their_many_phrasings() {
         assert_eq!(field_of("What they’re testing:"), Some(Field::WhatTheyTest));
@@ -289,7 +279,7 @@ mod tests {
 
     #[test]
     fn a_full_block_with_inline_values_and_nested_bullets() {
-        let ls = lines(
+        let ls = Line::numbered(
             "Interviewer's Insight\n\nWhat they're testing: Whether isolation levels are understood.\n\
              \nStrong signal:\n\n  • \"Names phantom reads\"\n    • a nested detail\n  • Mentions MVCC\n\
              \nRed flags:\n  - Thinks locks are free\nFollow-ups:\n  1. “What does SERIALIZABLE cost?”\n\
@@ -308,7 +298,7 @@ mod tests {
 
     #[test]
     fn unlabelled_bullets_are_key_points() {
-        let ls = lines(
+        let ls = Line::numbered(
             "Interview Insights:\n\nInterviewer's Insight\n\n  • \"Borrowing: shared or unique\"\n  • Lifetimes bound references\nAfter",
         );
         let (ins, end) = parse_block(&ls, 0);

@@ -227,16 +227,6 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     const GUIDE: &str = r#"# Rust interview notes
 
 ## Ownership
@@ -272,7 +262,7 @@ Runtime borrow tracking costs a check per access and can panic.
 
     #[test]
     fn headed_questions_and_question_lists() {
-        let ls = lines(GUIDE);
+        let ls = Line::numbered(GUIDE);
         let mut claims = Claims::new(ls.len());
         let qs = parse(&ls, &mut claims);
         let titles: Vec<&str> = qs.iter().map(|q| q.title.as_str()).collect();

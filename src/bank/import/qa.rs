@@ -120,16 +120,6 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     #[test]
     fn runs_of_pairs_are_questions_and_chrome_is_not() {
         let page = "Back\n\nWhat is a container image?\n\nA read-only template of layers.\n\n\
@@ -137,7 +127,7 @@ mod tests {
             Q3. How do liveness probes differ from readiness probes?\n\nOne restarts, one routes.\n\n\
             More reading\n\nReady to ace your DevOps interview?\n\nJoin our course and practise every day.\n\n\
             Learn More\n";
-        let ls = lines(page);
+        let ls = Line::numbered(page);
         let mut claims = Claims::new(ls.len());
         let qs = parse(&ls, &mut claims);
         let titles: Vec<&str> = qs.iter().map(|q| q.title.as_str()).collect();

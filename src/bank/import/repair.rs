@@ -19,6 +19,20 @@ pub struct Line {
     pub text: String,
 }
 
+#[cfg(test)]
+impl Line {
+    /// The lines of a test guide as they are, numbered from 1.
+    pub fn numbered(text: &str) -> Vec<Line> {
+        text.lines()
+            .enumerate()
+            .map(|(i, t)| Line {
+                no: i + 1,
+                text: t.to_string(),
+            })
+            .collect()
+    }
+}
+
 /// What the repair changed, for the import summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Repairs {

@@ -349,16 +349,6 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     #[test]
     fn a_flattened_table_is_split_by_what_its_rows_share() {
         let table = "No Question Reference Link Companies Difficulty Topics\n\
@@ -368,7 +358,7 @@ mod tests {
             4 [HARD] Why do containers share a kernel? Vendor Docs Initech, Umbrella Corp Hard Isolation\n\
             5 What does an init process do? Kernel Wiki Hooli Easy Processes\n\
             After the table";
-        let ls = lines(table);
+        let ls = Line::numbered(table);
         let mut claims = Claims::new(ls.len());
         let qs = parse(&ls, &mut claims);
         let got: Vec<(&str, Vec<&str>)> = qs
@@ -402,7 +392,7 @@ mod tests {
     fn a_pipe_table_is_read_by_its_header() {
         let table = "| # | Question | Level | Tags |\n|---|---|:---:|---|\n\
             | 1 | What is a **deadlock**? | medium | locking |\n| 2 | Explain two-phase commit | Hard | transactions, distributed |\n";
-        let ls = lines(table);
+        let ls = Line::numbered(table);
         let qs = parse(&ls, &mut Claims::new(ls.len()));
         assert_eq!(qs.len(), 2);
         assert_eq!(qs[0].difficulty, Some(Difficulty::Medium));

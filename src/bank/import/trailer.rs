@@ -205,16 +205,6 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<Line> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| Line {
-                no: i + 1,
-                text: t.to_string(),
-            })
-            .collect()
-    }
-
     const PAGE: &str = r#"Docs home
 
 2. Storage
@@ -245,7 +235,7 @@ Closing words
 
     #[test]
     fn answers_are_cut_after_each_trailer() {
-        let ls = lines(PAGE);
+        let ls = Line::numbered(PAGE);
         let mut claims = Claims::new(ls.len());
         let qs = parse(&ls, &mut claims);
         assert_eq!(qs.len(), 3);
