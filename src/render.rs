@@ -150,8 +150,15 @@ pub fn summary(s: &Summary) -> String {
         paint(
             TITLE,
             &format!(
-                "Session {} finished: {} asked, {} answered, {} skipped.",
-                s.session_id, s.asked, s.answered, s.skipped
+                "Session {} finished: {} asked, {} answered, {} skipped{}.",
+                s.session_id,
+                s.asked,
+                s.answered,
+                s.skipped,
+                match s.left_open {
+                    0 => String::new(),
+                    n => format!(", {n} left unanswered"),
+                }
             )
         ),
         paint(

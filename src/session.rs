@@ -145,10 +145,12 @@ pub struct Practice {
 pub struct Summary {
     pub session_id: i64,
     pub mode: Mode,
-    /// Questions asked and finished (follow-ups counted apart).
+    /// Bank questions shown (follow-ups counted apart): answered + skipped + left open.
     pub asked: usize,
     pub answered: usize,
     pub skipped: usize,
+    /// A question on screen (or set aside by `/retry`) when the session ended.
+    pub left_open: usize,
     pub follow_ups: usize,
     pub mean_score: Option<f64>,
     pub topics: BTreeMap<String, TopicResult>,
@@ -676,9 +678,14 @@ impl<'a> Session<'a> {
     /// Closes the session (once) and sums it up. A question asked but not answered is not
     /// recorded. The session stays usable for questions about its answers.
     pub fn finish(&mut self) -> Result<Summary> {
-        self.current = None;
+        // A follow-up or a retry belongs to a question already counted; a bank question the
+        // user saw and left must still count as asked, or "2 shown" would read "1 asked".
+        let left_open = [self.current.take(), self.deferred.take()]
+            .into_iter()
+            .flatten()
+            .filter(|c| !c.follow_up && c.retry_of.is_none())
+            .count();
         self.pending = None;
-        self.deferred = None;
         let ended_at = match self.ended_at {
             Some(t) => t,
             None => {
@@ -741,9 +748,10 @@ impl<'a> Session<'a> {
         Ok(Summary {
             session_id: self.id,
             mode: self.settings.mode,
-            asked: self.results.len(),
+            asked: self.results.len() + left_open,
             answered: self.results.len() - skipped,
             skipped,
+            left_open,
             follow_ups: self.follow_ups_asked,
             mean_score: mean(&all),
             topics: topics
@@ -836,6 +844,44 @@ mod tests {
             }
         }
         (session.finish().unwrap(), asked)
+    }
+
+    #[test]
+    fn a_question_left_on_screen_counts_as_asked_but_not_answered() {
+        let store = Store::open_in_memory().unwrap();
+        let bank = Bank::load(None).unwrap();
+        let rubrics = Rubrics::embedded();
+        let mut session = Session::start(
+            &bank,
+            &rubrics,
+            &OfflineGrader,
+            &store,
+            settings(3, "concurrency"),
+        )
+        .unwrap();
+        session.ask_next().unwrap();
+        session
+            .answer("Only one thread runs bytecode at a time because of the lock.")
+            .unwrap();
+        session.ask_next().unwrap();
+        let summary = session.finish().unwrap();
+        assert_eq!(
+            (
+                summary.asked,
+                summary.answered,
+                summary.skipped,
+                summary.left_open
+            ),
+            (2, 1, 0, 1)
+        );
+        assert!(
+            crate::render::summary(&summary)
+                .contains("2 asked, 1 answered, 0 skipped, 1 left unanswered."),
+            "{}",
+            crate::render::summary(&summary)
+        );
+        // Nothing was typed for the open question, so nothing is stored for it.
+        assert_eq!(store.session_turns(summary.session_id).unwrap().len(), 1);
     }
 
     #[test]
