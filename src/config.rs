@@ -113,9 +113,10 @@ impl FileConfig {
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
-            let at = line.map_or(String::new(), |l| format!(":{l}"));
-            bad(format!("{}{at}: {}", path.display(), e.message().trim()))
+            let at = crate::toml_error::locate(&text, &e);
+            let line = at.line.map_or(String::new(), |l| format!(":{l}"));
+            let field = at.field.map_or(String::new(), |f| format!(": field `{f}`"));
+            bad(format!("{}{line}{field}: {}", path.display(), at.message))
         })
     }
 }

@@ -26,6 +26,7 @@ pub mod speak;
 pub mod speech;
 pub mod store;
 pub mod term;
+pub mod toml_error;
 
 /// The files of data/, rubrics/ and prompts/, compiled in by build.rs.
 pub mod embedded {

@@ -74,19 +74,14 @@ impl Lines {
     }
 }
 
-/// A TOML syntax or shape error, positioned. serde's messages for unknown fields name the field
-/// already ("unknown field `foo`, expected ..."), so we pull the name out for the `field` slot.
+/// A TOML syntax or shape error, positioned.
 fn toml_error(file: &str, text: &str, err: toml::de::Error) -> BankError {
-    let message = err.message().trim().to_string();
-    let field = message
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next())
-        .map(str::to_string);
+    let at = crate::toml_error::locate(text, &err);
     BankError {
         file: file.to_string(),
-        line: err.span().map(|s| Lines::new(text).line_of(s.start)),
-        field,
-        message,
+        line: at.line,
+        field: at.field,
+        message: at.message,
     }
 }
 

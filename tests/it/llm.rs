@@ -517,6 +517,18 @@ fn config_shows_sources_and_masks_the_key() {
     assert!(!v.to_string().contains("sk-abcdefgh"));
 }
 
+#[test]
+fn a_mistyped_config_value_names_the_file_line_and_field_and_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("config.toml");
+    std::fs::write(&path, "model = \"llama3\"\nread_timeout_secs = \"ten\"\n").unwrap();
+    let out = viva(home.path()).arg("config").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let expected = format!("{}:2: field `read_timeout_secs`: ", path.display());
+    assert!(err.contains(&expected), "{err}");
+}
+
 /// The rendered grading prompt, pinned: a change to the templates or to what they are given
 /// shows up here for review.
 #[test]
