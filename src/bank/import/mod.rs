@@ -313,15 +313,47 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// A kebab-case id from a title's first content words.
+/// A kebab-case id from a title's first four content words. Question words and words every
+/// bank question could carry ("python", "difference", "use") are left out: ids are typed at
+/// `viva bank show` and read in transcripts, so they should be short and say the subject.
 fn slug(title: &str) -> String {
-    const QUESTION_WORDS: &[&str] = &["what", "how", "why", "when", "which", "explain", "describe"];
+    const NOT_SUBJECT: &[&str] = &[
+        "what",
+        "how",
+        "why",
+        "when",
+        "which",
+        "explain",
+        "describe",
+        "python",
+        "python's",
+        "compare",
+        "difference",
+        "different",
+        "differences",
+        "between",
+        "using",
+        "work",
+        "works",
+        "mean",
+        "means",
+        "understanding",
+        "fundamental",
+        "available",
+        "implement",
+        "example",
+        "give",
+        "would",
+        "you",
+        "your",
+        "s",
+    ];
     let words: Vec<String> = title
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
-        .filter(|w| !crate::grade::text::is_stop_word(w) && !QUESTION_WORDS.contains(&w.as_str()))
-        .take(6)
+        .filter(|w| !crate::grade::text::is_stop_word(w) && !NOT_SUBJECT.contains(&w.as_str()))
+        .take(4)
         .collect();
     if words.is_empty() {
         "imported-question".to_string()
@@ -339,4 +371,26 @@ fn unique_id(base: &str, taken: &mut std::collections::HashSet<String>) -> Strin
     }
     taken.insert(id.clone());
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_the_subject_of_the_title_in_a_few_words() {
+        assert_eq!(
+            slug("How do you implement abstract classes in Python?"),
+            "abstract-classes"
+        );
+        assert_eq!(
+            slug("What's the difference between a process and a thread in Python?"),
+            "process-thread"
+        );
+        assert_eq!(
+            slug("Explain how the event loop schedules coroutines, callbacks and futures"),
+            "event-loop-schedules-coroutines"
+        );
+        assert_eq!(slug("How would you do it?"), "imported-question");
+    }
 }
