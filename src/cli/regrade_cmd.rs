@@ -36,6 +36,10 @@ pub struct RegradeArgs {
     /// Write the grading requests to FILE (OpenAI Batch API input format) instead of grading
     #[arg(long, value_name = "FILE", conflicts_with = "batch_in")]
     batch_out: Option<PathBuf>,
+    /// With --batch-out: put the verdict's JSON schema in the prompt instead of asking for
+    /// structured output (for servers that reject `response_format: json_schema`)
+    #[arg(long, requires = "batch_out")]
+    schema_in_prompt: bool,
     /// Store the grades of a batch output FILE (OpenAI Batch API output format)
     #[arg(long, value_name = "FILE", conflicts_with = "which")]
     batch_in: Option<PathBuf>,
@@ -102,7 +106,11 @@ pub fn run(ctx: &Env, args: RegradeArgs, out: &mut dyn Write) -> Result<()> {
             bad("--batch-out: name the model the requests are for (--model, VIVA_MODEL or model in config.toml)")
         })?;
         let prompts = ctx.prompts()?;
-        let n = write_batch(path, &jobs, &rubrics, &spec(&config, &prompts, &model))?;
+        let spec = BatchSpec {
+            schema_in_prompt: args.schema_in_prompt,
+            ..spec(&config, &prompts, &model)
+        };
+        let n = write_batch(path, &jobs, &rubrics, &spec)?;
         writeln!(
             out,
             "wrote {n} grading request{} for {model} to {}",
@@ -167,6 +175,7 @@ fn spec<'a>(config: &Config, prompts: &'a crate::prompt::Prompts, model: &'a str
         answer_budget: config.answer_token_budget,
         model,
         price: config.price(model),
+        schema_in_prompt: false,
     }
 }
 

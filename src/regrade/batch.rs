@@ -6,7 +6,9 @@
 //! ```
 //!
 //! The body is the chat completion the live grader would send (same messages, structured output,
-//! temperature 0, not streamed). `read_results` reads the output format back,
+//! temperature 0, not streamed). For a runner whose server rejects `response_format:
+//! json_schema`, `BatchSpec::schema_in_prompt` writes the schema into the prompt instead, as the
+//! live grader does once a server has refused it. `read_results` reads the output format back,
 //!
 //! ```text
 //! {"id": ..., "custom_id": "viva-turn-42", "response": {"status_code": 200, "request_id": ..., "body": {...}}, "error": null}
@@ -41,6 +43,8 @@ pub struct BatchSpec<'a> {
     pub answer_budget: usize,
     pub model: &'a str,
     pub price: Option<Price>,
+    /// The verdict's schema in the prompt rather than as `response_format`.
+    pub schema_in_prompt: bool,
 }
 
 /// Writes one request line per job; returns how many.
@@ -59,13 +63,13 @@ pub fn write_requests(
             q,
             rubrics.for_kind(q.kind),
             &j.target.answer,
-            false,
+            spec.schema_in_prompt,
         )?;
         let body = llm::request_body(
             spec.model,
             &ChatRequest {
                 messages: &messages,
-                json_schema: Some(&schema),
+                json_schema: (!spec.schema_in_prompt).then_some(&schema),
                 max_tokens: Some(MAX_REPLY_TOKENS),
                 stream: false,
             },

@@ -216,6 +216,51 @@ fn ctrl_c_stops_a_regrade_and_keeps_what_finished() {
     assert_eq!(counts.iter().filter(|n| **n == 2).count(), 2, "{counts:?}");
 }
 
+/// For a batch runner whose server rejects `json_schema`: the schema goes into the prompt, and
+/// a reply that wraps the verdict in prose is still read back.
+#[test]
+fn a_batch_for_a_server_without_structured_output_carries_the_schema_in_the_prompt() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 1, 4, 0, ANSWER);
+    let requests_file = home.path().join("requests.jsonl");
+    stdout_of(
+        viva(home.path())
+            .env("VIVA_MODEL", "batch-model")
+            .args(["regrade", "--all", "--schema-in-prompt", "--batch-out"])
+            .arg(&requests_file),
+    );
+    let request: Value =
+        serde_json::from_str(std::fs::read_to_string(&requests_file).unwrap().trim()).unwrap();
+    assert!(
+        request["body"].get("response_format").is_none(),
+        "{request}"
+    );
+    let system = request["body"]["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("matching this JSON Schema"), "{system}");
+    assert!(system.contains("\"insufficient_evidence\""), "{system}");
+
+    let reply = format!(
+        "Here is my verdict.\n```json\n{}\n```",
+        verdict_for(&request["body"], 4)
+    );
+    let results_file = home.path().join("results.jsonl");
+    std::fs::write(
+        &results_file,
+        result_line(&request, completion(&reply)) + "\n",
+    )
+    .unwrap();
+    let said = stdout_of(
+        viva(home.path())
+            .args(["regrade", "--batch-in"])
+            .arg(&results_file),
+    );
+    assert!(said.contains("Re-graded 1 answer"), "{said}");
+    let histories = grades(home.path());
+    let latest = &histories[0].last().unwrap()["grade"];
+    assert_eq!(latest["grader"], "llm");
+    assert_eq!(latest["score"], 100);
+}
+
 /// A batch output line for one request, in the documented format.
 fn result_line(request: &Value, body: Value) -> String {
     json!({
