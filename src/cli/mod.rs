@@ -447,6 +447,21 @@ fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result
             Mode::Real { minutes }
         }
     };
+    if let Some(c) = &args.company {
+        let mut known: Vec<&str> = bank
+            .questions()
+            .iter()
+            .flat_map(|q| q.companies.iter().map(String::as_str))
+            .collect();
+        known.sort_by_key(|k| k.to_ascii_lowercase());
+        known.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(c)) {
+            return Err(bad(format!(
+                "--company: no question of the bank is reported at {c:?} (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
     let filters = Filters {
         topics: args.topics,
         difficulty: args.difficulty.map(Difficulty::from),

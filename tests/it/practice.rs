@@ -141,6 +141,37 @@ fn an_unknown_topic_is_a_usage_error() {
 }
 
 #[test]
+fn a_company_no_question_names_is_a_usage_error_that_lists_the_known_ones() {
+    let home = tempfile::tempdir().unwrap();
+    let out = viva(home.path())
+        .args(["practice", "--company", "Initech"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--company: no question of the bank is reported at \"Initech\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("google"),
+        "the known companies are listed: {err}"
+    );
+    // Case does not matter for a company that is there.
+    let ok = viva(home.path())
+        .args(["practice", "--company", "Google", "-n", "1"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
 fn a_killed_session_loses_no_answered_turn() {
     let home = tempfile::tempdir().unwrap();
     let mut child = crate::process(&crate::viva_bin(), home.path())
