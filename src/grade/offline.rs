@@ -2,16 +2,20 @@
 //!
 //! A key point counts when its terms (stemmed, with synonyms) occur close together in the answer,
 //! and counts fully only when they sit in connected speech: a bare list of the right buzzwords
-//! earns at most "partly" on each point and nothing for accuracy or clarity. Fillers and restarts
-//! are removed before any of this, so how an answer is spoken never changes its content score.
+//! earns at most "partly" on each point and nothing for accuracy or clarity. A point missed that
+//! way can still be "partly" made by one sentence sharing its rarest terms (the specific-term
+//! path, for short answers in the candidate's own words). Fillers and restarts are removed before
+//! any of this, so how an answer is spoken never changes its content score.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Result;
+use serde::Deserialize;
 
-use super::text::{Analysis, Token, analyze, stem};
+use super::text::{Analysis, Token, analyze, content_stems, stem};
 use super::{CriterionScore, Grade, Grader, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
 use crate::bank::Question;
 use crate::rubric::{Measure, Rubric};
@@ -233,6 +237,103 @@ fn terms_of(line: &str, prompt_stems: &BTreeSet<String>) -> Vec<Term> {
         .collect()
 }
 
+/// Evidence a sentence needs for the specific-term path to make a point "partly": the sum of
+/// the `specificity` of the point's terms it contains. 0.8 is one term that no other key point of
+/// the question uses and at most four of the bank's ~3,000 key points use (rarity
+/// 1 - ln 4 / ln 3018 = 0.83; five give 0.799), or two or more less rare ones together.
+const SPECIFIC_PARTLY: f64 = 0.8;
+
+/// For each stem, how many key points of the shipped bank use it, out of how many. A word few
+/// key points use (`isdisjoint`, `autocomplete`) says more about which point an answer is making
+/// than one hundreds use (`object`, `list`); the bank's key points are what answers are matched
+/// against, so they are the corpus. Built once per process from the embedded bank, so it is the
+/// same for every grade of a build, questions outside the bank included (a word the bank never
+/// uses counts as rare).
+struct Rarity {
+    key_points: f64,
+    using: HashMap<String, u32>,
+}
+
+fn rarity_table() -> &'static Rarity {
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        question: Vec<KeyPoints>,
+    }
+    #[derive(Deserialize)]
+    struct KeyPoints {
+        #[serde(default)]
+        what_they_test: Vec<String>,
+    }
+    static TABLE: OnceLock<Rarity> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut using: HashMap<String, u32> = HashMap::new();
+        let mut key_points = 0u32;
+        for (_, text) in crate::embedded::DATA {
+            // The bank is validated where it is loaded; a file that does not parse here only
+            // leaves its words out of the counts.
+            let Ok(file) = toml::from_str::<File>(text) else {
+                continue;
+            };
+            for line in file.question.iter().flat_map(|q| &q.what_they_test) {
+                key_points += 1;
+                let stems: BTreeSet<String> = content_stems(line).into_iter().collect();
+                for stem in stems {
+                    *using.entry(stem).or_default() += 1;
+                }
+            }
+        }
+        Rarity {
+            key_points: f64::from(key_points.max(2)),
+            using,
+        }
+    })
+}
+
+/// Inverse document frequency over the bank's key points, scaled to 0..=1: 1 for a stem at most
+/// one key point uses, 0 for one they all use.
+fn rarity(stem: &str) -> f64 {
+    let table = rarity_table();
+    let using = f64::from(table.using.get(stem).copied().unwrap_or(0).max(1));
+    ((table.key_points / using).ln() / table.key_points.ln()).clamp(0.0, 1.0)
+}
+
+/// How much each term of each key point proves on its own that this point is being made: its
+/// rarity in the bank, divided by the number of this question's key points that use it (a word
+/// several points share does not say which one is meant, so it counts for each in part), and 0
+/// when a point the answer has already made (`made`) uses it too: the word is accounted for by
+/// that point. Only a point's own technical words count: generic words, words of the question's
+/// prompt (repeating the question proves nothing) and one-letter names (`a`, `b`, `x` are said
+/// in passing) are 0.
+fn specificity(points: &[Vec<Term>], made: &[bool]) -> Vec<Vec<f64>> {
+    let mut shared: HashMap<&str, f64> = HashMap::new();
+    let mut accounted: BTreeSet<&str> = BTreeSet::new();
+    for (terms, &made) in points.iter().zip(made) {
+        for t in terms {
+            *shared.entry(t.stem.as_str()).or_default() += 1.0;
+            if made {
+                accounted.insert(t.stem.as_str());
+            }
+        }
+    }
+    points
+        .iter()
+        .map(|terms| {
+            terms
+                .iter()
+                .map(|t| {
+                    let own = t.weight >= 1.0 && t.stem.chars().nth(1).is_some();
+                    if own && !accounted.contains(t.stem.as_str()) {
+                        rarity(&t.stem) / shared[t.stem.as_str()]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The best place in the answer for one rubric line.
 #[derive(Debug, Clone)]
 struct Hit {
@@ -251,18 +352,37 @@ struct Answer<'a> {
     analysis: Analysis,
     /// Indices into `analysis.tokens` of the tokens that are not fillers.
     spoken: Vec<usize>,
+    /// The sentences that are connected speech, as ranges of positions in `spoken`.
+    connected: Vec<Range<usize>>,
 }
 
 impl<'a> Answer<'a> {
     fn new(text: &'a str) -> Answer<'a> {
         let analysis = analyze(text);
-        let spoken = (0..analysis.tokens.len())
+        let spoken: Vec<usize> = (0..analysis.tokens.len())
             .filter(|&i| !analysis.tokens[i].filler)
             .collect();
+        // Spoken tokens come in text order, so each sentence is one run of positions.
+        let mut connected = Vec::new();
+        let mut start = 0;
+        while start < spoken.len() {
+            let sentence = analysis.tokens[spoken[start]].sentence;
+            let end = (start..spoken.len())
+                .find(|&p| analysis.tokens[spoken[p]].sentence != sentence)
+                .unwrap_or(spoken.len());
+            let stops = (start..end)
+                .filter(|&p| analysis.tokens[spoken[p]].stop)
+                .count();
+            if is_connected(stops, end - start) {
+                connected.push(start..end);
+            }
+            start = end;
+        }
         Answer {
             text,
             analysis,
             spoken,
+            connected,
         }
     }
 
@@ -323,13 +443,54 @@ impl<'a> Answer<'a> {
         best
     }
 
+    /// The specific-term path: the sentence of connected speech whose terms of the point add up
+    /// to the most `specificity`, when that reaches `SPECIFIC_PARTLY`. A bare list of terms is
+    /// never a connected sentence, so it never earns anything this way.
+    fn specific_sentence(&self, terms: &[Term], specificity: &[f64]) -> Option<Hit> {
+        let mut best: Option<(f64, Hit)> = None;
+        for range in &self.connected {
+            let mut found = vec![false; terms.len()];
+            let (mut first, mut last) = (None, 0);
+            for pos in range.clone() {
+                if let Some(k) = terms.iter().position(|t| t.stem == self.tok(pos).stem) {
+                    found[k] = true;
+                    first.get_or_insert(pos);
+                    last = pos;
+                }
+            }
+            let Some(first) = first else { continue };
+            let evidence: f64 = (0..terms.len())
+                .filter(|&k| found[k])
+                .map(|k| specificity[k])
+                .sum();
+            if evidence >= SPECIFIC_PARTLY && best.as_ref().is_none_or(|(b, _)| evidence > *b) {
+                let total: f64 = terms.iter().map(|t| t.weight).sum();
+                let matched = || {
+                    terms
+                        .iter()
+                        .zip(&found)
+                        .filter(|(_, f)| **f)
+                        .map(|(t, _)| t)
+                };
+                let hit = Hit {
+                    ratio: matched().map(|t| t.weight).sum::<f64>() / total,
+                    specific: matched().filter(|t| !t.generic).count(),
+                    first,
+                    last,
+                };
+                best = Some((evidence, hit));
+            }
+        }
+        best.map(|(_, hit)| hit)
+    }
+
     /// Whether the words around a hit are connected speech rather than a list of terms: a few
     /// function words ("is", "because", "the") around the matched terms.
     fn explained(&self, hit: &Hit) -> bool {
         let from = hit.first.saturating_sub(3);
         let to = (hit.last + 4).min(self.spoken.len());
         let stops = (from..to).filter(|&p| self.tok(p).stop).count();
-        stops >= 2 && stops as f64 / (to - from) as f64 >= 0.2
+        is_connected(stops, to - from)
     }
 
     /// The candidate's words around a hit: the whole sentence when it is short, else the span.
@@ -351,6 +512,11 @@ impl<'a> Answer<'a> {
             .map(|&i| self.analysis.tokens[i].word.as_str())
             .collect()
     }
+}
+
+/// Connected speech: at least two function words, and at least one word in five.
+fn is_connected(stops: usize, words: usize) -> bool {
+    stops >= 2 && stops as f64 / words as f64 >= 0.2
 }
 
 fn verdict_for(answer: &Answer, terms: &[Term]) -> (Verdict, Option<Hit>, bool) {
@@ -480,7 +646,7 @@ fn connected_share(answer: &Answer) -> f64 {
         }
         sentences += 1;
         let stops = tokens.iter().filter(|t| t.stop).count();
-        if stops >= 2 && stops as f64 / tokens.len() as f64 >= 0.2 {
+        if is_connected(stops, tokens.len()) {
             connected += 1;
         }
     }
@@ -552,12 +718,59 @@ impl Grader for OfflineGrader {
             return Ok(insufficient_grade(question, rubric, reason, started));
         }
 
+        let red_flags: Vec<RedFlagHit> = question
+            .red_flags
+            .iter()
+            .filter_map(|f| detect_red_flag(&answer, f, &prompt_stems))
+            .collect();
+
+        let point_terms: Vec<Vec<Term>> = question
+            .what_they_test
+            .iter()
+            .map(|line| terms_of(line, &prompt_stems))
+            .collect();
+        let mut verdicts: Vec<(Verdict, Option<Hit>, bool)> = point_terms
+            .iter()
+            .map(|terms| verdict_for(&answer, terms))
+            .collect();
+        // The specific-term path, for the points missed above. It only ever turns a miss into
+        // "partly", and only for an answer that states no misconception the rubric names. It
+        // also asks the answer to be about this question: to have made some point by the rule
+        // above, or to single out at least two points this way. A single rare word shared with
+        // one point is what an answer to a neighbouring question produces too (measured in
+        // ARCHITECTURE.md).
+        if red_flags.is_empty() && verdicts.iter().any(|(v, _, _)| *v == Verdict::Missed) {
+            let made: Vec<bool> = verdicts
+                .iter()
+                .map(|(v, _, _)| *v != Verdict::Missed)
+                .collect();
+            let specificity = specificity(&point_terms, &made);
+            let found: Vec<Option<Hit>> = verdicts
+                .iter()
+                .zip(&point_terms)
+                .zip(&specificity)
+                .map(|(((verdict, _, _), terms), specificity)| {
+                    (*verdict == Verdict::Missed)
+                        .then(|| answer.specific_sentence(terms, specificity))
+                        .flatten()
+                })
+                .collect();
+            let engaged = made.contains(&true) || found.iter().flatten().count() >= 2;
+            if engaged {
+                for (verdict, hit) in verdicts.iter_mut().zip(found) {
+                    if let Some(hit) = hit {
+                        *verdict = (Verdict::Partly, Some(hit), true);
+                    }
+                }
+            }
+        }
+
         let mut key_points = Vec::new();
         let mut explained_points = 0;
         let mut named_only = 0;
-        for (i, line) in question.what_they_test.iter().enumerate() {
-            let terms = terms_of(line, &prompt_stems);
-            let (verdict, hit, explained) = verdict_for(&answer, &terms);
+        for (i, (line, (verdict, hit, explained))) in
+            question.what_they_test.iter().zip(verdicts).enumerate()
+        {
             if verdict != Verdict::Missed {
                 if explained {
                     explained_points += 1;
@@ -582,11 +795,6 @@ impl Grader for OfflineGrader {
             .count() as f64
             / n;
 
-        let red_flags: Vec<RedFlagHit> = question
-            .red_flags
-            .iter()
-            .filter_map(|f| detect_red_flag(&answer, f, &prompt_stems))
-            .collect();
         // Accuracy needs something checkable said: explained points, half the list for full credit.
         let accuracy = (2.0 * explained_points as f64 / n).min(1.0)
             * (1.0 - 0.5 * red_flags.len() as f64).max(0.0);
@@ -855,6 +1063,59 @@ mod tests {
             (a.score, a.key_points, a.criteria),
             (b.score, b.key_points, b.criteria)
         );
+    }
+
+    /// The specific-term path on a bank question: an own-words answer sharing only a rare word or
+    /// two with each point it makes earns "partly" on those points, and not when it also states a
+    /// named misconception, when it is a bare list, or when one point is all it touches.
+    #[test]
+    fn rare_shared_terms_in_a_sentence_make_a_point_partly() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("numpy-broadcasting-rules").unwrap();
+        let rubrics = Rubrics::embedded();
+        let rubric = rubrics.for_kind(q.kind);
+        let verdicts = |answer: &str| -> Vec<Verdict> {
+            let g = OfflineGrader.grade(q, rubric, answer).unwrap();
+            g.key_points.iter().map(|k| k.verdict).collect()
+        };
+        let own_words = "NumPy compares the shapes starting from the last axis, and each pair of sizes has to be \
+            equal or one of them has to be one. So three by four plus four works, the row just gets \
+            stretched down, but three by four plus three fails unless you reshape it to three by one first.";
+        let g = OfflineGrader.grade(q, rubric, own_words).unwrap();
+        let partly: Vec<usize> = g
+            .key_points
+            .iter()
+            .filter(|k| k.verdict == Verdict::Partly)
+            .map(|k| k.id)
+            .collect();
+        assert_eq!(partly, [3, 5], "{:#?}", g.key_points);
+        assert!(
+            g.key_points[2]
+                .evidence
+                .as_deref()
+                .unwrap()
+                .contains("stretched")
+        );
+        assert!(g.score >= 30, "score {}", g.score);
+
+        // A named misconception: no benefit of the doubt.
+        let flagged = format!(
+            "{own_words} Broadcasting physically copies the smaller array until the shapes match."
+        );
+        let g = OfflineGrader.grade(q, rubric, &flagged).unwrap();
+        assert_eq!(g.red_flags.len(), 1, "{:#?}", g.red_flags);
+        assert_eq!(
+            g.key_points[4].verdict,
+            Verdict::Missed,
+            "{:#?}",
+            g.key_points
+        );
+        // A bare list is no sentence of connected speech.
+        let list = "shapes stretched reshape row three four";
+        assert!(verdicts(list).iter().all(|v| *v == Verdict::Missed));
+        // One rare word for one point, and nothing else made: not enough to be about this question.
+        let one_point = "A size-one axis just gets stretched to fit the other one.";
+        assert!(verdicts(one_point).iter().all(|v| *v == Verdict::Missed));
     }
 
     #[test]

