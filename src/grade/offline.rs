@@ -169,6 +169,26 @@ const NEGATIONS: &[&str] = &[
     "mistaken",
 ];
 
+/// Words that frame a sentence as a warning ("the classic bug is using list.pop(0)"): a strong
+/// answer names the misconception to steer clear of it, which is not holding it.
+const PITFALL_CUES: &[&str] = &[
+    "trap",
+    "traps",
+    "bug",
+    "bugs",
+    "mistakes",
+    "danger",
+    "dangerous",
+    "pitfall",
+    "pitfalls",
+    "gotcha",
+    "gotchas",
+    "avoid",
+    "beware",
+    "careful",
+    "instead",
+];
+
 /// Phrases that, in a short answer, mean the candidate is not answering.
 const NON_ANSWERS: &[&[&str]] = &[
     &["do", "not", "know"],
@@ -578,7 +598,15 @@ fn detect_red_flag(
             .filter(|term| tokens.iter().any(|t| t.stem == term.stem))
             .map(|t| t.weight)
             .sum();
-        if found / total >= 0.75 && has_negation(&tokens) == flag_negated {
+        let warns = tokens
+            .iter()
+            .any(|t| PITFALL_CUES.contains(&t.word.as_str()));
+        let states = if flag_negated {
+            has_negation(&tokens)
+        } else {
+            !has_negation(&tokens) && !warns
+        };
+        if found / total >= 0.75 && states {
             return Some(RedFlagHit {
                 flag: flag.to_string(),
                 evidence: answer.text[start..end].trim().to_string(),
@@ -1053,6 +1081,18 @@ mod tests {
             "The GIL is a lock, so threads do not make CPU-bound Python code run in parallel.",
         );
         assert!(right.red_flags.is_empty(), "{:#?}", right.red_flags);
+    }
+
+    #[test]
+    fn a_misconception_named_as_a_pitfall_is_not_a_red_flag() {
+        let warned = grade(
+            "The GIL is a lock. The classic trap is thinking threads make CPU-bound Python code run in parallel.",
+        );
+        assert!(warned.red_flags.is_empty(), "{:#?}", warned.red_flags);
+        let held = grade(
+            "The GIL is a lock. I find that threads make CPU-bound Python code run in parallel.",
+        );
+        assert_eq!(held.red_flags.len(), 1, "{:#?}", held.red_flags);
     }
 
     #[test]
