@@ -167,6 +167,9 @@ const NEGATIONS: &[&str] = &[
     "misconception",
     "mistake",
     "mistaken",
+    // "Writes the wrapper without functools.wraps": the flag is about leaving something out, so
+    // an answer that does it ("I always put functools.wraps on the wrapper") does not raise it.
+    "without",
 ];
 
 /// Words that frame a sentence as a warning ("the classic bug is using list.pop(0)"): a strong
@@ -1093,6 +1096,36 @@ mod tests {
             "The GIL is a lock. I find that threads make CPU-bound Python code run in parallel.",
         );
         assert_eq!(held.red_flags.len(), 1, "{:#?}", held.red_flags);
+    }
+
+    /// A flag about leaving something out ("without functools.wraps") is raised by an answer
+    /// that leaves it out, not by one that does it.
+    #[test]
+    fn a_flag_about_an_omission_is_raised_only_by_the_omission() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("decorator-how-they-work").unwrap();
+        let rubrics = Rubrics::embedded();
+        let flags = |answer: &str| {
+            OfflineGrader
+                .grade(q, rubrics.for_kind(q.kind), answer)
+                .unwrap()
+                .red_flags
+                .len()
+        };
+        assert_eq!(
+            flags(
+                "A decorator takes a function and returns a wrapper. I always put functools.wraps on the \
+                 wrapper so the name and docstring of the function carry over."
+            ),
+            0
+        );
+        assert_eq!(
+            flags(
+                "A decorator takes a function and returns a wrapper. I write the wrapper without \
+                 functools.wraps, so the name and docstring of the function are lost, which is fine."
+            ),
+            1
+        );
     }
 
     #[test]
