@@ -722,9 +722,25 @@ pub fn hint(question: &Question, point: usize) -> Option<String> {
         .content()
         .map(|t| t.stem.clone())
         .collect();
+    // Names the point puts in backticks (`bytes`, `__aenter__`) are what a candidate would say;
+    // they go first, then the other technical words in the point's order.
+    let in_code: BTreeSet<String> = line
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|code| {
+            analyze(code)
+                .content()
+                .map(|t| t.stem.clone())
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let mut terms = terms_of(line, &prompt_stems);
-    terms.retain(|t| !t.generic);
-    terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    terms.retain(|t| !t.generic && !t.stem.chars().all(|c| c.is_ascii_digit()));
+    terms.sort_by(|a, b| {
+        let code = |t: &Term| in_code.contains(&t.stem);
+        code(b).cmp(&code(a)).then(b.weight.total_cmp(&a.weight))
+    });
     let words: Vec<String> = terms.iter().take(3).map(|t| t.word.clone()).collect();
     (!words.is_empty()).then(|| format!("think about: {}", words.join(", ")))
 }
@@ -1125,6 +1141,24 @@ mod tests {
                  functools.wraps, so the name and docstring of the function are lost, which is fine."
             ),
             1
+        );
+    }
+
+    /// A hint names what a candidate would say: the point's code names before its verbs, and
+    /// never a version number.
+    #[test]
+    fn hints_name_the_code_of_a_point_first() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("strings-encoding-decoding").unwrap();
+        // "`str` holds Unicode code points and `bytes` holds raw bytes; `str.encode()` …"
+        let first = hint(q, 0).unwrap();
+        assert!(first.contains("bytes"), "{first}");
+        assert!(!first.contains("holds"), "{first}");
+        // "… UTF-8 mode is planned to become the default in 3.15 (PEP 686)"
+        let second = hint(q, 1).unwrap();
+        assert!(
+            !second.contains("686") && !second.contains("15"),
+            "{second}"
         );
     }
 
