@@ -851,14 +851,7 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let bank = Bank::load(None).unwrap();
         let rubrics = Rubrics::embedded();
-        let mut session = Session::start(
-            &bank,
-            &rubrics,
-            &OfflineGrader,
-            &store,
-            settings(3, "concurrency"),
-        )
-        .unwrap();
+        let mut session = start(&bank, &rubrics, &store, settings(3, "concurrency"));
         session.ask_next().unwrap();
         session
             .answer("Only one thread runs bytecode at a time because of the lock.")
@@ -952,14 +945,7 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let bank = Bank::load(None).unwrap();
         let rubrics = Rubrics::embedded();
-        let mut session = Session::start(
-            &bank,
-            &rubrics,
-            &OfflineGrader,
-            &store,
-            settings(1, "concurrency"),
-        )
-        .unwrap();
+        let mut session = start(&bank, &rubrics, &store, settings(1, "concurrency"));
         let q = session.ask_next().unwrap().question;
         let first = session.hint().unwrap();
         let second = session.hint().unwrap();
