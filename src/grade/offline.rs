@@ -568,8 +568,12 @@ fn is_absence_flag(flag: &str) -> bool {
         .any(|t| ABSENCE.contains(&t.word.as_str()))
 }
 
-fn has_negation(tokens: &[&Token]) -> bool {
-    tokens.iter().any(|t| NEGATIONS.contains(&t.word.as_str()))
+/// Whether a sentence of `text` denies what it says. Python's constant `False`, written with its
+/// capital ("returns False on failure"), is a value, not a denial.
+fn has_negation(text: &str, tokens: &[&Token]) -> bool {
+    tokens
+        .iter()
+        .any(|t| NEGATIONS.contains(&t.word.as_str()) && &text[t.start..t.end] != "False")
 }
 
 /// A red flag is raised when one sentence states it: most of its terms, the same polarity.
@@ -587,7 +591,7 @@ fn detect_red_flag(
     }
     let flag_analysis = analyze(flag);
     let flag_tokens: Vec<&Token> = flag_analysis.tokens.iter().collect();
-    let flag_negated = has_negation(&flag_tokens);
+    let flag_negated = has_negation(flag, &flag_tokens);
     let total: f64 = terms.iter().map(|t| t.weight).sum();
     for (s, &(start, end)) in answer.analysis.sentences.iter().enumerate() {
         let tokens: Vec<&Token> = answer
@@ -605,9 +609,9 @@ fn detect_red_flag(
             .iter()
             .any(|t| PITFALL_CUES.contains(&t.word.as_str()));
         let states = if flag_negated {
-            has_negation(&tokens)
+            has_negation(answer.text, &tokens)
         } else {
-            !has_negation(&tokens) && !warns
+            !has_negation(answer.text, &tokens) && !warns
         };
         if found / total >= 0.75 && states {
             return Some(RedFlagHit {
@@ -1159,6 +1163,36 @@ mod tests {
         assert!(
             !second.contains("686") && !second.contains("15"),
             "{second}"
+        );
+    }
+
+    /// `False` in a flag is Python's constant, not a denial: the flag is raised by an answer that
+    /// returns it, and not by one that says it does not.
+    #[test]
+    fn false_the_constant_is_not_a_negation() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("clean-function-design").unwrap();
+        let rubrics = Rubrics::embedded();
+        let flags = |answer: &str| {
+            OfflineGrader
+                .grade(q, rubrics.for_kind(q.kind), answer)
+                .unwrap()
+                .red_flags
+                .len()
+        };
+        assert_eq!(
+            flags(
+                "Small functions with clear names. On failure my function returns False or an error \
+                 string, and the value on success."
+            ),
+            1
+        );
+        assert_eq!(
+            flags(
+                "Small functions with clear names. On failure my function never returns False or an \
+                 error string; it raises, and returns the value on success."
+            ),
+            0
         );
     }
 
