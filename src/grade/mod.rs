@@ -110,6 +110,32 @@ impl Grade {
     }
 }
 
+#[cfg(test)]
+impl Grade {
+    /// An offline grade with a score and an outcome and nothing else: for the tests of what
+    /// stores, replays and folds grades, which look at no other field.
+    pub fn bare(score: u8, outcome: Outcome) -> Grade {
+        Grade {
+            score,
+            outcome,
+            criteria: vec![],
+            key_points: vec![],
+            red_flags: vec![],
+            feedback: String::new(),
+            follow_up: None,
+            grader: "offline".into(),
+            model: None,
+            prompt_version: None,
+            rubric_version: "concept@1".into(),
+            tokens_in: None,
+            tokens_out: None,
+            cost_usd: None,
+            latency_ms: 0,
+            notes: vec![],
+        }
+    }
+}
+
 /// Anything that can grade an answer against a question and its kind's rubric.
 pub trait Grader {
     /// Short name stored with each grade ("offline", "llm").

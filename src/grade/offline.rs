@@ -13,7 +13,6 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Result;
-use serde::Deserialize;
 
 use super::text::{Analysis, Token, analyze, content_stems, stem};
 use super::{CriterionScore, Grade, Grader, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
@@ -278,32 +277,18 @@ struct Rarity {
 }
 
 fn rarity_table() -> &'static Rarity {
-    #[derive(Deserialize)]
-    struct File {
-        #[serde(default)]
-        question: Vec<KeyPoints>,
-    }
-    #[derive(Deserialize)]
-    struct KeyPoints {
-        #[serde(default)]
-        what_they_test: Vec<String>,
-    }
     static TABLE: OnceLock<Rarity> = OnceLock::new();
     TABLE.get_or_init(|| {
+        // The shipped bank is validated by its tests; were it ever broken, the table is only
+        // empty and every word counts as rare.
+        let bank = crate::bank::Bank::load(None).unwrap_or_default();
         let mut using: HashMap<String, u32> = HashMap::new();
         let mut key_points = 0u32;
-        for (_, text) in crate::embedded::DATA {
-            // The bank is validated where it is loaded; a file that does not parse here only
-            // leaves its words out of the counts.
-            let Ok(file) = toml::from_str::<File>(text) else {
-                continue;
-            };
-            for line in file.question.iter().flat_map(|q| &q.what_they_test) {
-                key_points += 1;
-                let stems: BTreeSet<String> = content_stems(line).into_iter().collect();
-                for stem in stems {
-                    *using.entry(stem).or_default() += 1;
-                }
+        for line in bank.questions().iter().flat_map(|q| &q.what_they_test) {
+            key_points += 1;
+            let stems: BTreeSet<String> = content_stems(line).into_iter().collect();
+            for stem in stems {
+                *using.entry(stem).or_default() += 1;
             }
         }
         Rarity {
@@ -375,8 +360,9 @@ struct Answer<'a> {
     analysis: Analysis,
     /// Indices into `analysis.tokens` of the tokens that are not fillers.
     spoken: Vec<usize>,
-    /// The sentences that are connected speech, as ranges of positions in `spoken`.
-    connected: Vec<Range<usize>>,
+    /// Each sentence with spoken words, as a range of positions in `spoken`, and whether it is
+    /// connected speech.
+    sentences: Vec<(Range<usize>, bool)>,
 }
 
 impl<'a> Answer<'a> {
@@ -386,7 +372,7 @@ impl<'a> Answer<'a> {
             .filter(|&i| !analysis.tokens[i].filler)
             .collect();
         // Spoken tokens come in text order, so each sentence is one run of positions.
-        let mut connected = Vec::new();
+        let mut sentences = Vec::new();
         let mut start = 0;
         while start < spoken.len() {
             let sentence = analysis.tokens[spoken[start]].sentence;
@@ -396,16 +382,14 @@ impl<'a> Answer<'a> {
             let stops = (start..end)
                 .filter(|&p| analysis.tokens[spoken[p]].stop)
                 .count();
-            if is_connected(stops, end - start) {
-                connected.push(start..end);
-            }
+            sentences.push((start..end, is_connected(stops, end - start)));
             start = end;
         }
         Answer {
             text,
             analysis,
             spoken,
-            connected,
+            sentences,
         }
     }
 
@@ -471,7 +455,7 @@ impl<'a> Answer<'a> {
     /// never a connected sentence, so it never earns anything this way.
     fn specific_sentence(&self, terms: &[Term], specificity: &[f64]) -> Option<Hit> {
         let mut best: Option<(f64, Hit)> = None;
-        for range in &self.connected {
+        for (range, _) in self.sentences.iter().filter(|(_, connected)| *connected) {
             let mut found = vec![false; terms.len()];
             let (mut first, mut last) = (None, 0);
             for pos in range.clone() {
@@ -593,13 +577,10 @@ fn detect_red_flag(
     let flag_tokens: Vec<&Token> = flag_analysis.tokens.iter().collect();
     let flag_negated = has_negation(flag, &flag_tokens);
     let total: f64 = terms.iter().map(|t| t.weight).sum();
-    for (s, &(start, end)) in answer.analysis.sentences.iter().enumerate() {
-        let tokens: Vec<&Token> = answer
-            .analysis
-            .tokens
-            .iter()
-            .filter(|t| t.sentence == s && !t.filler)
-            .collect();
+    for (range, _) in &answer.sentences {
+        let tokens: Vec<&Token> = range.clone().map(|p| answer.tok(p)).collect();
+        // A run is never empty: it starts at a spoken word of its sentence.
+        let (start, end) = answer.analysis.sentences[tokens[0].sentence];
         let found: f64 = terms
             .iter()
             .filter(|term| tokens.iter().any(|t| t.stem == term.stem))
@@ -667,28 +648,17 @@ fn insufficient(
 
 /// Share of the answer's sentences that are connected speech (see `Answer::explained`).
 fn connected_share(answer: &Answer) -> f64 {
-    let mut sentences = 0;
-    let mut connected = 0;
-    for s in 0..answer.analysis.sentences.len() {
-        let tokens: Vec<&Token> = answer
-            .analysis
-            .tokens
-            .iter()
-            .filter(|t| t.sentence == s && !t.filler)
-            .collect();
-        if tokens.len() < 3 {
-            continue;
-        }
-        sentences += 1;
-        let stops = tokens.iter().filter(|t| t.stop).count();
-        if is_connected(stops, tokens.len()) {
-            connected += 1;
-        }
-    }
-    if sentences == 0 {
+    // Sentences of fewer than three words ("Right.", "So yes.") say nothing either way.
+    let long: Vec<bool> = answer
+        .sentences
+        .iter()
+        .filter(|(range, _)| range.len() >= 3)
+        .map(|(_, connected)| *connected)
+        .collect();
+    if long.is_empty() {
         0.0
     } else {
-        connected as f64 / sentences as f64
+        long.iter().filter(|&&c| c).count() as f64 / long.len() as f64
     }
 }
 
@@ -1017,6 +987,15 @@ mod tests {
             .unwrap()
     }
 
+    /// `answer` graded against question `id` of the shipped bank.
+    fn grade_bank(id: &str, answer: &str) -> Grade {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get(id).unwrap();
+        OfflineGrader
+            .grade(q, Rubrics::embedded().for_kind(q.kind), answer)
+            .unwrap()
+    }
+
     const GOOD: &str = "The GIL is a mutex in CPython that lets only one thread execute bytecode at a time. \
         It exists because reference counting is not thread safe, so the lock protects the counts. \
         Threads are still useful for I/O-bound work since the GIL is released while a thread waits on I/O. \
@@ -1122,13 +1101,8 @@ mod tests {
     /// that leaves it out, not by one that does it.
     #[test]
     fn a_flag_about_an_omission_is_raised_only_by_the_omission() {
-        let bank = crate::bank::Bank::load(None).unwrap();
-        let q = bank.get("decorator-how-they-work").unwrap();
-        let rubrics = Rubrics::embedded();
         let flags = |answer: &str| {
-            OfflineGrader
-                .grade(q, rubrics.for_kind(q.kind), answer)
-                .unwrap()
+            grade_bank("decorator-how-they-work", answer)
                 .red_flags
                 .len()
         };
@@ -1170,16 +1144,7 @@ mod tests {
     /// returns it, and not by one that says it does not.
     #[test]
     fn false_the_constant_is_not_a_negation() {
-        let bank = crate::bank::Bank::load(None).unwrap();
-        let q = bank.get("clean-function-design").unwrap();
-        let rubrics = Rubrics::embedded();
-        let flags = |answer: &str| {
-            OfflineGrader
-                .grade(q, rubrics.for_kind(q.kind), answer)
-                .unwrap()
-                .red_flags
-                .len()
-        };
+        let flags = |answer: &str| grade_bank("clean-function-design", answer).red_flags.len();
         assert_eq!(
             flags(
                 "Small functions with clear names. On failure my function returns False or an error \
@@ -1211,18 +1176,14 @@ mod tests {
     /// named misconception, when it is a bare list, or when one point is all it touches.
     #[test]
     fn rare_shared_terms_in_a_sentence_make_a_point_partly() {
-        let bank = crate::bank::Bank::load(None).unwrap();
-        let q = bank.get("numpy-broadcasting-rules").unwrap();
-        let rubrics = Rubrics::embedded();
-        let rubric = rubrics.for_kind(q.kind);
+        let grade = |answer: &str| grade_bank("numpy-broadcasting-rules", answer);
         let verdicts = |answer: &str| -> Vec<Verdict> {
-            let g = OfflineGrader.grade(q, rubric, answer).unwrap();
-            g.key_points.iter().map(|k| k.verdict).collect()
+            grade(answer).key_points.iter().map(|k| k.verdict).collect()
         };
         let own_words = "NumPy compares the shapes starting from the last axis, and each pair of sizes has to be \
             equal or one of them has to be one. So three by four plus four works, the row just gets \
             stretched down, but three by four plus three fails unless you reshape it to three by one first.";
-        let g = OfflineGrader.grade(q, rubric, own_words).unwrap();
+        let g = grade(own_words);
         let partly: Vec<usize> = g
             .key_points
             .iter()
@@ -1243,7 +1204,7 @@ mod tests {
         let flagged = format!(
             "{own_words} Broadcasting physically copies the smaller array until the shapes match."
         );
-        let g = OfflineGrader.grade(q, rubric, &flagged).unwrap();
+        let g = grade(&flagged);
         assert_eq!(g.red_flags.len(), 1, "{:#?}", g.red_flags);
         assert_eq!(
             g.key_points[4].verdict,

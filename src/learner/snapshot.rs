@@ -199,28 +199,12 @@ mod tests {
     }
 
     fn grade(score: u8, graded: bool) -> Grade {
-        Grade {
-            score,
-            outcome: if graded {
-                Outcome::Graded
-            } else {
-                Outcome::InsufficientEvidence
-            },
-            criteria: vec![],
-            key_points: vec![],
-            red_flags: vec![],
-            feedback: String::new(),
-            follow_up: None,
-            grader: "offline".into(),
-            model: None,
-            prompt_version: None,
-            rubric_version: "concept@1".into(),
-            tokens_in: None,
-            tokens_out: None,
-            cost_usd: None,
-            latency_ms: 0,
-            notes: vec![],
-        }
+        let outcome = if graded {
+            Outcome::Graded
+        } else {
+            Outcome::InsufficientEvidence
+        };
+        Grade::bare(score, outcome)
     }
 
     /// A store that grows the way sessions grow it: questions, follow-ups, skips, "I don't

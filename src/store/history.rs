@@ -425,22 +425,8 @@ mod tests {
 
     fn grade(score: u8, feedback: &str) -> Grade {
         Grade {
-            score,
-            outcome: Outcome::Graded,
-            criteria: vec![],
-            key_points: vec![],
-            red_flags: vec![],
             feedback: feedback.into(),
-            follow_up: None,
-            grader: "offline".into(),
-            model: None,
-            prompt_version: None,
-            rubric_version: "concept@1".into(),
-            tokens_in: None,
-            tokens_out: None,
-            cost_usd: None,
-            latency_ms: 0,
-            notes: vec![],
+            ..Grade::bare(score, Outcome::Graded)
         }
     }
 

@@ -388,6 +388,26 @@ fn opens_at_glue(ps: &[Piece], k: usize, answer_start: usize) -> bool {
         || sentence_end_points(&prose.join(" ")).len() >= 2
 }
 
+/// Where an answer starts: its first piece, its title and where the title came from.
+struct Start {
+    piece: usize,
+    title: String,
+    source: TitleSource,
+    /// Opened by a flattened table rather than by a sentence: its cells are its body.
+    by_table: bool,
+}
+
+impl Start {
+    fn new(piece: usize, title: String, source: TitleSource) -> Start {
+        Start {
+            piece,
+            title,
+            source,
+            by_table: false,
+        }
+    }
+}
+
 pub fn parse(lines: &[Line]) -> Vec<Extracted> {
     let ps = pieces(lines);
     let piece_stems: Vec<Vec<String>> = ps.iter().map(|p| stems(&p.text)).collect();
@@ -398,16 +418,15 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
     let n = ps.len().max(1) as f64;
     let rarity: HashMap<String, f64> = df.into_iter().map(|(s, d)| (s, (n / d).ln())).collect();
 
-    let mut starts: Vec<(usize, String, TitleSource)> = Vec::new();
-    // Whether each start was opened by a flattened table rather than by a sentence.
-    let mut by_table: Vec<bool> = Vec::new();
+    let mut starts: Vec<Start> = Vec::new();
     // The piece the current answer starts at.
     let mut answer_start = 0;
     let mut answer_so_far: Vec<String> = Vec::new();
     // The piece holding the last title fragment: the prose right after it is its answer.
     let mut last_fragment: Option<usize> = None;
     for k in 0..ps.len() {
-        if let Some(head) = fragment(&ps[k].text) {
+        let after_fragment = k > 0 && last_fragment.is_none_or(|f| f + 1 < k);
+        let start = if let Some(head) = fragment(&ps[k].text) {
             last_fragment = Some(k);
             let mut first = k;
             let mut title = head.to_string();
@@ -415,24 +434,19 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
                 first -= 1;
                 title = format!("{} {title}", ps[first].text.trim());
             }
-            if starts.last().is_none_or(|s| s.0 < first) {
-                starts.push((first, title, TitleSource::Fragment));
-                by_table.push(false);
-                answer_so_far.clear();
-            }
-        } else if k > 0
-            && last_fragment.is_none_or(|f| f + 1 < k)
+            starts
+                .last()
+                .is_none_or(|s| s.piece < first)
+                .then(|| Start::new(first, title, TitleSource::Fragment))
+        } else if after_fragment
             && !is_code_piece(&ps[k].text)
             && (opens_after(&ps[k], &ps[k - 1]) || opens_at_glue(&ps, k, answer_start))
             && opens_answer(&ps, k, &answer_so_far, &rarity)
         {
             // Titled by its first sentence, read on over the lines it was broken into.
             let title = lead_sentence(&unglue(&opening(&ps, k)), LEAD_WORDS);
-            starts.push((k, title, TitleSource::AnswerLead));
-            by_table.push(false);
-            answer_so_far.clear();
-        } else if k > 0
-            && last_fragment.is_none_or(|f| f + 1 < k)
+            Some(Start::new(k, title, TitleSource::AnswerLead))
+        } else if after_fragment
             && (is_code_piece(&ps[k - 1].text) || after_closing_note(&ps, k, answer_start))
             && ps.len() >= k + TABLE_CELLS
             && ps[k..k + TABLE_CELLS].iter().all(|p| table_cell(&p.text))
@@ -446,11 +460,11 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
                 .map(|p| p.text.trim())
                 .collect();
             let title = lead_sentence(&cells.join(" "), FRAGMENT_WORDS);
-            starts.push((k, title, TitleSource::AnswerLead));
-            by_table.push(true);
-            answer_so_far.clear();
-        } else if k > 0
-            && last_fragment.is_none_or(|f| f + 1 < k)
+            Some(Start {
+                by_table: true,
+                ..Start::new(k, title, TitleSource::AnswerLead)
+            })
+        } else if after_fragment
             && !is_code_piece(&ps[k].text)
             && opens_with_inline_code(&ps[k].text)
             && after_closing_note(&ps, k, answer_start)
@@ -458,12 +472,16 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
             // A list whose items open with inline code (their bold labels stripped), after the
             // note that closed the previous answer.
             let title = lead_sentence(&opening(&ps, k), LEAD_WORDS);
-            starts.push((k, title, TitleSource::AnswerLead));
-            by_table.push(false);
+            Some(Start::new(k, title, TitleSource::AnswerLead))
+        } else {
+            None
+        };
+        if let Some(start) = start {
+            starts.push(start);
             answer_so_far.clear();
         }
         if let Some(s) = starts.last() {
-            answer_start = s.0;
+            answer_start = s.piece;
         }
         answer_so_far.extend(piece_stems[k].iter().cloned());
         answer_so_far.sort();
@@ -472,33 +490,37 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
     // An answer opened by a sentence needs a body: code or a second sentence when it opened
     // at a glued paragraph break (a lone glued sentence is a paragraph of the answer before),
     // or at least a finished sentence (a line that finishes none, like a closing call to
-    // action, is page chrome).
-    let mut n = 0;
-    while n < starts.len() {
-        let (first, _, source) = &starts[n];
-        let end = starts.get(n + 1).map_or(ps.len(), |s| s.0);
-        let span = &ps[*first..end];
+    // action, is page chrome). Each start is judged up to the next one found above; the pieces
+    // of a start dropped here belong to the answer before it.
+    let ends: Vec<usize> = starts
+        .iter()
+        .skip(1)
+        .map(|s| s.piece)
+        .chain([ps.len()])
+        .collect();
+    let bare = |s: &Start, end: usize| {
+        let span = &ps[s.piece..end];
         let text: Vec<String> = span.iter().map(|p| unglue(&p.text)).collect();
         let sentences = sentence_end_points(&text.join(" ")).len();
-        let needed = if ps[*first].glued { 2 } else { 1 };
-        let bare = *source == TitleSource::AnswerLead
-            && !by_table[n]
+        let needed = if ps[s.piece].glued { 2 } else { 1 };
+        s.source == TitleSource::AnswerLead
+            && !s.by_table
             && !span.iter().any(|p| is_code_piece(&p.text))
-            && sentences < needed;
-        if bare {
-            starts.remove(n);
-            by_table.remove(n);
-        } else {
-            n += 1;
-        }
-    }
+            && sentences < needed
+    };
+    let starts: Vec<Start> = starts
+        .into_iter()
+        .zip(ends)
+        .filter(|(s, end)| !bare(s, *end))
+        .map(|(s, _)| s)
+        .collect();
     let mut out = Vec::new();
-    for (n, (first, title, source)) in starts.iter().enumerate() {
-        let end = starts.get(n + 1).map_or(ps.len(), |s| s.0);
-        let answer = summary(ps[*first..end].iter().map(|p| p.text.as_str()), 700);
+    for (n, start) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).map_or(ps.len(), |s| s.piece);
+        let answer = summary(ps[start.piece..end].iter().map(|p| p.text.as_str()), 700);
         out.push(Extracted {
-            title: title.clone(),
-            title_source: *source,
+            title: start.title.clone(),
+            title_source: start.source,
             difficulty: None,
             tags: Vec::new(),
             companies: Vec::new(),
@@ -506,7 +528,7 @@ pub fn parse(lines: &[Line]) -> Vec<Extracted> {
             insight: Default::default(),
             answer,
             layout: Layout::Flattened,
-            line: ps[*first].no,
+            line: ps[start.piece].no,
         });
     }
     out
