@@ -89,10 +89,23 @@ impl Posterior {
         if !(0.0..=1.0).contains(&s) {
             return Err(ScoreOutOfRange(s));
         }
-        let n = self.topics();
         let p = self.p_success(t, b, a);
-        let gradient = m * a * (s - p);
-        let info = m * a * a * p * (1.0 - p);
+        self.step(t, m * a * a * p * (1.0 - p), m * a * (s - p));
+        Ok(p)
+    }
+
+    /// One exact (Kalman) step after a direct Gaussian measurement `y` = θ_t + noise of
+    /// variance `noise_var`. No answer is such a measurement; the simulation's ceiling
+    /// (`sim::ceiling`) uses it to ask what a selector could do with answers of known information.
+    pub fn measure(&mut self, t: usize, y: f64, noise_var: f64) {
+        let gradient = (y - self.mean[t]) / noise_var;
+        self.step(t, 1.0 / noise_var, gradient);
+    }
+
+    /// The shared step: information `info` about θ_t and the log-likelihood's slope `gradient`
+    /// at the current mean.
+    fn step(&mut self, t: usize, info: f64, gradient: f64) {
+        let n = self.topics();
         // Sherman–Morrison: Σ ← Σ − (I / (1 + I·c_t))·c·cᵀ with c = Σ·e_t.
         let c: Vec<f64> = (0..n).map(|i| self.cov[i * n + t]).collect();
         let k = info / (1.0 + info * c[t]);
@@ -105,7 +118,6 @@ impl Posterior {
         for i in 0..n {
             self.mean[i] += gradient * self.cov[i * n + t];
         }
-        Ok(p)
     }
 
     /// Adds `q` to the variance of topic `t`: ability drifts (learning, forgetting).

@@ -184,7 +184,7 @@ impl Policy {
             return None;
         }
         let (topic, why, target) = if diagnosing {
-            let topic = self.lucb(s.posterior, &available);
+            let topic = lucb(s.posterior, &available, self.k);
             (topic, Why::Diagnose, self.p_diagnose)
         } else {
             let topic = thompson_lowest(s.posterior, &available, rng);
@@ -274,28 +274,6 @@ impl Policy {
             })
     }
 
-    /// LUCB: I = the k lowest means; h = argmax over I of μ + 2σ, l = argmin outside I of μ − 2σ;
-    /// ask whichever of the two is less certain.
-    fn lucb(&self, p: &Posterior, available: &[usize]) -> usize {
-        let mut sorted = available.to_vec();
-        sorted.sort_by(|&a, &b| p.mean(a).total_cmp(&p.mean(b)));
-        let (inside, outside) = sorted.split_at(self.k);
-        let beta = 2.0;
-        let h = *inside
-            .iter()
-            .max_by(|&&a, &&b| {
-                (p.mean(a) + beta * p.sd(a)).total_cmp(&(p.mean(b) + beta * p.sd(b)))
-            })
-            .expect("k ≥ 1");
-        let l = *outside
-            .iter()
-            .min_by(|&&a, &&b| {
-                (p.mean(a) - beta * p.sd(a)).total_cmp(&(p.mean(b) - beta * p.sd(b)))
-            })
-            .expect("more topics than k");
-        if p.sd(h) >= p.sd(l) { h } else { l }
-    }
-
     /// Among `candidates` (one topic), never-asked questions first, the predicted success
     /// closest to `target`; uniformly among the best few, ties in random order.
     fn best_targeted(
@@ -323,6 +301,24 @@ impl Policy {
         ranked.select_nth_unstable_by(best - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         ranked[rng.below(best)].2
     }
+}
+
+/// LUCB: I = the k lowest means; h = argmax over I of μ + 2σ, l = argmin outside I of μ − 2σ;
+/// ask whichever of the two is less certain. `available` holds more than `k` topics.
+pub fn lucb(p: &Posterior, available: &[usize], k: usize) -> usize {
+    let mut sorted = available.to_vec();
+    sorted.sort_by(|&a, &b| p.mean(a).total_cmp(&p.mean(b)));
+    let (inside, outside) = sorted.split_at(k);
+    let beta = 2.0;
+    let h = *inside
+        .iter()
+        .max_by(|&&a, &&b| (p.mean(a) + beta * p.sd(a)).total_cmp(&(p.mean(b) + beta * p.sd(b))))
+        .expect("k ≥ 1");
+    let l = *outside
+        .iter()
+        .min_by(|&&a, &&b| (p.mean(a) - beta * p.sd(a)).total_cmp(&(p.mean(b) - beta * p.sd(b))))
+        .expect("more topics than k");
+    if p.sd(h) >= p.sd(l) { h } else { l }
 }
 
 /// Thompson sampling for the minimum: the lowest topic of one posterior draw.

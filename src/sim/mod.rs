@@ -6,6 +6,7 @@
 //! Every policy meets the same candidates, banks and grader streams (seeded per candidate), so the
 //! comparison is paired; means come with 95% intervals.
 
+pub mod ceiling;
 pub mod report;
 pub mod run;
 pub mod world;
@@ -318,6 +319,8 @@ pub struct Report {
     pub seconds: f64,
     pub cells: Vec<CellResult>,
     pub targets: Vec<report::Target>,
+    /// What a selector could reach with answers of known information (with the reference cell).
+    pub ceiling: Option<Vec<ceiling::CeilingRow>>,
 }
 
 /// Runs the cells `wanted` picks and checks the targets (those whose cells did not run are
@@ -334,11 +337,16 @@ pub fn benchmark(
         results.push(run_cell(&cell, opts));
     }
     let targets = report::targets(&results);
+    let ceiling = results
+        .iter()
+        .any(|c| c.name == "reference")
+        .then(|| ceiling::ceiling(opts));
     Report {
         candidates: opts.candidates,
         seed: opts.seed,
         seconds: started.elapsed().as_secs_f64(),
         cells: results,
         targets,
+        ceiling,
     }
 }

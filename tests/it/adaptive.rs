@@ -141,6 +141,18 @@ fn sim_reports_every_target_and_policy() {
     );
     let rows = report["cells"][0]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 6 * 5, "six policies, five budgets");
+    // With the reference cell comes the ceiling: LUCB on Gaussian answers, one row a level.
+    let ceiling = report["ceiling"].as_array().unwrap();
+    let levels: Vec<f64> = ceiling
+        .iter()
+        .map(|r| r["information"].as_f64().unwrap())
+        .collect();
+    assert_eq!(levels, [0.9, 1.0, 1.13]);
+    assert!(
+        ceiling
+            .iter()
+            .all(|r| r["lucb_24"]["mean"].as_f64().unwrap() > 0.0)
+    );
     // The same seed gives the same figures.
     let again = json_of(viva(home.path()).args([
         "sim",
@@ -151,6 +163,7 @@ fn sim_reports_every_target_and_policy() {
         "--json",
     ]));
     assert_eq!(report["cells"], again["cells"]);
+    assert_eq!(report["ceiling"], again["ceiling"]);
     let out = viva(home.path())
         .args(["sim", "--cell", "nowhere"])
         .output()
