@@ -138,6 +138,13 @@ pub enum Input {
     Eof,
 }
 
+/// An answer being typed: its lines so far, and whether a ``` fence is open.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Draft {
+    lines: Vec<String>,
+    in_fence: bool,
+}
+
 pub const HELP: &str = "\
 Answer in your own words, as you would say it aloud; an empty line submits.
 Blank lines inside a ``` fence stay part of the answer.
@@ -147,6 +154,7 @@ Blank lines inside a ``` fence stay part of the answer.
   /status  what viva believes about you: per-topic estimates, weakest topics, reviews due
   /quit    end the session (Ctrl-D too); Ctrl-C clears the answer being typed
   /help    this text
+/hint, /repeat, /status and /help work in the middle of an answer too; /quit submits it first.
 ";
 
 fn parse_command(line: &str) -> Input {
@@ -167,18 +175,23 @@ fn parse_command(line: &str) -> Input {
 
 /// Reads one answer or command. `notice` receives messages for the user (Ctrl-C cleared input).
 pub fn read_input(src: &mut dyn LineSource, notice: &mut dyn Write) -> io::Result<Input> {
-    read_input_until(src, notice, None)
+    read_input_until(src, notice, None, &mut Draft::default())
 }
 
 /// As `read_input`, with a deadline (Unix ms): the prompt shows the time left, and the first
-/// line submitted after it ends the answer.
+/// line submitted after it ends the answer. Reading goes on from `draft`; a command typed in the
+/// middle of an answer that leaves it open (/hint, /repeat, /status, /help) is returned with the
+/// answer so far kept in `draft`, and anything else leaves `draft` empty.
 pub fn read_input_until(
     src: &mut dyn LineSource,
     notice: &mut dyn Write,
     deadline: Option<i64>,
+    draft: &mut Draft,
 ) -> io::Result<Input> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut in_fence = false;
+    let Draft {
+        mut lines,
+        mut in_fence,
+    } = std::mem::take(draft);
     loop {
         let base = if lines.is_empty() { "> " } else { ". " };
         match src.read(&timer::prompt(base, deadline))? {
@@ -186,6 +199,24 @@ pub fn read_input_until(
                 if lines.is_empty() && line.trim_start().starts_with('/') {
                     src.remember(line.trim());
                     return Ok(parse_command(&line));
+                }
+                // Mid-answer, only a command word alone on its line is a command (a path like
+                // /usr/bin is text), and never inside a code fence. None of them drops the
+                // draft: /quit submits it, as the end of input does.
+                if !in_fence && let Input::Command(command) = parse_command(&line) {
+                    src.remember(line.trim());
+                    match command {
+                        Command::Quit => return Ok(Input::LastAnswer(lines.join("\n"))),
+                        Command::Skip => writeln!(
+                            notice,
+                            "(an answer is being typed: an empty line submits it, Ctrl-C clears it)"
+                        )?,
+                        _ => {
+                            *draft = Draft { lines, in_fence };
+                            return Ok(Input::Command(command));
+                        }
+                    }
+                    continue;
                 }
                 if deadline.is_some_and(|d| now_ms() >= d) {
                     if !line.trim().is_empty() {
@@ -310,8 +341,20 @@ pub fn run(
         let live = notifier.is_some();
         let mut timer =
             deadline.map(|d| timer::Timer::start(d, limit.unwrap_or_default(), notifier));
+        // An answer interrupted by /hint, /repeat, /status or /help goes on after it.
+        let mut draft = Draft::default();
         loop {
-            let input = read_input_until(src, out, deadline)?;
+            if !draft.lines.is_empty() {
+                writeln!(
+                    out,
+                    "{}",
+                    paint(
+                        DIM,
+                        "(your answer so far is kept: go on, or an empty line submits it)"
+                    )
+                )?;
+            }
+            let input = read_input_until(src, out, deadline, &mut draft)?;
             if matches!(
                 input,
                 Input::Answer(_)
@@ -552,12 +595,15 @@ pub fn finish(
 mod tests {
     use super::*;
 
+    /// Every input of `text`, read as the question loop reads them (a draft kept across an
+    /// aside command).
     fn inputs(text: &str) -> Vec<Input> {
         let mut src = Plain::new(text.as_bytes());
         let mut sink = Vec::new();
         let mut got = Vec::new();
+        let mut draft = Draft::default();
         loop {
-            let i = read_input(&mut src, &mut sink).unwrap();
+            let i = read_input_until(&mut src, &mut sink, None, &mut draft).unwrap();
             let done = matches!(i, Input::Eof | Input::LastAnswer(_));
             got.push(i);
             if done {
@@ -598,6 +644,37 @@ mod tests {
     fn a_slash_inside_an_answer_is_text() {
         let got = inputs("it uses\n/usr/bin paths\n\n");
         assert_eq!(got[0], Input::Answer("it uses\n/usr/bin paths".into()));
+    }
+
+    #[test]
+    fn a_command_in_the_middle_of_an_answer_keeps_what_was_typed() {
+        // /hint is done and the answer goes on; /skip is refused; /quit submits.
+        let got = inputs("first part\n/hint\n/skip\nsecond part\n\nagain\n/quit\n");
+        assert_eq!(
+            got,
+            [
+                Input::Command(Command::Hint),
+                Input::Answer("first part\nsecond part".into()),
+                Input::LastAnswer("again".into()),
+            ]
+        );
+        let mut src = Plain::new("typed\n/skip\n\n".as_bytes());
+        let mut notice = Vec::new();
+        assert_eq!(
+            read_input(&mut src, &mut notice).unwrap(),
+            Input::Answer("typed".into())
+        );
+        assert!(
+            String::from_utf8(notice)
+                .unwrap()
+                .contains("an empty line submits it")
+        );
+    }
+
+    #[test]
+    fn a_command_word_inside_a_code_fence_is_text() {
+        let got = inputs("see\n```\n/status\n```\n\n");
+        assert_eq!(got[0], Input::Answer("see\n```\n/status\n```".into()));
     }
 
     struct Scripted(Vec<Read>);

@@ -104,6 +104,31 @@ fn answers_separated_by_blank_lines_and_commands_work_from_a_file() {
 }
 
 #[test]
+fn a_command_typed_in_the_middle_of_an_answer_keeps_the_answer() {
+    let home = tempfile::tempdir().unwrap();
+    let input =
+        "objects bundle state\n/hint\nwith the methods that act on it\n\nclasses are\n/quit\n";
+    let out = stdout_of(
+        viva(home.path())
+            .args(["practice", "-n", "3", "-t", "oop", "--seed", "1"])
+            .args(["--follow-ups", "0"])
+            .write_stdin(input),
+    );
+    assert!(out.contains("Hint: "), "{out}");
+    assert!(out.contains("your answer so far is kept"), "{out}");
+    let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
+    let turns = shown["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 2, "/quit ends the session after submitting");
+    assert_eq!(
+        turns[0]["answer"],
+        "objects bundle state\nwith the methods that act on it"
+    );
+    assert_eq!(turns[0]["hints"], 1);
+    assert_eq!(turns[1]["answer"], "classes are");
+    assert!(turns[1]["grade"].is_object());
+}
+
+#[test]
 fn a_session_of_i_dont_know_ends_with_advice_not_a_score() {
     let home = tempfile::tempdir().unwrap();
     let out = stdout_of(
