@@ -696,12 +696,23 @@ pub fn hint(question: &Question, point: usize) -> Option<String> {
         .content()
         .map(|t| t.stem.clone())
         .collect();
-    // Names the point puts in backticks (`bytes`, `__aenter__`) are what a candidate would say;
-    // they go first, then the other technical words in the point's order.
+    // Code names are what a candidate would say: what the point puts in backticks (`bytes`,
+    // `__aenter__`) and words written as code without them (typing.NamedTuple, sys.exit(),
+    // __slots__). They go first, then the other technical words in the point's order.
+    let unquoted = line
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| ",;:!?\"'`".contains(c))
+                .trim_end_matches('.')
+        })
+        .filter(|w| looks_like_code(w))
+        // conftest.py is said "conftest".
+        .map(|w| w.trim_end_matches(".py"));
     let in_code: BTreeSet<String> = line
         .split('`')
         .skip(1)
         .step_by(2)
+        .chain(unquoted)
         .flat_map(|code| {
             analyze(code)
                 .content()
@@ -717,6 +728,17 @@ pub fn hint(question: &Question, point: usize) -> Option<String> {
     });
     let words: Vec<String> = terms.iter().take(3).map(|t| t.word.clone()).collect();
     (!words.is_empty()).then(|| format!("think about: {}", words.join(", ")))
+}
+
+/// A word written as code: a dotted name (typing.NamedTuple, not "e.g"), a call, or a name
+/// with an underscore.
+fn looks_like_code(word: &str) -> bool {
+    let dotted = word
+        .split('.')
+        .filter(|part| part.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
+        .count()
+        >= 2;
+    dotted || word.ends_with("()") || (word.contains('_') && word.chars().any(char::is_alphabetic))
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -1137,6 +1159,18 @@ mod tests {
         assert!(
             !second.contains("686") && !second.contains("15"),
             "{second}"
+        );
+        // Code written without backticks counts too: "typing.NamedTuple, or
+        // collections.namedtuple, creates a tuple subclass…" and "conftest.py holds fixtures…".
+        let named = hint(bank.get("namedtuple-usage").unwrap(), 0).unwrap();
+        assert!(
+            named.contains("namedtuple") && !named.contains("creates"),
+            "{named}"
+        );
+        let conftest = hint(bank.get("fixtures-conftest").unwrap(), 0).unwrap();
+        assert!(
+            conftest.contains("conftest") && !conftest.contains("py,"),
+            "{conftest}"
         );
     }
 
