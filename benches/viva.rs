@@ -228,22 +228,8 @@ fn llm_overhead(runs: usize) {
 
 fn grade(score: u8) -> Grade {
     Grade {
-        score,
-        outcome: Outcome::Graded,
-        criteria: vec![],
-        key_points: vec![],
-        red_flags: vec![],
-        feedback: String::new(),
-        follow_up: None,
         grader: "bench".into(),
-        model: None,
-        prompt_version: None,
-        rubric_version: "concept@1".into(),
-        tokens_in: None,
-        tokens_out: None,
-        cost_usd: None,
-        latency_ms: 0,
-        notes: vec![],
+        ..Grade::bare(score, Outcome::Graded)
     }
 }
 

@@ -110,10 +110,9 @@ impl Grade {
     }
 }
 
-#[cfg(test)]
 impl Grade {
-    /// An offline grade with a score and an outcome and nothing else: for the tests of what
-    /// stores, replays and folds grades, which look at no other field.
+    /// An offline grade with a score and an outcome and nothing else: for tests and benchmarks
+    /// of what stores, replays and folds grades, which look at no other field.
     pub fn bare(score: u8, outcome: Outcome) -> Grade {
         Grade {
             score,

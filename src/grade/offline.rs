@@ -689,13 +689,18 @@ pub fn pick_follow_up(question: &Question, verdicts: &[KeyPointVerdict]) -> Opti
     best.map(|(_, f)| f.clone())
 }
 
+/// The stems of the question's own words: repeating them in an answer proves little.
+fn prompt_stems(question: &Question) -> BTreeSet<String> {
+    analyze(&question.prompt)
+        .content()
+        .map(|t| t.stem.clone())
+        .collect()
+}
+
 /// A hint for a key point: its most telling words, without giving away the explanation.
 pub fn hint(question: &Question, point: usize) -> Option<String> {
     let line = question.what_they_test.get(point)?;
-    let prompt_stems: BTreeSet<String> = analyze(&question.prompt)
-        .content()
-        .map(|t| t.stem.clone())
-        .collect();
+    let prompt_stems = prompt_stems(question);
     // Code names are what a candidate would say: what the point puts in backticks (`bytes`,
     // `__aenter__`) and words written as code without them (typing.NamedTuple, sys.exit(),
     // __slots__). They go first, then the other technical words in the point's order.
@@ -713,12 +718,7 @@ pub fn hint(question: &Question, point: usize) -> Option<String> {
         .skip(1)
         .step_by(2)
         .chain(unquoted)
-        .flat_map(|code| {
-            analyze(code)
-                .content()
-                .map(|t| t.stem.clone())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(content_stems)
         .collect();
     let mut terms = terms_of(line, &prompt_stems);
     terms.retain(|t| !t.generic && !t.stem.chars().all(|c| c.is_ascii_digit()));
@@ -752,10 +752,7 @@ impl Grader for OfflineGrader {
     fn grade(&self, question: &Question, rubric: &Rubric, answer_text: &str) -> Result<Grade> {
         let started = Instant::now();
         let answer = Answer::new(answer_text);
-        let prompt_stems: BTreeSet<String> = analyze(&question.prompt)
-            .content()
-            .map(|t| t.stem.clone())
-            .collect();
+        let prompt_stems = prompt_stems(question);
 
         if let Some(reason) = insufficient(&answer, question, &prompt_stems) {
             return Ok(insufficient_grade(question, rubric, reason, started));

@@ -13,6 +13,7 @@
 
 use serde::Serialize;
 
+use super::run::lowest_k;
 use super::world::{Candidate, World};
 use super::{Options, Stat};
 use crate::learner::Posterior;
@@ -46,12 +47,17 @@ enum Rule {
 /// The ceiling rows of the reference world, on the candidates of the benchmark's run.
 pub fn ceiling(opts: &Options) -> Vec<CeilingRow> {
     let world = World::reference();
+    // Only the true abilities matter here: each candidate is drawn once, not once per run.
+    let candidates: Vec<Vec<f64>> = (0..opts.candidates as u64)
+        .map(|i| Candidate::generate(&world, opts.seed, i).theta0)
+        .collect();
     INFORMATION
         .iter()
         .map(|&information| {
             let runs = |rule, budget| -> Vec<(f64, f64)> {
-                (0..opts.candidates as u64)
-                    .map(|i| run(&world, rule, budget, information, opts.seed, i))
+                (0u64..)
+                    .zip(&candidates)
+                    .map(|(i, theta)| run(&world, theta, rule, budget, information, opts.seed, i))
                     .collect()
             };
             let precision = |xs: &[(f64, f64)]| Stat::of(xs.iter().map(|x| x.0));
@@ -68,16 +74,17 @@ pub fn ceiling(opts: &Options) -> Vec<CeilingRow> {
         .collect()
 }
 
-/// One candidate: precision@K of the K lowest posterior means, and the mean squared error of μ.
+/// One candidate of true abilities `theta`: precision@K of the K lowest posterior means, and
+/// the mean squared error of μ.
 fn run(
     world: &World,
+    theta: &[f64],
     rule: Rule,
     budget: usize,
     information: f64,
     seed: u64,
     i: u64,
 ) -> (f64, f64) {
-    let theta = Candidate::generate(world, seed, i).theta0;
     let topics = world.topics;
     let mut rng = Rng::stream(seed ^ SEED_MEASUREMENTS, i);
     let mut posterior = Posterior::prior(topics, 1.0, world.sigma_s);
@@ -90,15 +97,11 @@ fn run(
         };
         posterior.measure(t, theta[t] + noise_var.sqrt() * rng.normal(), noise_var);
     }
-    let lowest = |v: &[f64]| {
-        let mut order = all.clone();
-        order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-        order.truncate(world.k);
-        order
-    };
-    let truth = lowest(&theta);
-    let found = lowest(posterior.means());
-    let hits = found.iter().filter(|t| truth.contains(t)).count();
+    let truth = lowest_k(theta, world.k);
+    let hits = lowest_k(posterior.means(), world.k)
+        .iter()
+        .filter(|t| truth.contains(t))
+        .count();
     let squared = (0..topics)
         .map(|t| (posterior.mean(t) - theta[t]).powi(2))
         .sum::<f64>()

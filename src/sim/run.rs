@@ -242,7 +242,7 @@ pub fn run(
 }
 
 /// The K indices of the lowest values.
-fn lowest_k(values: &[f64], k: usize) -> Vec<usize> {
+pub(super) fn lowest_k(values: &[f64], k: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     order.truncate(k);

@@ -117,28 +117,12 @@ fn seed(home: &Path, answers: &[(&str, &str, u8, bool)]) {
                 answered_at: at,
             })
             .unwrap();
-        let grade = Grade {
-            score: *score,
-            outcome: if *graded {
-                Outcome::Graded
-            } else {
-                Outcome::InsufficientEvidence
-            },
-            criteria: vec![],
-            key_points: vec![],
-            red_flags: vec![],
-            feedback: String::new(),
-            follow_up: None,
-            grader: "offline".into(),
-            model: None,
-            prompt_version: None,
-            rubric_version: "concept@1".into(),
-            tokens_in: None,
-            tokens_out: None,
-            cost_usd: None,
-            latency_ms: 0,
-            notes: vec![],
+        let outcome = if *graded {
+            Outcome::Graded
+        } else {
+            Outcome::InsufficientEvidence
         };
+        let grade = Grade::bare(*score, outcome);
         store.insert_grade(turn, at, &grade).unwrap();
     }
     store
