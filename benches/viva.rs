@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use viva::bank::import::{Guide, import};
 use viva::bank::{Bank, Difficulty, Layer, SourceFile};
+use viva::delivery;
 use viva::grade::offline::OfflineGrader;
 use viva::grade::{Grade, Grader, Outcome};
 use viva::learner::{Evidence, Learner, Observation, Params};
 use viva::rubric::Rubrics;
 use viva::select::{self, Filters, History, Rng};
-use viva::speech;
 use viva::store::{NewTurn, Store};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -111,7 +111,7 @@ fn delivery() {
         .collect();
     let started = Instant::now();
     for answer in &spoken {
-        std::hint::black_box(speech::measure(answer, 90_000, speech::QUESTION_TARGET));
+        std::hint::black_box(delivery::measure(answer, 90_000, delivery::QUESTION_TARGET));
     }
     let per = started.elapsed() / spoken.len() as u32;
     println!(

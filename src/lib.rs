@@ -7,6 +7,7 @@ pub mod bank;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod grade;
 pub mod home;
@@ -14,6 +15,7 @@ pub mod learner;
 pub mod llm;
 pub mod prompt;
 pub mod random;
+pub mod read_aloud;
 pub mod regrade;
 pub mod render;
 pub mod repl;
@@ -22,11 +24,10 @@ pub mod rubric;
 pub mod select;
 pub mod session;
 pub mod sim;
-pub mod speak;
-pub mod speech;
 pub mod store;
 pub mod term;
 pub mod toml_error;
+pub mod words;
 
 /// The files of data/, rubrics/ and prompts/, compiled in by build.rs.
 pub mod embedded {

@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
+use crate::delivery::{self, Delivery, DeliverySummary};
 use crate::grade::{Grade, Grader, Outcome, Verdict, dispute, offline};
 use crate::learner::{Evidence, Params, Status, snapshot};
 use crate::rubric::{Rubric, Rubrics};
 use crate::select::{self, Filters, History, Rng};
-use crate::speech::{self, Delivery, DeliverySummary};
 use crate::store::{NewTurn, Store};
 
 /// Points a hint costs in study mode: a hint gives away the words of a key point.
@@ -400,12 +400,12 @@ impl<'a> Session<'a> {
             .ok_or_else(|| anyhow::anyhow!("no question is being asked"))?;
         let answered_at = now_ms();
         let target = if current.follow_up {
-            speech::FOLLOW_UP_TARGET
+            delivery::FOLLOW_UP_TARGET
         } else {
-            speech::QUESTION_TARGET
+            delivery::QUESTION_TARGET
         };
         let duration_ms = answered_at - current.asked_at;
-        let delivery = speech::measure(text, duration_ms, target);
+        let delivery = delivery::measure(text, duration_ms, target);
         let turn_id = self.store_turn(&current, text, false, answered_at)?;
         self.store.insert_delivery(turn_id, &delivery)?;
         let q = &current.question;
@@ -770,7 +770,7 @@ impl<'a> Session<'a> {
             worst,
             retries,
             practise: self.practise(),
-            delivery: speech::summarize(&deliveries),
+            delivery: delivery::summarize(&deliveries),
             over_time: self.attempts.iter().filter(|a| a.over_ms.is_some()).count(),
             duration_ms: ended_at - self.started_at,
             tokens_in: self.tokens.0,

@@ -4,7 +4,7 @@
 pub mod dispute;
 pub mod llm;
 pub mod offline;
-pub mod text;
+
 pub mod verdict;
 
 use anyhow::Result;

@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::text::{Analysis, Token, analyze, content_stems, stem};
 use super::{CriterionScore, Grade, Grader, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
 use crate::bank::Question;
 use crate::rubric::{Measure, Rubric};
+use crate::words::{Analysis, Token, analyze, content_stems, stem};
 
 pub const NAME: &str = "offline";
 

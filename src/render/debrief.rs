@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{delivery, grade, shorten, summary};
+use crate::delivery::clock;
 use crate::session::{Attempt, Summary};
-use crate::speech::clock;
 use crate::term::{BAD, DIM, TITLE, paint};
 
 pub fn debrief(attempts: &[Attempt], s: &Summary, limit_ms: Option<i64>) -> String {

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::clock::format_utc;
-use crate::speech::{Delivery, DeliverySummary, TrendPoint, clock, phrase_list};
+use crate::delivery::{Delivery, DeliverySummary, TrendPoint, clock, phrase_list};
 use crate::term::{DIM, TITLE, paint};
 
 fn plural(n: u32, one: &str, many: &str) -> String {

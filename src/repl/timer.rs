@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::clock::now_ms;
-use crate::speech::clock;
+use crate::delivery::clock;
 
 /// Prints a message while a line is being read.
 pub type Notify = Box<dyn FnMut(String) + Send>;

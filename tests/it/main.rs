@@ -3,6 +3,7 @@
 
 mod adaptive;
 mod bank;
+mod delivery;
 mod fake_llm;
 mod grade;
 mod import;
@@ -12,7 +13,6 @@ mod practice;
 mod pty;
 mod regrade;
 mod review;
-mod speech;
 
 use std::path::Path;
 

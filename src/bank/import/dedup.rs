@@ -10,7 +10,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::Extracted;
 use crate::bank::Question;
-use crate::grade::text::content_stems;
+use crate::words::content_stems;
 
 /// The score from which two questions are the same. The weights and this threshold were set
 /// on the seed guides, whose questions carry concept ids: at this point 92% of the marked

@@ -16,7 +16,7 @@ use regex::Regex;
 use super::repair::{Line, glue_points, unglue};
 use super::text::{is_blank, lead_sentence, looks_like_code, prose_like, summary, word_share};
 use super::{Extracted, Layout, TitleSource};
-use crate::grade::text::content_stems;
+use crate::words::content_stems;
 
 static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:(?:A|An|The)\s+)?[A-Za-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s+(?:is|are|means|refers to)\s")

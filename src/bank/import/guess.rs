@@ -10,7 +10,7 @@ use regex::Regex;
 use super::TitleSource;
 use super::dedup::Match;
 use crate::bank::{Kind, Topic};
-use crate::grade::text::analyze;
+use crate::words::analyze;
 
 /// How many similar bank questions vote on a topic.
 const VOTERS: usize = 5;

@@ -352,7 +352,7 @@ fn slug(title: &str) -> String {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
-        .filter(|w| !crate::grade::text::is_stop_word(w) && !NOT_SUBJECT.contains(&w.as_str()))
+        .filter(|w| !crate::words::is_stop_word(w) && !NOT_SUBJECT.contains(&w.as_str()))
         .take(4)
         .collect();
     if words.is_empty() {

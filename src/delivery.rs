@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::grade::text::{DisfluencyKind, analyze};
+use crate::words::{DisfluencyKind, analyze};
 
 /// The words a minute of ordinary interview speech holds; turns a word count into the time the
 /// answer takes to say.

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::delivery::{self, Delivery, TrendPoint};
 use crate::grade::Grade;
-use crate::speech::{self, Delivery, TrendPoint};
 
 mod history;
 
@@ -441,7 +441,7 @@ impl Store {
         Ok(sessions
             .into_iter()
             .filter_map(|(session_id, started_at, ds)| {
-                speech::summarize(&ds).map(|delivery| TrendPoint {
+                delivery::summarize(&ds).map(|delivery| TrendPoint {
                     session_id,
                     started_at,
                     delivery,
@@ -801,7 +801,7 @@ mod tests {
     #[test]
     fn delivery_is_kept_per_turn_and_summarised_per_session() {
         let store = Store::open_in_memory().unwrap();
-        let target = speech::QUESTION_TARGET;
+        let target = delivery::QUESTION_TARGET;
         for (started, answer) in [
             (10, "um, the GIL is, uh, a lock"),
             (20, "the GIL is a lock"),
@@ -811,7 +811,7 @@ mod tests {
                 .unwrap();
             let t = store.insert_turn(&turn(s, 1, answer)).unwrap();
             store
-                .insert_delivery(t, &speech::measure(answer, 30_000, target))
+                .insert_delivery(t, &delivery::measure(answer, 30_000, target))
                 .unwrap();
         }
         let turns = store.session_turns(1).unwrap();

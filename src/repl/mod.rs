@@ -18,10 +18,10 @@ pub use dialogue::Ask;
 pub use timer::Notify;
 
 use crate::clock::now_ms;
+use crate::delivery::clock;
+use crate::read_aloud::Speaker;
 use crate::render;
 use crate::session::{Asked, Session, Summary};
-use crate::speak::Speaker;
-use crate::speech::clock;
 use crate::term::{DIM, Spinner, paint};
 
 /// One read from the user.

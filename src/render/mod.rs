@@ -10,10 +10,10 @@ use std::fmt::Write as _;
 
 use crate::bank::Question;
 use crate::clock::format_utc;
+use crate::delivery::clock;
 use crate::grade::{Grade, Outcome, Verdict};
 use crate::learner::Status;
 use crate::session::{Asked, Summary};
-use crate::speech::clock;
 use crate::store::{DisputeStatus, SessionSummary, TurnRecord};
 use crate::term::{self, ACCENT, BAD, DIM, GOOD, PARTLY, TITLE, paint};
 

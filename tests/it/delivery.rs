@@ -4,10 +4,10 @@
 
 use serde_json::Value;
 use viva::bank::Bank;
+use viva::delivery::{self, QUESTION_TARGET};
 use viva::grade::Grader;
 use viva::grade::offline::OfflineGrader;
 use viva::rubric::Rubrics;
-use viva::speech::{self, QUESTION_TARGET};
 
 use crate::fake_llm::{FakeLlm, Reply};
 use crate::{json_of, stdout_of, viva};
@@ -53,8 +53,8 @@ fn fillers_cost_no_content_points_across_the_bank() {
         if diff > worst.0 {
             worst = (diff, q.id.clone());
         }
-        let d_filled = speech::measure(&filled, 60_000, QUESTION_TARGET);
-        let d_clean = speech::measure(&q.model_answer, 60_000, QUESTION_TARGET);
+        let d_filled = delivery::measure(&filled, 60_000, QUESTION_TARGET);
+        let d_clean = delivery::measure(&q.model_answer, 60_000, QUESTION_TARGET);
         assert!(
             d_filled.fillers >= 5 && d_filled.restarts >= 1,
             "{}: {d_filled:?}",

@@ -1,0 +1,118 @@
+//! `viva` and `viva practice`: an interview session at the terminal or from a pipe.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context, Result};
+
+use super::{DEFAULT_MINUTES, Env, ModeArg, PracticeArgs};
+use crate::bank::{Bank, Difficulty};
+use crate::error::bad;
+use crate::read_aloud::{self, Speaker};
+use crate::repl::{self, LineSource, Plain, Terminal};
+use crate::select::Filters;
+use crate::session::{Mode, Session, Settings};
+
+pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<()> {
+    let bank = ctx.bank()?;
+    let rubrics = ctx.rubrics()?;
+    let config = ctx.config()?;
+    let speak = args.speak;
+    let settings = practice_settings(&bank, args, config.follow_ups)?;
+    let store = ctx.store()?;
+    let (grader, describe) = ctx.grader(&config)?;
+    writeln!(out, "viva: {describe}")?;
+    let mut options = repl::Options::default();
+    if speak {
+        options.speaker = Speaker::detect();
+        match &options.speaker {
+            Some(s) => writeln!(
+                out,
+                "viva: reading questions aloud with {}",
+                s.program().display()
+            )?,
+            None => writeln!(out, "{}", read_aloud::NONE_FOUND)?,
+        }
+    }
+    let mut session = Session::start(&bank, &rubrics, grader.as_ref(), &store, settings)?;
+    let stdin = std::io::stdin();
+    let mut source: Box<dyn LineSource> = if stdin.is_terminal() {
+        std::fs::create_dir_all(ctx.home.root())
+            .with_context(|| format!("cannot create {}", ctx.home.root().display()))?;
+        Box::new(Terminal::new(ctx.home.history())?)
+    } else {
+        Box::new(Plain::new(stdin.lock()))
+    };
+    // Whatever happens in the loop, the session is closed and summarised.
+    let result = repl::run(&mut session, source.as_mut(), out, &mut options);
+    let ended = *result.as_ref().unwrap_or(&repl::Ended::Quit);
+    repl::finish(&mut session, source.as_mut(), out, ended)?;
+    result.map(|_| ())
+}
+
+/// Checks the practice options against the bank, so that a typo in a topic name is an error
+/// rather than an empty session.
+fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result<Settings> {
+    for t in &args.topics {
+        if bank.topic(t).is_none() {
+            let known: Vec<&str> = bank.topics().iter().map(|t| t.id.as_str()).collect();
+            return Err(bad(format!(
+                "--topic: unknown topic {t:?} (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    let mode = match (args.mode, args.minutes) {
+        (ModeArg::Study, Some(_)) => {
+            return Err(bad(
+                "--minutes sets the time limit of --mode real; study mode has none",
+            ));
+        }
+        (ModeArg::Study, None) => Mode::Study,
+        (ModeArg::Real, minutes) => {
+            let minutes = minutes.unwrap_or(DEFAULT_MINUTES);
+            if !(minutes.is_finite() && (0.05..=60.0).contains(&minutes)) {
+                return Err(bad(format!(
+                    "--minutes: {minutes} is not a time limit from 0.05 (3 seconds) to 60"
+                )));
+            }
+            Mode::Real { minutes }
+        }
+    };
+    if let Some(c) = &args.company {
+        let mut known: Vec<&str> = bank
+            .questions()
+            .iter()
+            .flat_map(|q| q.companies.iter().map(String::as_str))
+            .collect();
+        known.sort_by_key(|k| k.to_ascii_lowercase());
+        known.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(c)) {
+            return Err(bad(format!(
+                "--company: no question of the bank is reported at {c:?} (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    let filters = Filters {
+        topics: args.topics,
+        difficulty: args.difficulty.map(Difficulty::from),
+        company: args.company,
+    };
+    let available = bank
+        .questions()
+        .iter()
+        .filter(|q| filters.allows(q))
+        .count();
+    if available == 0 {
+        return Err(bad(
+            "no question in the bank matches --topic, --difficulty and --company together",
+        ));
+    }
+    Ok(Settings {
+        count: args.count as usize,
+        filters,
+        seed: args.seed.unwrap_or_else(|| crate::clock::now_ms() as u64),
+        follow_ups,
+        mode,
+    })
+}
