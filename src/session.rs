@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
 use crate::delivery::{self, Delivery, DeliverySummary};
-use crate::grade::{Grade, Grader, Outcome, Verdict, dispute, offline};
+use crate::grade::{Grade, Grader, Outcome, Verdict, dispute};
 use crate::learner::{Evidence, Params, Status, snapshot};
 use crate::rubric::{Rubric, Rubrics};
 use crate::select::{self, Filters, History, Rng};
@@ -378,7 +378,7 @@ impl<'a> Session<'a> {
             return None;
         }
         let current = self.current.as_mut()?;
-        let hint = offline::hint(&current.question, current.hints as usize)?;
+        let hint = crate::grade::hint::hint(&current.question, current.hints as usize)?;
         current.hints += 1;
         Some(hint)
     }

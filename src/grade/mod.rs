@@ -2,8 +2,11 @@
 //! learner never care which one produced it.
 
 pub mod dispute;
+pub mod follow_up;
+pub mod hint;
 pub mod llm;
 pub mod offline;
+pub(crate) mod terms;
 
 pub mod verdict;
 

@@ -60,7 +60,7 @@ pub fn why(a: &Attempt, rubric: &Rubric) -> String {
             (Verdict::Missed, _) | (_, None) => {
                 // The offline grader looks for a point's words; saying which helps.
                 let looked = (g.grader == offline::NAME)
-                    .then(|| offline::hint(&a.question, i))
+                    .then(|| crate::grade::hint::hint(&a.question, i))
                     .flatten()
                     .map_or(String::new(), |h| {
                         let words = h.strip_prefix("think about: ").unwrap_or(&h);

@@ -1,0 +1,588 @@
+//! The offline grader: deterministic key-point coverage, with no network and no model.
+//!
+//! A key point counts when its terms (stemmed, with synonyms) occur close together in the answer,
+//! and counts fully only when they sit in connected speech: a bare list of the right buzzwords
+//! earns at most "partly" on each point and nothing for accuracy or clarity. A point missed that
+//! way can still be "partly" made by one sentence sharing its rarest terms (the specific-term
+//! path, for short answers in the candidate's own words). Fillers and restarts are removed before
+//! any of this, so how an answer is spoken never changes its content score.
+
+mod feedback;
+mod matching;
+mod rarity;
+mod red_flags;
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use self::feedback::feedback;
+use self::matching::{Answer, Hit, connected_share, verdict_for};
+use self::rarity::specificity;
+use self::red_flags::detect_red_flag;
+use super::follow_up::pick_follow_up;
+use super::terms::{Term, generic_stems, prompt_stems, terms_of};
+use super::{CriterionScore, Grade, Grader, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
+use crate::bank::Question;
+use crate::rubric::{Measure, Rubric};
+use crate::words::analyze;
+
+pub const NAME: &str = "offline";
+
+/// Phrases that, in a short answer, mean the candidate is not answering.
+const NON_ANSWERS: &[&[&str]] = &[
+    &["do", "not", "know"],
+    &["dont", "know"],
+    &["dunno"],
+    &["no", "idea"],
+    &["not", "sure"],
+    &["no", "clue"],
+    &["not", "remember"],
+    &["forgot"],
+    &["pass"],
+    &["skip"],
+    &["idk"],
+];
+
+/// How many spoken words a non-answer phrase may come with before we grade the answer anyway
+/// ("I'm not sure, but I think the GIL is..." is an answer).
+const NON_ANSWER_MAX_WORDS: usize = 12;
+
+/// Why an answer cannot be graded, if it cannot.
+fn insufficient(
+    answer: &Answer,
+    question: &Question,
+    prompt_stems: &BTreeSet<String>,
+) -> Option<&'static str> {
+    let words = answer.spoken_words();
+    if words.is_empty() {
+        return Some("The answer is empty.");
+    }
+    let joined: Vec<String> = words.iter().map(|w| w.replace('\'', "")).collect();
+    let says_dont_know = NON_ANSWERS.iter().any(|phrase| {
+        joined
+            .windows(phrase.len())
+            .any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+    });
+    if says_dont_know && words.len() <= NON_ANSWER_MAX_WORDS {
+        return Some("The answer says the candidate does not know.");
+    }
+    // Off-topic: the answer shares almost no vocabulary with the question and its rubric.
+    let mut vocabulary: BTreeSet<String> = prompt_stems.clone();
+    let rubric_lines = question
+        .what_they_test
+        .iter()
+        .chain(&question.strong_signals)
+        .chain(&question.follow_ups)
+        .chain(std::iter::once(&question.model_answer));
+    for line in rubric_lines {
+        vocabulary.extend(analyze(line).content().map(|t| t.stem.clone()));
+    }
+    let relevant: BTreeSet<&str> = answer
+        .analysis
+        .content()
+        .filter(|t| vocabulary.contains(&t.stem) && !generic_stems().contains(&t.stem))
+        .map(|t| t.stem.as_str())
+        .collect();
+    if relevant.len() < 2 {
+        return Some("The answer does not address the question.");
+    }
+    None
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OfflineGrader;
+
+impl Grader for OfflineGrader {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn grade(&self, question: &Question, rubric: &Rubric, answer_text: &str) -> Result<Grade> {
+        let started = Instant::now();
+        let answer = Answer::new(answer_text);
+        let prompt_stems = prompt_stems(question);
+
+        if let Some(reason) = insufficient(&answer, question, &prompt_stems) {
+            return Ok(insufficient_grade(question, rubric, reason, started));
+        }
+
+        let red_flags: Vec<RedFlagHit> = question
+            .red_flags
+            .iter()
+            .filter_map(|f| detect_red_flag(&answer, f, &prompt_stems))
+            .collect();
+
+        let point_terms: Vec<Vec<Term>> = question
+            .what_they_test
+            .iter()
+            .map(|line| terms_of(line, &prompt_stems))
+            .collect();
+        let mut verdicts: Vec<(Verdict, Option<Hit>, bool)> = point_terms
+            .iter()
+            .map(|terms| verdict_for(&answer, terms))
+            .collect();
+        // The specific-term path, for the points missed above. It only ever turns a miss into
+        // "partly", and only for an answer that states no misconception the rubric names. It
+        // also asks the answer to be about this question: to have made some point by the rule
+        // above, or to single out at least two points this way. A single rare word shared with
+        // one point is what an answer to a neighbouring question produces too (measured in
+        // ARCHITECTURE.md).
+        if red_flags.is_empty() && verdicts.iter().any(|(v, _, _)| *v == Verdict::Missed) {
+            let made: Vec<bool> = verdicts
+                .iter()
+                .map(|(v, _, _)| *v != Verdict::Missed)
+                .collect();
+            let specificity = specificity(&point_terms, &made);
+            let found: Vec<Option<Hit>> = verdicts
+                .iter()
+                .zip(&point_terms)
+                .zip(&specificity)
+                .map(|(((verdict, _, _), terms), specificity)| {
+                    (*verdict == Verdict::Missed)
+                        .then(|| answer.specific_sentence(terms, specificity))
+                        .flatten()
+                })
+                .collect();
+            let engaged = made.contains(&true) || found.iter().flatten().count() >= 2;
+            if engaged {
+                for (verdict, hit) in verdicts.iter_mut().zip(found) {
+                    if let Some(hit) = hit {
+                        *verdict = (Verdict::Partly, Some(hit), true);
+                    }
+                }
+            }
+        }
+
+        let mut key_points = Vec::new();
+        let mut explained_points = 0;
+        let mut named_only = 0;
+        for (i, (line, (verdict, hit, explained))) in
+            question.what_they_test.iter().zip(verdicts).enumerate()
+        {
+            if verdict != Verdict::Missed {
+                if explained {
+                    explained_points += 1;
+                } else {
+                    named_only += 1;
+                }
+            }
+            key_points.push(KeyPointVerdict {
+                id: i + 1,
+                point: line.clone(),
+                verdict,
+                evidence: hit
+                    .filter(|_| verdict != Verdict::Missed)
+                    .map(|h| answer.quote(&h)),
+            });
+        }
+        let n = key_points.len().max(1) as f64;
+        let coverage = key_points.iter().map(|k| k.verdict.credit()).sum::<f64>() / n;
+        let touched = key_points
+            .iter()
+            .filter(|k| k.verdict != Verdict::Missed)
+            .count() as f64
+            / n;
+
+        // Accuracy needs something checkable said: explained points, half the list for full credit.
+        let accuracy = (2.0 * explained_points as f64 / n).min(1.0)
+            * (1.0 - 0.5 * red_flags.len() as f64).max(0.0);
+
+        let signal_credit: f64 = question
+            .strong_signals
+            .iter()
+            .map(|s| verdict_for(&answer, &terms_of(s, &prompt_stems)).0.credit())
+            .sum();
+        let depth = (signal_credit / question.strong_signals.len().clamp(1, 2) as f64).min(1.0);
+        let clarity = connected_share(&answer) * (2.0 * touched).min(1.0);
+
+        let mut criteria = Vec::new();
+        let mut total = 0.0;
+        for c in &rubric.criteria {
+            let value = match c.measure {
+                Measure::Coverage => coverage,
+                Measure::Accuracy => accuracy,
+                Measure::Depth => depth,
+                Measure::Clarity => clarity,
+            };
+            total += c.weight * value;
+            criteria.push(CriterionScore {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                weight: c.weight,
+                level: (value * 4.0).round() as u8,
+            });
+        }
+        let feedback = feedback(&key_points, &red_flags, named_only);
+        let follow_up = pick_follow_up(question, &key_points);
+        Ok(Grade {
+            score: (total * 100.0).round().clamp(0.0, 100.0) as u8,
+            outcome: Outcome::Graded,
+            criteria,
+            key_points,
+            red_flags,
+            feedback,
+            follow_up,
+            grader: NAME.to_string(),
+            model: None,
+            prompt_version: None,
+            rubric_version: rubric.version_tag(),
+            tokens_in: None,
+            tokens_out: None,
+            cost_usd: None,
+            latency_ms: started.elapsed().as_millis() as u64,
+            notes: Vec::new(),
+        })
+    }
+}
+
+fn insufficient_grade(
+    question: &Question,
+    rubric: &Rubric,
+    reason: &str,
+    started: Instant,
+) -> Grade {
+    let key_points: Vec<KeyPointVerdict> = question
+        .what_they_test
+        .iter()
+        .enumerate()
+        .map(|(i, p)| KeyPointVerdict {
+            id: i + 1,
+            point: p.clone(),
+            verdict: Verdict::Missed,
+            evidence: None,
+        })
+        .collect();
+    Grade {
+        score: 0,
+        outcome: Outcome::InsufficientEvidence,
+        criteria: rubric
+            .criteria
+            .iter()
+            .map(|c| CriterionScore {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                weight: c.weight,
+                level: 0,
+            })
+            .collect(),
+        follow_up: None,
+        key_points,
+        red_flags: Vec::new(),
+        feedback: format!("Not enough evidence to grade. {reason}"),
+        grader: NAME.to_string(),
+        model: None,
+        prompt_version: None,
+        rubric_version: rubric.version_tag(),
+        tokens_in: None,
+        tokens_out: None,
+        cost_usd: None,
+        latency_ms: started.elapsed().as_millis() as u64,
+        notes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bank::{Difficulty, Kind, Source};
+    use crate::grade::hint::hint;
+    use crate::rubric::Rubrics;
+
+    fn gil() -> Question {
+        Question {
+            id: "gil".into(),
+            topic: "concurrency".into(),
+            kind: Kind::Concept,
+            difficulty: Difficulty::Hard,
+            difficulty_estimated: false,
+            tags: vec![],
+            companies: vec![],
+            concepts: vec![],
+            prompt: "What is the GIL, and what does it mean for multithreaded Python programs?".into(),
+            what_they_test: vec![
+                "The GIL is a mutex that lets only one thread execute Python bytecode at a time".into(),
+                "It protects reference counting, which is not thread safe".into(),
+                "Threads still help I/O-bound work because the GIL is released while waiting on I/O".into(),
+                "CPU-bound work needs multiprocessing or native code to run in parallel".into(),
+                "asyncio handles many I/O-bound tasks on a single thread".into(),
+            ],
+            strong_signals: vec!["Mentions the free-threaded build from PEP 703".into(), "Measures before choosing".into()],
+            red_flags: vec![
+                "Claims threads make CPU-bound Python code run in parallel".into(),
+                "Doesn't know that C extensions release the GIL".into(),
+            ],
+            follow_ups: vec![
+                "How would you parallelise image resizing?".into(),
+                "When does asyncio beat threads for I/O?".into(),
+            ],
+            model_answer: "The GIL is a lock...".into(),
+            source: Source { file: "t".into(), line: 1 },
+        }
+    }
+
+    fn grade(answer: &str) -> Grade {
+        OfflineGrader
+            .grade(&gil(), Rubrics::embedded().for_kind(Kind::Concept), answer)
+            .unwrap()
+    }
+
+    /// `answer` graded against question `id` of the shipped bank.
+    fn grade_bank(id: &str, answer: &str) -> Grade {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get(id).unwrap();
+        OfflineGrader
+            .grade(q, Rubrics::embedded().for_kind(q.kind), answer)
+            .unwrap()
+    }
+
+    const GOOD: &str = "The GIL is a mutex in CPython that lets only one thread execute bytecode at a time. \
+        It exists because reference counting is not thread safe, so the lock protects the counts. \
+        Threads are still useful for I/O-bound work since the GIL is released while a thread waits on I/O. \
+        For CPU-bound work you need multiprocessing, or native code, to really run in parallel. \
+        And asyncio can handle lots of I/O-bound tasks on a single thread with an event loop.";
+
+    #[test]
+    fn a_plain_correct_explanation_scores_high() {
+        let g = grade(GOOD);
+        assert_eq!(g.outcome, Outcome::Graded);
+        assert!(g.score >= 70, "score {} {:#?}", g.score, g.key_points);
+        assert!(g.count(Verdict::Covered) >= 4, "{:#?}", g.key_points);
+        let first = &g.key_points[0];
+        assert!(
+            first
+                .evidence
+                .as_deref()
+                .unwrap()
+                .contains("only one thread")
+        );
+    }
+
+    #[test]
+    fn buzzwords_score_clearly_below_an_explanation() {
+        let stuffed = grade("GIL mutex threads reference counting multiprocessing asyncio");
+        let good = grade(GOOD);
+        assert_eq!(
+            stuffed.count(Verdict::Covered),
+            0,
+            "{:#?}",
+            stuffed.key_points
+        );
+        assert!(
+            stuffed.score + 40 <= good.score,
+            "stuffed {} good {}",
+            stuffed.score,
+            good.score
+        );
+    }
+
+    #[test]
+    fn fillers_and_restarts_cost_nothing() {
+        let spoken = "So, um, the GIL is, like, a mutex in CPython that that lets only one thread, you know, execute bytecode at a time. \
+            Uh, it exists because reference counting is not, um, thread safe, so the lock protects the counts. \
+            Threads are basically still useful for I/O-bound work since the GIL is released while a thread waits on I/O. \
+            For CPU-bound work you need, uh, multiprocessing, or native code, to really run in parallel. \
+            And asyncio can, I mean, handle lots of I/O-bound tasks on a single thread with an event loop.";
+        assert_eq!(grade(spoken).score, grade(GOOD).score);
+    }
+
+    #[test]
+    fn empty_dont_know_and_off_topic_are_insufficient() {
+        for answer in [
+            "",
+            "   \n ",
+            "um, uh",
+            "I don't know",
+            "no idea, sorry",
+            "My favourite food is pizza with olives and cheese.",
+        ] {
+            let g = grade(answer);
+            assert_eq!(g.outcome, Outcome::InsufficientEvidence, "{answer:?}");
+            assert_eq!(g.score, 0);
+            assert!(g.key_points.iter().all(|k| k.evidence.is_none()));
+        }
+    }
+
+    #[test]
+    fn hedged_but_real_answer_is_graded() {
+        let g = grade(
+            "I'm not sure, but I think the GIL is a lock so only one thread runs Python bytecode at a time.",
+        );
+        assert_eq!(g.outcome, Outcome::Graded);
+        assert!(g.score > 0);
+    }
+
+    #[test]
+    fn a_stated_misconception_is_a_red_flag_and_its_denial_is_not() {
+        let wrong = grade(
+            "The GIL is a lock, but threads make CPU-bound Python code run in parallel anyway.",
+        );
+        assert_eq!(wrong.red_flags.len(), 1, "{:#?}", wrong.red_flags);
+        assert!(wrong.red_flags[0].evidence.contains("CPU-bound"));
+        let right = grade(
+            "The GIL is a lock, so threads do not make CPU-bound Python code run in parallel.",
+        );
+        assert!(right.red_flags.is_empty(), "{:#?}", right.red_flags);
+    }
+
+    #[test]
+    fn a_misconception_named_as_a_pitfall_is_not_a_red_flag() {
+        let warned = grade(
+            "The GIL is a lock. The classic trap is thinking threads make CPU-bound Python code run in parallel.",
+        );
+        assert!(warned.red_flags.is_empty(), "{:#?}", warned.red_flags);
+        let held = grade(
+            "The GIL is a lock. I find that threads make CPU-bound Python code run in parallel.",
+        );
+        assert_eq!(held.red_flags.len(), 1, "{:#?}", held.red_flags);
+    }
+
+    /// A flag about leaving something out ("without functools.wraps") is raised by an answer
+    /// that leaves it out, not by one that does it.
+    #[test]
+    fn a_flag_about_an_omission_is_raised_only_by_the_omission() {
+        let flags = |answer: &str| {
+            grade_bank("decorator-how-they-work", answer)
+                .red_flags
+                .len()
+        };
+        assert_eq!(
+            flags(
+                "A decorator takes a function and returns a wrapper. I always put functools.wraps on the \
+                 wrapper so the name and docstring of the function carry over."
+            ),
+            0
+        );
+        assert_eq!(
+            flags(
+                "A decorator takes a function and returns a wrapper. I write the wrapper without \
+                 functools.wraps, so the name and docstring of the function are lost, which is fine."
+            ),
+            1
+        );
+    }
+
+    /// A hint names what a candidate would say: the point's code names before its verbs, and
+    /// never a version number.
+    #[test]
+    fn hints_name_the_code_of_a_point_first() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("strings-encoding-decoding").unwrap();
+        // "`str` holds Unicode code points and `bytes` holds raw bytes; `str.encode()` …"
+        let first = hint(q, 0).unwrap();
+        assert!(first.contains("bytes"), "{first}");
+        assert!(!first.contains("holds"), "{first}");
+        // "… UTF-8 mode is planned to become the default in 3.15 (PEP 686)"
+        let second = hint(q, 1).unwrap();
+        assert!(
+            !second.contains("686") && !second.contains("15"),
+            "{second}"
+        );
+        // Code written without backticks counts too: "typing.NamedTuple, or
+        // collections.namedtuple, creates a tuple subclass…" and "conftest.py holds fixtures…".
+        let named = hint(bank.get("namedtuple-usage").unwrap(), 0).unwrap();
+        assert!(
+            named.contains("namedtuple") && !named.contains("creates"),
+            "{named}"
+        );
+        let conftest = hint(bank.get("fixtures-conftest").unwrap(), 0).unwrap();
+        assert!(
+            conftest.contains("conftest") && !conftest.contains("py,"),
+            "{conftest}"
+        );
+    }
+
+    /// `False` in a flag is Python's constant, not a denial: the flag is raised by an answer that
+    /// returns it, and not by one that says it does not.
+    #[test]
+    fn false_the_constant_is_not_a_negation() {
+        let flags = |answer: &str| grade_bank("clean-function-design", answer).red_flags.len();
+        assert_eq!(
+            flags(
+                "Small functions with clear names. On failure my function returns False or an error \
+                 string, and the value on success."
+            ),
+            1
+        );
+        assert_eq!(
+            flags(
+                "Small functions with clear names. On failure my function never returns False or an \
+                 error string; it raises, and returns the value on success."
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn grading_is_deterministic() {
+        let a = grade(GOOD);
+        let b = grade(GOOD);
+        assert_eq!(
+            (a.score, a.key_points, a.criteria),
+            (b.score, b.key_points, b.criteria)
+        );
+    }
+
+    /// The specific-term path on a bank question: an own-words answer sharing only a rare word or
+    /// two with each point it makes earns "partly" on those points, and not when it also states a
+    /// named misconception, when it is a bare list, or when one point is all it touches.
+    #[test]
+    fn rare_shared_terms_in_a_sentence_make_a_point_partly() {
+        let grade = |answer: &str| grade_bank("numpy-broadcasting-rules", answer);
+        let verdicts = |answer: &str| -> Vec<Verdict> {
+            grade(answer).key_points.iter().map(|k| k.verdict).collect()
+        };
+        let own_words = "NumPy compares the shapes starting from the last axis, and each pair of sizes has to be \
+            equal or one of them has to be one. So three by four plus four works, the row just gets \
+            stretched down, but three by four plus three fails unless you reshape it to three by one first.";
+        let g = grade(own_words);
+        let partly: Vec<usize> = g
+            .key_points
+            .iter()
+            .filter(|k| k.verdict == Verdict::Partly)
+            .map(|k| k.id)
+            .collect();
+        assert_eq!(partly, [3, 5], "{:#?}", g.key_points);
+        assert!(
+            g.key_points[2]
+                .evidence
+                .as_deref()
+                .unwrap()
+                .contains("stretched")
+        );
+        assert!(g.score >= 30, "score {}", g.score);
+
+        // A named misconception: no benefit of the doubt.
+        let flagged = format!(
+            "{own_words} Broadcasting physically copies the smaller array until the shapes match."
+        );
+        let g = grade(&flagged);
+        assert_eq!(g.red_flags.len(), 1, "{:#?}", g.red_flags);
+        assert_eq!(
+            g.key_points[4].verdict,
+            Verdict::Missed,
+            "{:#?}",
+            g.key_points
+        );
+        // A bare list is no sentence of connected speech.
+        let list = "shapes stretched reshape row three four";
+        assert!(verdicts(list).iter().all(|v| *v == Verdict::Missed));
+        // One rare word for one point, and nothing else made: not enough to be about this question.
+        let one_point = "A size-one axis just gets stretched to fit the other one.";
+        assert!(verdicts(one_point).iter().all(|v| *v == Verdict::Missed));
+    }
+
+    #[test]
+    fn follow_up_aims_at_the_weakest_point() {
+        let g = grade(
+            "The GIL is a mutex that lets only one thread execute bytecode at a time, and it protects reference counting which is not thread safe.",
+        );
+        // The first missed point is about threads and I/O; so is the second follow-up.
+        assert_eq!(g.key_points[2].verdict, Verdict::Missed);
+        assert_eq!(
+            g.follow_up.as_deref(),
+            Some("When does asyncio beat threads for I/O?")
+        );
+    }
+}
