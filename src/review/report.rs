@@ -76,7 +76,7 @@ pub struct Report {
 pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
     let now = now_ms();
     let status = snapshot::load(store, topics, Params::default())?.summary(now);
-    let attempts = store.attempts()?;
+    let attempts = store.question_grades()?;
     let mut scores: BTreeMap<&str, (Vec<u8>, i64)> = BTreeMap::new();
     let mut topic_of: HashMap<&str, &str> = HashMap::new();
     for a in &attempts {

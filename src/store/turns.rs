@@ -1,0 +1,353 @@
+//! The `turns` table: each question asked and answered, follow-ups pointing at their parent turn
+//! and retries at the turn they repeat. A column is added by its migration, its field in
+//! `NewTurn` and its field in `TurnRecord`, and nothing else: `row` writes and reads the fields
+//! by name.
+
+use anyhow::{Context, Result};
+use rusqlite::named_params;
+use serde::{Deserialize, Serialize};
+
+use super::{SnapshotMark, Store, row};
+use crate::delivery::Delivery;
+use crate::grade::Grade;
+
+/// A turn as the session engine hands it over, before grading; every field is a column.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewTurn<'a> {
+    pub session_id: i64,
+    pub parent_id: Option<i64>,
+    pub seq: u32,
+    pub question_id: &'a str,
+    pub topic: &'a str,
+    pub kind: &'a str,
+    pub difficulty: &'a str,
+    pub prompt: &'a str,
+    pub answer: &'a str,
+    pub skipped: bool,
+    pub hints: u32,
+    pub asked_at: i64,
+    pub answered_at: i64,
+    /// The turn this one attempts again (`/retry`); its `parent_id` is set too.
+    pub retry_of: Option<i64>,
+}
+
+/// A stored turn with what was recorded about it; the fields read from `turns` are filled by
+/// column name, the rest from the other tables.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TurnRecord {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub seq: u32,
+    pub question_id: String,
+    pub topic: String,
+    pub kind: String,
+    pub difficulty: String,
+    pub prompt: String,
+    pub answer: String,
+    #[serde(deserialize_with = "row::flag")]
+    pub skipped: bool,
+    pub hints: u32,
+    pub asked_at: i64,
+    pub answered_at: i64,
+    /// The latest grade, if the turn was graded.
+    #[serde(skip_deserializing)]
+    pub grade: Option<Grade>,
+    pub retry_of: Option<i64>,
+    /// How the answer was said (not stored for skipped turns).
+    #[serde(skip_deserializing)]
+    pub delivery: Option<Delivery>,
+    #[serde(skip_deserializing)]
+    pub disputes: Vec<super::DisputeRecord>,
+}
+
+/// One asked question as the learner replays it: the question turn with its follow-ups counted
+/// once, carrying the latest grade given to any turn of the thread (regrades included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerRecord {
+    pub question_id: String,
+    pub topic: String,
+    pub difficulty: String,
+    pub skipped: bool,
+    /// The latest grade's score; None when no turn of the thread was graded.
+    pub score: Option<u8>,
+    /// The latest grade's outcome was `graded` (not insufficient evidence).
+    pub graded: bool,
+    pub answered_at: i64,
+}
+
+impl Store {
+    pub fn insert_turn(&self, t: &NewTurn) -> Result<i64> {
+        row::insert(&self.conn, "turns", t)
+    }
+
+    /// One session's turns in order, each with its latest grade.
+    pub fn session_turns(&self, session_id: i64) -> Result<Vec<TurnRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.*,
+                    (SELECT grade FROM grades WHERE turn_id = t.id ORDER BY id DESC LIMIT 1)
+                        AS latest_grade,
+                    d.metrics AS delivery_metrics
+             FROM turns t LEFT JOIN delivery d ON d.turn_id = t.id
+             WHERE t.session_id = :session_id ORDER BY t.seq, t.id",
+        )?;
+        let rows = stmt.query_map(named_params! { ":session_id": session_id }, |r| {
+            let turn: TurnRecord = row::read(r)?;
+            let grade: Option<String> = r.get("latest_grade")?;
+            let delivery: Option<String> = r.get("delivery_metrics")?;
+            Ok((turn, grade, delivery))
+        })?;
+        let mut turns = Vec::new();
+        for row in rows {
+            let (mut turn, grade, delivery) = row?;
+            if let Some(json) = delivery {
+                turn.delivery = Some(serde_json::from_str(&json).with_context(|| {
+                    format!("stored delivery of turn {} is unreadable", turn.id)
+                })?);
+            }
+            turn.disputes = self.turn_disputes(turn.id)?;
+            if let Some(json) = grade {
+                turn.grade =
+                    Some(serde_json::from_str(&json).with_context(|| {
+                        format!("stored grade of turn {} is unreadable", turn.id)
+                    })?);
+            }
+            turns.push(turn);
+        }
+        Ok(turns)
+    }
+
+    /// Ids of every question ever asked.
+    pub fn asked_questions(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT question_id FROM turns")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn turn_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM turns", [], |r| r.get(0))?)
+    }
+
+    /// Every asked question, oldest first, for the learner's replay (see `AnswerRecord`).
+    pub fn answer_records(&self) -> Result<Vec<AnswerRecord>> {
+        let all = SnapshotMark {
+            turn: i64::MAX,
+            grade: i64::MAX,
+        };
+        Ok(self.answer_records_between(0, &all)?.unwrap_or_default())
+    }
+
+    /// The asked questions among the turns after `after` up to `upto.turn`, graded by grades up
+    /// to `upto.grade`, oldest first. None when one of those turns continues the thread of a
+    /// turn at or below `after` (a follow-up of an older question): the records before cannot
+    /// be kept as they were. Two scans, threads resolved here with sorted vectors: a recursive
+    /// query, or hashing every turn id, costs more than the replay itself.
+    pub fn answer_records_between(
+        &self,
+        after: i64,
+        upto: &SnapshotMark,
+    ) -> Result<Option<Vec<AnswerRecord>>> {
+        // The latest grade of each turn, in turn id order: the index is ordered by (turn_id,
+        // id) and grade ids grow with time, so the last row of a turn is its latest grade.
+        let mut latest: Vec<(i64, i64, u8, bool)> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT turn_id, id, score, outcome = 'graded' FROM grades INDEXED BY grades_latest
+             WHERE turn_id > :after AND turn_id <= :upto_turn AND id <= :upto_grade",
+        )?;
+        let mut rows = stmt.query(named_params! {
+            ":after": after,
+            ":upto_turn": upto.turn,
+            ":upto_grade": upto.grade,
+        })?;
+        while let Some(r) = rows.next()? {
+            let row = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            match latest.last_mut() {
+                Some(last) if last.0 == row.0 => *last = row,
+                _ => latest.push(row),
+            }
+        }
+        let grade_of = |turn: i64| {
+            latest
+                .binary_search_by_key(&turn, |g| g.0)
+                .ok()
+                .map(|i| latest[i])
+        };
+        // A retry (`/retry`) comes after the candidate saw the grade, and often the model
+        // answer: it is practice, not evidence of their level.
+        // The whole history through the covering index; the few turns since a snapshot by
+        // their ids.
+        let sql = if after == 0 {
+            "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
+             FROM turns INDEXED BY turns_replay
+             WHERE retry_of IS NULL AND id > :after AND id <= :upto_turn ORDER BY answered_at, id"
+        } else {
+            "SELECT id, parent_id, question_id, topic, difficulty, skipped, answered_at
+             FROM turns WHERE retry_of IS NULL AND id > :after AND id <= :upto_turn ORDER BY answered_at, id"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(named_params! { ":after": after, ":upto_turn": upto.turn })?;
+        let mut records = Vec::new();
+        // (turn id, index of its thread's record), for question turns and follow-ups.
+        let mut roots: Vec<(i64, usize)> = Vec::new();
+        let mut follow_ups = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (id, parent): (i64, Option<i64>) = (r.get(0)?, r.get(1)?);
+            match parent {
+                None => {
+                    roots.push((id, records.len()));
+                    let grade = grade_of(id);
+                    records.push((
+                        grade.map(|g| g.1),
+                        AnswerRecord {
+                            question_id: r.get(2)?,
+                            topic: r.get(3)?,
+                            difficulty: r.get(4)?,
+                            skipped: r.get(5)?,
+                            answered_at: r.get(6)?,
+                            score: grade.map(|g| g.2),
+                            graded: grade.is_some_and(|g| g.3),
+                        },
+                    ));
+                }
+                Some(parent) => follow_ups.push((id, parent)),
+            }
+        }
+        roots.sort_unstable();
+        // Follow-ups, parents first (ids grow), join their root's thread; the latest grade of
+        // the whole thread wins.
+        follow_ups.sort_unstable();
+        let mut threaded: Vec<(i64, usize)> = Vec::with_capacity(follow_ups.len());
+        for (id, parent) in follow_ups {
+            let find = |v: &[(i64, usize)]| {
+                v.binary_search_by_key(&parent, |t| t.0)
+                    .ok()
+                    .map(|i| v[i].1)
+            };
+            let Some(root) = find(&roots).or_else(|| find(&threaded)) else {
+                if parent <= after {
+                    return Ok(None);
+                }
+                // The follow-up of a retry: practice, like the retry itself.
+                continue;
+            };
+            // Pushed in id order, so `threaded` stays sorted.
+            threaded.push((id, root));
+            if let Some((_, grade_id, score, graded)) = grade_of(id) {
+                let (seen, record) = &mut records[root];
+                if seen.is_none_or(|s| grade_id > s) {
+                    *seen = Some(grade_id);
+                    record.score = Some(score);
+                    record.graded = graded;
+                }
+            }
+        }
+        Ok(Some(records.into_iter().map(|(_, r)| r).collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::Outcome;
+    use crate::store::fixtures::{grade, turn};
+
+    #[test]
+    fn an_ungraded_turn_keeps_its_answer() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        store
+            .insert_turn(&turn(s, 1, "typed before the crash"))
+            .unwrap();
+        let turns = store.session_turns(s).unwrap();
+        assert_eq!(turns[0].answer, "typed before the crash");
+        assert!(turns[0].grade.is_none());
+        assert_eq!(store.sessions().unwrap()[0].mean_score, None);
+    }
+
+    #[test]
+    fn every_field_of_a_turn_reads_back_as_written() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let first = store.insert_turn(&turn(s, 1, "a lock")).unwrap();
+        let written = NewTurn {
+            parent_id: Some(first),
+            retry_of: Some(first),
+            skipped: true,
+            hints: 2,
+            asked_at: 7,
+            answered_at: 9,
+            ..turn(s, 2, "")
+        };
+        store.insert_turn(&written).unwrap();
+        let read = &store.session_turns(s).unwrap()[1];
+        assert_eq!(
+            (
+                read.parent_id,
+                read.retry_of,
+                read.seq,
+                read.skipped,
+                read.hints
+            ),
+            (Some(first), Some(first), 2, true, 2)
+        );
+        assert_eq!(
+            (
+                read.question_id.as_str(),
+                read.topic.as_str(),
+                read.kind.as_str()
+            ),
+            ("gil", "concurrency", "concept")
+        );
+        assert_eq!(
+            (
+                read.difficulty.as_str(),
+                read.prompt.as_str(),
+                read.answer.as_str()
+            ),
+            ("hard", "What is the GIL?", "")
+        );
+        assert_eq!((read.asked_at, read.answered_at), (7, 9));
+    }
+
+    #[test]
+    fn a_question_and_its_follow_ups_replay_once_with_the_latest_grade() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store.start_session(1, &serde_json::json!({})).unwrap();
+        let root = store.insert_turn(&turn(s, 1, "first try")).unwrap();
+        store.insert_grade(root, 3, &grade(30)).unwrap();
+        let follow = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(root),
+                ..turn(s, 2, "the follow-up")
+            })
+            .unwrap();
+        store.insert_grade(follow, 4, &grade(55)).unwrap();
+        let deeper = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(follow),
+                ..turn(s, 3, "deeper")
+            })
+            .unwrap();
+        store.insert_grade(deeper, 5, &grade(60)).unwrap();
+        // A regrade of the root, given last, is the thread's latest word.
+        store.insert_grade(root, 6, &grade(70)).unwrap();
+        let other = store
+            .insert_turn(&NewTurn {
+                question_id: "other",
+                answered_at: 9,
+                ..turn(s, 4, "")
+            })
+            .unwrap();
+        let mut insufficient = grade(0);
+        insufficient.outcome = Outcome::InsufficientEvidence;
+        store.insert_grade(other, 7, &insufficient).unwrap();
+        let records = store.answer_records().unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].question_id, "gil");
+        assert_eq!((records[0].score, records[0].graded), (Some(70), true));
+        assert_eq!((records[1].score, records[1].graded), (Some(0), false));
+    }
+}
