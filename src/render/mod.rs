@@ -14,7 +14,7 @@ use crate::delivery::clock;
 use crate::grade::{Grade, Outcome, Verdict};
 use crate::learner::Status;
 use crate::session::{Asked, Summary};
-use crate::store::{DisputeStatus, SessionSummary, TurnRecord};
+use crate::store::SessionSummary;
 use crate::term::{self, ACCENT, BAD, DIM, GOOD, PARTLY, TITLE, paint};
 
 pub fn question_header(asked: &Asked) -> String {
@@ -348,78 +348,6 @@ pub fn session_list(sessions: &[SessionSummary]) -> String {
             s.answered,
             mean
         );
-    }
-    out
-}
-
-/// A session's graded transcript; each follow-up is indented under the question it followed.
-pub fn transcript(session: &SessionSummary, turns: &[TurnRecord]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Session {} · started {} UTC",
-        session.id,
-        format_utc(session.started_at)
-    );
-    if let Some(m) = session.mean_score {
-        let _ = writeln!(out, "Mean score: {m:.0}/100");
-    }
-    // Numbered by question, as the session numbered them; follow-ups share their number.
-    for (n, t) in turns.iter().filter(|t| t.parent_id.is_none()).enumerate() {
-        let _ = writeln!(
-            out,
-            "\n{}. [{} · {} · {}] {}",
-            n + 1,
-            t.topic,
-            t.kind,
-            t.difficulty,
-            t.question_id
-        );
-        out.push_str(&turn_body(t));
-        for f in turns.iter().filter(|f| f.parent_id == Some(t.id)) {
-            let block = format!("Follow-up:\n{}", turn_body(f));
-            for line in block.lines() {
-                let _ = writeln!(out, "    {line}");
-            }
-        }
-        if let Some(d) = &t.delivery {
-            out.push_str(&delivery::block(d));
-        }
-        for d in &t.disputes {
-            let status = match d.status {
-                DisputeStatus::Regraded => "re-graded",
-                DisputeStatus::Pending => "flagged for re-grading",
-            };
-            let _ = writeln!(
-                out,
-                "Disputed ({status}): \"{}\"",
-                shorten(&d.objection, 200)
-            );
-        }
-    }
-    out
-}
-
-/// Question, answer and grade of one turn.
-fn turn_body(t: &TurnRecord) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Q: {}", t.prompt);
-    if t.skipped {
-        let _ = writeln!(out, "(skipped)");
-        return out;
-    }
-    let _ = writeln!(out, "A: {}", t.answer.trim());
-    if t.hints > 0 {
-        let _ = writeln!(
-            out,
-            "({} hint{} used)",
-            t.hints,
-            if t.hints == 1 { "" } else { "s" }
-        );
-    }
-    match &t.grade {
-        Some(g) => out.push_str(&grade(g)),
-        None => out.push_str("(not graded yet)\n"),
     }
     out
 }

@@ -6,9 +6,9 @@
 use std::fmt::Write as _;
 
 use super::chart::progress_svg;
+use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
 use crate::grade::{Grade, Outcome};
-use crate::store::{SessionExport, TurnExport};
 
 /// Text safe in element content and in quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -96,8 +96,8 @@ fn grade(out: &mut String, g: &Grade) {
     }
 }
 
-fn turn(out: &mut String, t: &TurnExport, heading: &str, class: &str) {
-    let r = &t.turn;
+fn turn(out: &mut String, t: &TranscriptTurn, heading: &str, class: &str) {
+    let r = t.record;
     let _ = writeln!(out, r#"<article class="{class}">"#);
     let _ = writeln!(out, "<h3>{heading}</h3>");
     let _ = writeln!(out, "<p><strong>Q:</strong> {}</p>", escape(&r.prompt));
@@ -121,25 +121,23 @@ fn turn(out: &mut String, t: &TurnExport, heading: &str, class: &str) {
 }
 
 /// Latest scores of the answered questions, in time order, for the chart.
-fn scores(sessions: &[SessionExport]) -> Vec<u8> {
-    let mut points: Vec<(i64, i64, u8)> = sessions
+fn scores(transcripts: &[Transcript]) -> Vec<u8> {
+    let mut points: Vec<(i64, i64, u8)> = transcripts
         .iter()
-        .flat_map(|s| &s.turns)
-        .filter(|t| t.turn.parent_id.is_none() && !t.turn.skipped)
-        .filter_map(|t| {
-            let g = t.turn.grade.as_ref()?;
-            Some((t.turn.answered_at, t.turn.id, g.score))
-        })
+        .flat_map(|t| &t.questions)
+        .map(|q| q.turn.record)
+        .filter(|r| !r.skipped)
+        .filter_map(|r| Some((r.answered_at, r.id, r.grade.as_ref()?.score)))
         .collect();
     points.sort();
     points.into_iter().map(|(_, _, s)| s).collect()
 }
 
-pub fn page(sessions: &[SessionExport]) -> String {
+pub fn page(transcripts: &[Transcript]) -> String {
     let mut out = String::new();
-    let title = match sessions {
-        [one] => format!("viva · session {}", one.summary.id),
-        _ => format!("viva · {} sessions", sessions.len()),
+    let title = match transcripts {
+        [one] => format!("viva · session {}", one.session.id),
+        _ => format!("viva · {} sessions", transcripts.len()),
     };
     let _ = writeln!(
         out,
@@ -155,7 +153,7 @@ pub fn page(sessions: &[SessionExport]) -> String {
 <body>
 <h1>{title}</h1>"#
     );
-    let scores = scores(sessions);
+    let scores = scores(transcripts);
     if scores.is_empty() {
         out.push_str("<p class=\"meta\">No graded answers to chart.</p>\n");
     } else {
@@ -167,39 +165,26 @@ pub fn page(sessions: &[SessionExport]) -> String {
             if scores.len() == 1 { "" } else { "s" }
         );
     }
-    for s in sessions {
-        let m = &s.summary;
+    for t in transcripts {
         let _ = writeln!(
             out,
             "<section>\n<h2>Session {} · {} UTC</h2>",
-            m.id,
-            format_utc(m.started_at)
+            t.session.id,
+            format_utc(t.session.started_at)
         );
-        let mean = m.mean_score.map_or("no graded answers".to_string(), |x| {
-            format!("mean score {x:.0}/100")
-        });
-        let _ = writeln!(
-            out,
-            r#"<p class="meta">{} question(s) · {} answered · {mean}</p>"#,
-            m.questions, m.answered
-        );
-        for (n, t) in s
-            .turns
-            .iter()
-            .filter(|t| t.turn.parent_id.is_none())
-            .enumerate()
-        {
-            let r = &t.turn;
+        let _ = writeln!(out, r#"<p class="meta">{}</p>"#, t.tally());
+        for q in &t.questions {
+            let r = q.turn.record;
             let heading = format!(
                 "{}. {} · {} · {} · <code>{}</code>",
-                n + 1,
+                q.number,
                 escape(&r.topic),
                 escape(&r.kind),
                 escape(&r.difficulty),
                 escape(&r.question_id)
             );
-            turn(&mut out, t, &heading, "turn");
-            for f in s.turns.iter().filter(|f| f.turn.parent_id == Some(r.id)) {
+            turn(&mut out, &q.turn, &heading, "turn");
+            for f in &q.follow_ups {
                 turn(&mut out, f, "Follow-up", "turn follow-up");
             }
         }

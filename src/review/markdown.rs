@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
+use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
 use crate::grade::{Grade, Outcome};
-use crate::store::{SessionExport, TurnExport};
 
 /// Text with Markdown's inline syntax and HTML neutralised: it shows as typed.
 pub fn escape(s: &str) -> String {
@@ -85,8 +85,8 @@ fn grade(out: &mut String, g: &Grade) {
     }
 }
 
-fn turn(out: &mut String, t: &TurnExport, heading: &str) {
-    let r = &t.turn;
+fn turn(out: &mut String, t: &TranscriptTurn, heading: &str) {
+    let r = t.record;
     let _ = writeln!(out, "{heading}\n");
     let _ = writeln!(out, "**Question.** {}\n", escape(&r.prompt));
     if r.skipped {
@@ -113,40 +113,27 @@ fn turn(out: &mut String, t: &TurnExport, heading: &str) {
     }
 }
 
-pub fn session(s: &SessionExport) -> String {
+pub fn transcript(t: &Transcript) -> String {
     let mut out = String::new();
-    let m = &s.summary;
     let _ = writeln!(
         out,
         "# Session {} · {} UTC\n",
-        m.id,
-        format_utc(m.started_at)
+        t.session.id,
+        format_utc(t.session.started_at)
     );
-    let mean = m.mean_score.map_or("no graded answers".to_string(), |x| {
-        format!("mean score {x:.0}/100")
-    });
-    let _ = writeln!(
-        out,
-        "{} question(s) · {} answered · {mean}\n",
-        m.questions, m.answered
-    );
-    for (n, t) in s
-        .turns
-        .iter()
-        .filter(|t| t.turn.parent_id.is_none())
-        .enumerate()
-    {
-        let r = &t.turn;
+    let _ = writeln!(out, "{}\n", t.tally());
+    for q in &t.questions {
+        let r = q.turn.record;
         let heading = format!(
             "## {}. {} · {} · {} · `{}`",
-            n + 1,
+            q.number,
             escape(&r.topic),
             escape(&r.kind),
             escape(&r.difficulty),
             r.question_id.replace('`', "'")
         );
-        turn(&mut out, t, &heading);
-        for f in s.turns.iter().filter(|f| f.turn.parent_id == Some(r.id)) {
+        turn(&mut out, &q.turn, &heading);
+        for f in &q.follow_ups {
             turn(&mut out, f, "### Follow-up");
         }
     }
