@@ -44,7 +44,7 @@ pub struct Weak {
 
 /// A question spaced review says to ask again.
 #[derive(Debug, Clone, Serialize)]
-pub struct Due {
+pub struct DueQuestion {
     pub question_id: String,
     pub topic: String,
     /// The last score, None when the last answer showed nothing to score.
@@ -55,13 +55,13 @@ pub struct Due {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct ProgressReport {
     pub estimate_method: String,
     pub due_rule: String,
     /// Topics with answers, weakest first.
     pub topics: Vec<TopicProgress>,
     pub weakest: Vec<Weak>,
-    pub due: Vec<Due>,
+    pub due: Vec<DueQuestion>,
     pub totals: Totals,
     /// Answers graded (latest grade), of `totals.answers`.
     pub graded_answers: usize,
@@ -73,7 +73,7 @@ pub struct Report {
 /// The report for the bank's `topics`: the learner's estimates and spaced review (the same
 /// model `viva status` and question selection use, resumed from its snapshot), the trends and
 /// totals from the stored attempts.
-pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
+pub fn build(store: &Store, topics: Vec<String>) -> Result<ProgressReport> {
     let now = now_ms();
     let status = snapshot::load(store, topics, Params::default())?.summary(now);
     let attempts = store.attempts()?;
@@ -115,7 +115,7 @@ pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
     let due = status
         .reviews_due
         .iter()
-        .map(|d| Due {
+        .map(|d| DueQuestion {
             topic: topic_of.get(d.item.as_str()).unwrap_or(&"-").to_string(),
             question_id: d.item.clone(),
             score: d.last_score.map(|s| (s * 100.0).round() as u8),
@@ -123,7 +123,7 @@ pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
             answered_at: d.last_at_ms,
         })
         .collect();
-    Ok(Report {
+    Ok(ProgressReport {
         estimate_method: format!(
             "expected score on a medium question ± 1 sd (learner model); weak% = P(among the {} weakest)",
             status.k
@@ -154,7 +154,7 @@ fn duration(ms: i64) -> String {
     }
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &ProgressReport) -> String {
     let mut out = String::new();
     let t = &r.totals;
     if t.sessions == 0 {
