@@ -5,6 +5,7 @@
 pub mod debrief;
 pub mod delivery;
 pub mod dialogue;
+pub mod grade_text;
 
 use std::fmt::Write as _;
 
@@ -110,12 +111,7 @@ pub fn grade(g: &Grade) -> String {
         );
     }
     if !g.criteria.is_empty() {
-        let parts: Vec<String> = g
-            .criteria
-            .iter()
-            .map(|c| format!("{} {}/4", c.name, c.level))
-            .collect();
-        let _ = writeln!(out, "  {}", parts.join(" · "));
+        let _ = writeln!(out, "  {}", grade_text::criteria(g, str::to_string));
     }
     let _ = writeln!(out, "{}", term::code(&g.feedback));
     for n in &g.notes {
@@ -217,9 +213,8 @@ pub fn summary(s: &Summary) -> String {
     if s.over_time > 0 {
         let _ = writeln!(
             out,
-            "Over the time limit: {} answer{}.",
-            s.over_time,
-            if s.over_time == 1 { "" } else { "s" }
+            "Over the time limit: {}.",
+            plural(s.over_time, "answer")
         );
     }
     if let Some(d) = &s.delivery {
@@ -265,11 +260,10 @@ pub fn status(s: &Status, now_ms: i64) -> String {
     }
     let _ = writeln!(
         out,
-        "From {} answer{}. Expected score on a medium question (± one standard deviation), weakest first;
+        "From {}. Expected score on a medium question (± one standard deviation), weakest first;
 P(weakest {}) is the chance the topic is among your {} weakest.
 ",
-        s.answers,
-        if s.answers == 1 { "" } else { "s" },
+        plural(s.answers, "answer"),
         s.k,
         s.k
     );
@@ -316,9 +310,9 @@ Reviews due ({}):",
             });
             let _ = writeln!(
                 out,
-                "  {:<36} {score}, {days} day{} ago, recall {:.0}%",
+                "  {:<36} {score}, {} ago, recall {:.0}%",
                 d.item,
-                if days == 1 { "" } else { "s" },
+                plural(days, "day"),
                 100.0 * d.retrievability
             );
         }
@@ -350,6 +344,12 @@ pub fn session_list(sessions: &[SessionSummary]) -> String {
         );
     }
     out
+}
+
+/// `n` and the noun, in the plural unless `n` is one: "1 answer", "3 answers".
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    let s = if n == N::from(1) { "" } else { "s" };
+    format!("{n} {noun}{s}")
 }
 
 /// At most `max` characters, cut at a char boundary with an ellipsis.

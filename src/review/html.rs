@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 use super::chart::progress_svg;
 use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
-use crate::grade::{Grade, Outcome};
+use crate::grade::Grade;
+use crate::render::grade_text::{criteria, graded_by, headline};
+use crate::render::plural;
 
 /// Text safe in element content and in quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -36,20 +38,11 @@ pre.answer{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.5
 ul.points{padding-left:1.2rem}q{font-style:italic}figure{margin:1rem 0}";
 
 fn grade(out: &mut String, g: &Grade) {
-    let head = match g.outcome {
-        Outcome::Graded => format!("Score: {}/100", g.score),
-        Outcome::InsufficientEvidence => "Not enough evidence to grade".to_string(),
-    };
-    let mut by = format!("{} grader", escape(&g.grader));
-    if let Some(m) = &g.model {
-        let _ = write!(by, ", {}", escape(m));
-    }
-    if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
-        let _ = write!(by, ": {i} tokens in, {o} out");
-    }
     let _ = writeln!(
         out,
-        r#"<p><span class="score">{head}</span> <span class="meta">({by})</span></p>"#
+        r#"<p><span class="score">{}</span> <span class="meta">({})</span></p>"#,
+        headline(g),
+        graded_by(g, escape)
     );
     if !g.key_points.is_empty() || !g.red_flags.is_empty() {
         out.push_str("<ul class=\"points\">\n");
@@ -81,12 +74,7 @@ fn grade(out: &mut String, g: &Grade) {
         out.push_str("</ul>\n");
     }
     if !g.criteria.is_empty() {
-        let parts: Vec<String> = g
-            .criteria
-            .iter()
-            .map(|c| format!("{} {}/4", escape(&c.name), c.level))
-            .collect();
-        let _ = writeln!(out, r#"<p class="meta">{}</p>"#, parts.join(" · "));
+        let _ = writeln!(out, r#"<p class="meta">{}</p>"#, criteria(g, escape));
     }
     if !g.feedback.trim().is_empty() {
         let _ = writeln!(out, "<p>{}</p>", escape(&g.feedback));
@@ -159,10 +147,9 @@ pub fn page(transcripts: &[Transcript]) -> String {
     } else {
         let _ = writeln!(
             out,
-            "<figure>{}<figcaption class=\"meta\">Latest scores of {} answer{}, oldest to newest (not enough evidence counts as 0).</figcaption></figure>",
+            "<figure>{}<figcaption class=\"meta\">Latest scores of {}, oldest to newest (not enough evidence counts as 0).</figcaption></figure>",
             progress_svg(&scores),
-            scores.len(),
-            if scores.len() == 1 { "" } else { "s" }
+            plural(scores.len(), "answer")
         );
     }
     for t in transcripts {

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
-use crate::grade::{Grade, Outcome};
+use crate::grade::Grade;
+use crate::render::grade_text::{criteria, graded_by, headline};
 
 /// Text with Markdown's inline syntax and HTML neutralised: it shows as typed.
 pub fn escape(s: &str) -> String {
@@ -34,21 +35,11 @@ fn fenced(text: &str) -> String {
 }
 
 fn grade(out: &mut String, g: &Grade) {
-    let head = match g.outcome {
-        Outcome::Graded => format!("**Score: {}/100**", g.score),
-        Outcome::InsufficientEvidence => "**Not enough evidence to grade**".to_string(),
-    };
-    let mut by = format!("{} grader", escape(&g.grader));
-    if let Some(m) = &g.model {
-        let _ = write!(by, ", {}", escape(m));
-    }
-    if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
-        let _ = write!(by, ": {i} tokens in, {o} out");
-    }
+    let mut by = graded_by(g, escape);
     if let Some(c) = g.cost_usd {
         let _ = write!(by, ", ${c:.4}");
     }
-    let _ = writeln!(out, "{head} ({by})\n");
+    let _ = writeln!(out, "**{}** ({by})\n", headline(g));
     for k in &g.key_points {
         let _ = write!(out, "- {} {}", k.verdict.mark(), escape(&k.point));
         match &k.evidence {
@@ -70,12 +61,7 @@ fn grade(out: &mut String, g: &Grade) {
         out.push('\n');
     }
     if !g.criteria.is_empty() {
-        let parts: Vec<String> = g
-            .criteria
-            .iter()
-            .map(|c| format!("{} {}/4", escape(&c.name), c.level))
-            .collect();
-        let _ = writeln!(out, "Criteria: {}\n", parts.join(" · "));
+        let _ = writeln!(out, "Criteria: {}\n", criteria(g, escape));
     }
     if !g.feedback.trim().is_empty() {
         let _ = writeln!(out, "Feedback: {}\n", escape(&g.feedback));

@@ -13,6 +13,7 @@ use super::chart::{bars, sparkline};
 use crate::clock::{format_utc, now_ms};
 use crate::learner::memory::DESIRED_RETENTION;
 use crate::learner::{Params, snapshot};
+use crate::render::plural;
 use crate::store::{SessionDelivery, Store, Totals};
 
 /// Weakest topics listed, at most.
@@ -141,10 +142,6 @@ pub fn build(store: &Store, topics: Vec<String>) -> Result<ProgressReport> {
     })
 }
 
-fn plural(n: i64, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
 fn duration(ms: i64) -> String {
     let minutes = ms / 60_000;
     if minutes < 60 {
@@ -211,9 +208,8 @@ pub fn render(r: &ProgressReport) -> String {
     } else {
         let _ = writeln!(
             out,
-            "\nDue for review: {} question{} (likeliest to be forgotten first)",
-            r.due.len(),
-            if r.due.len() == 1 { "" } else { "s" }
+            "\nDue for review: {} (likeliest to be forgotten first)",
+            plural(r.due.len(), "question")
         );
         for d in r.due.iter().take(DUE_SHOWN) {
             let score = d.score.map_or("  -".to_string(), |s| format!("{s:>3}"));
@@ -247,7 +243,7 @@ fn delivery_trend(sessions: &[SessionDelivery]) -> String {
     let _ = writeln!(
         out,
         "\nDelivery over the last {} (viva review delivery lists all):",
-        plural(sessions.len() as i64, "session")
+        plural(sessions.len(), "session")
     );
     let mut row = |label: &str, values: Vec<f64>, from: f64, to: f64| {
         let top = values.iter().copied().fold(0.0, f64::max);

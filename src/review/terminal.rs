@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
-use crate::render::{self, delivery, shorten};
+use crate::render::{self, delivery, plural, shorten};
 use crate::store::DisputeStatus;
 
 pub fn transcript(t: &Transcript) -> String {
@@ -62,12 +62,7 @@ fn turn(t: &TranscriptTurn) -> String {
     }
     let _ = writeln!(out, "A: {}", r.answer.trim());
     if r.hints > 0 {
-        let _ = writeln!(
-            out,
-            "({} hint{} used)",
-            r.hints,
-            if r.hints == 1 { "" } else { "s" }
-        );
+        let _ = writeln!(out, "({} used)", plural(r.hints, "hint"));
     }
     match &r.grade {
         Some(g) => out.push_str(&render::grade(g)),
