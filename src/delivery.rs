@@ -42,18 +42,18 @@ const HEDGES: &[&[&str]] = &[
 
 /// How long a spoken answer should be, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
+pub struct LengthTarget {
     pub min_secs: u32,
     pub max_secs: u32,
 }
 
 /// A full answer to an interview question: one to three minutes.
-pub const QUESTION_TARGET: Target = Target {
+pub const QUESTION_TARGET: LengthTarget = LengthTarget {
     min_secs: 60,
     max_secs: 180,
 };
 /// A follow-up asks for one thing: half a minute to two.
-pub const FOLLOW_UP_TARGET: Target = Target {
+pub const FOLLOW_UP_TARGET: LengthTarget = LengthTarget {
     min_secs: 30,
     max_secs: 120,
 };
@@ -85,7 +85,7 @@ pub struct Delivery {
     pub wpm: Option<f64>,
     /// The time the answer takes to say at `SPEAKING_WPM`.
     pub spoken_secs: f64,
-    pub target: Target,
+    pub target: LengthTarget,
     pub length: Length,
     /// What to work on, in plain words; empty when there is nothing to say.
     pub notes: Vec<String>,
@@ -96,7 +96,7 @@ fn count(map: &mut BTreeMap<String, u32>, phrase: &str) {
 }
 
 /// Measures one answer given in `duration_ms`.
-pub fn measure(answer: &str, duration_ms: i64, target: Target) -> Delivery {
+pub fn measure(answer: &str, duration_ms: i64, target: LengthTarget) -> Delivery {
     let analysis = analyze(answer);
     let words: Vec<&str> = analysis.tokens.iter().map(|t| t.word.as_str()).collect();
     let mut filler_phrases = BTreeMap::new();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::bank::import::{Closest, Guide, Imported, Report, bank_file, import};
+use crate::bank::import::{Closest, Guide, ImportFindings, Imported, bank_file, import};
 use crate::bank::{Bank, Difficulty, Kind};
 use crate::error::bad;
 
@@ -138,7 +138,7 @@ pub fn run(bank: &Bank, opts: &Options, out: &mut dyn Write) -> Result<()> {
 
 fn write_bank_file(
     bank: &Bank,
-    report: &Report,
+    report: &ImportFindings,
     keep_duplicates: bool,
     path: &Path,
     quiet: bool,
@@ -184,7 +184,7 @@ fn write_bank_file(
     Ok(())
 }
 
-fn table(report: &Report, out: &mut dyn Write) -> Result<()> {
+fn table(report: &ImportFindings, out: &mut dyn Write) -> Result<()> {
     for q in &report.questions {
         let dup = q
             .duplicate_of

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 
 use crate::bank::Bank;
+use crate::render::plural;
 use crate::review::{self, export, report};
 use crate::store::{SessionFilter, Store};
 
@@ -123,9 +124,8 @@ pub fn export(store: &Store, args: ExportArgs, out: &mut dyn Write) -> Result<()
                 .with_context(|| format!("cannot write {}", path.display()))?;
             writeln!(
                 out,
-                "exported {} session{} to {}",
-                sessions.len(),
-                if sessions.len() == 1 { "" } else { "s" },
+                "exported {} to {}",
+                plural(sessions.len(), "session"),
                 path.display()
             )?;
             Ok(())

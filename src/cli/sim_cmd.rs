@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use crate::error::bad;
-use crate::sim::{self, Options};
+use crate::sim::{self, BenchmarkOptions};
 
 pub fn run(
     candidates: usize,
@@ -22,7 +22,7 @@ pub fn run(
         )));
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let opts = Options {
+    let opts = BenchmarkOptions {
         candidates,
         seed,
         threads,

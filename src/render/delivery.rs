@@ -2,13 +2,10 @@
 
 use std::fmt::Write as _;
 
+use super::plural;
 use crate::clock::format_utc;
 use crate::delivery::{Delivery, DeliverySummary, TrendPoint, clock, phrase_list};
 use crate::term::{DIM, TITLE, paint};
-
-fn plural(n: u32, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// The delivery of one answer: the measures on one line, then what to work on.
 pub fn block(d: &Delivery) -> String {
@@ -21,7 +18,7 @@ pub fn block(d: &Delivery) -> String {
     } else {
         format!(
             "{} ({}), {:.1} per 100 words",
-            plural(d.fillers, "filler", "fillers"),
+            plural(d.fillers, "filler"),
             phrase_list(&d.filler_phrases),
             d.fillers_per_100
         )
@@ -34,8 +31,8 @@ pub fn block(d: &Delivery) -> String {
         clock(d.spoken_secs),
         d.target.min_secs as f64 / 60.0,
         d.target.max_secs as f64 / 60.0,
-        plural(d.hedges, "hedge", "hedges"),
-        plural(d.restarts, "restart", "restarts"),
+        plural(d.hedges, "hedge"),
+        plural(d.restarts, "restart"),
         d.pace()
     );
     for n in &d.notes {
@@ -59,7 +56,7 @@ pub fn summary_line(s: &DeliverySummary) -> String {
         paint(TITLE, "Delivery:"),
         s.fillers_per_100,
         s.hedges_per_100,
-        plural(s.restarts, "restart", "restarts"),
+        plural(s.restarts, "restart"),
         s.in_band,
         s.answers
     )

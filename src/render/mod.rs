@@ -5,6 +5,7 @@
 pub mod debrief;
 pub mod delivery;
 pub mod dialogue;
+pub mod grade_text;
 
 use std::fmt::Write as _;
 
@@ -14,7 +15,7 @@ use crate::delivery::clock;
 use crate::grade::{Grade, Outcome, Verdict};
 use crate::learner::Status;
 use crate::session::{Asked, Summary};
-use crate::store::{DisputeStatus, SessionSummary, TurnRecord};
+use crate::store::SessionSummary;
 use crate::term::{self, ACCENT, BAD, DIM, GOOD, PARTLY, TITLE, paint};
 
 pub fn question_header(asked: &Asked) -> String {
@@ -110,12 +111,7 @@ pub fn grade(g: &Grade) -> String {
         );
     }
     if !g.criteria.is_empty() {
-        let parts: Vec<String> = g
-            .criteria
-            .iter()
-            .map(|c| format!("{} {}/4", c.name, c.level))
-            .collect();
-        let _ = writeln!(out, "  {}", parts.join(" · "));
+        let _ = writeln!(out, "  {}", grade_text::criteria(g, str::to_string));
     }
     let _ = writeln!(out, "{}", term::code(&g.feedback));
     for n in &g.notes {
@@ -217,9 +213,8 @@ pub fn summary(s: &Summary) -> String {
     if s.over_time > 0 {
         let _ = writeln!(
             out,
-            "Over the time limit: {} answer{}.",
-            s.over_time,
-            if s.over_time == 1 { "" } else { "s" }
+            "Over the time limit: {}.",
+            plural(s.over_time, "answer")
         );
     }
     if let Some(d) = &s.delivery {
@@ -265,11 +260,10 @@ pub fn status(s: &Status, now_ms: i64) -> String {
     }
     let _ = writeln!(
         out,
-        "From {} answer{}. Expected score on a medium question (± one standard deviation), weakest first;
+        "From {}. Expected score on a medium question (± one standard deviation), weakest first;
 P(weakest {}) is the chance the topic is among your {} weakest.
 ",
-        s.answers,
-        if s.answers == 1 { "" } else { "s" },
+        plural(s.answers, "answer"),
         s.k,
         s.k
     );
@@ -316,9 +310,9 @@ Reviews due ({}):",
             });
             let _ = writeln!(
                 out,
-                "  {:<36} {score}, {days} day{} ago, recall {:.0}%",
+                "  {:<36} {score}, {} ago, recall {:.0}%",
                 d.item,
-                if days == 1 { "" } else { "s" },
+                plural(days, "day"),
                 100.0 * d.retrievability
             );
         }
@@ -352,76 +346,10 @@ pub fn session_list(sessions: &[SessionSummary]) -> String {
     out
 }
 
-/// A session's graded transcript; each follow-up is indented under the question it followed.
-pub fn transcript(session: &SessionSummary, turns: &[TurnRecord]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Session {} · started {} UTC",
-        session.id,
-        format_utc(session.started_at)
-    );
-    if let Some(m) = session.mean_score {
-        let _ = writeln!(out, "Mean score: {m:.0}/100");
-    }
-    // Numbered by question, as the session numbered them; follow-ups share their number.
-    for (n, t) in turns.iter().filter(|t| t.parent_id.is_none()).enumerate() {
-        let _ = writeln!(
-            out,
-            "\n{}. [{} · {} · {}] {}",
-            n + 1,
-            t.topic,
-            t.kind,
-            t.difficulty,
-            t.question_id
-        );
-        out.push_str(&turn_body(t));
-        for f in turns.iter().filter(|f| f.parent_id == Some(t.id)) {
-            let block = format!("Follow-up:\n{}", turn_body(f));
-            for line in block.lines() {
-                let _ = writeln!(out, "    {line}");
-            }
-        }
-        if let Some(d) = &t.delivery {
-            out.push_str(&delivery::block(d));
-        }
-        for d in &t.disputes {
-            let status = match d.status {
-                DisputeStatus::Regraded => "re-graded",
-                DisputeStatus::Pending => "flagged for re-grading",
-            };
-            let _ = writeln!(
-                out,
-                "Disputed ({status}): \"{}\"",
-                shorten(&d.objection, 200)
-            );
-        }
-    }
-    out
-}
-
-/// Question, answer and grade of one turn.
-fn turn_body(t: &TurnRecord) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Q: {}", t.prompt);
-    if t.skipped {
-        let _ = writeln!(out, "(skipped)");
-        return out;
-    }
-    let _ = writeln!(out, "A: {}", t.answer.trim());
-    if t.hints > 0 {
-        let _ = writeln!(
-            out,
-            "({} hint{} used)",
-            t.hints,
-            if t.hints == 1 { "" } else { "s" }
-        );
-    }
-    match &t.grade {
-        Some(g) => out.push_str(&grade(g)),
-        None => out.push_str("(not graded yet)\n"),
-    }
-    out
+/// `n` and the noun, in the plural unless `n` is one: "1 answer", "3 answers".
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    let s = if n == N::from(1) { "" } else { "s" };
+    format!("{n} {noun}{s}")
 }
 
 /// At most `max` characters, cut at a char boundary with an ellipsis.

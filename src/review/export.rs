@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde_json::json;
 
+use super::transcript::Transcript;
 use super::{html, markdown};
 use crate::clock::now_ms;
 use crate::error::bad;
@@ -22,12 +23,17 @@ pub enum Format {
 /// Bumped when the shape of the JSON export changes.
 const JSON_VERSION: u32 = 1;
 
+/// One session, or the error that says how to find its id.
+pub fn load_one(store: &Store, id: i64) -> Result<SessionExport> {
+    store
+        .session_export(id)?
+        .ok_or_else(|| bad(format!("no session {id} (see: viva review list)")))
+}
+
 /// One session, or all of them (oldest first) when `id` is None.
 pub fn load(store: &Store, id: Option<i64>) -> Result<Vec<SessionExport>> {
     match id {
-        Some(id) => Ok(vec![store.session_export(id)?.ok_or_else(|| {
-            bad(format!("no session {id} (see: viva review list)"))
-        })?]),
+        Some(id) => Ok(vec![load_one(store, id)?]),
         None => store
             .session_ids()?
             .into_iter()
@@ -43,7 +49,7 @@ pub fn write(sessions: &[SessionExport], format: Format, out: &mut dyn Write) ->
                 if i > 0 {
                     writeln!(out, "---\n")?;
                 }
-                write!(out, "{}", markdown::session(s))?;
+                write!(out, "{}", markdown::transcript(&Transcript::new(s)))?;
             }
         }
         Format::Json => {
@@ -60,7 +66,10 @@ pub fn write(sessions: &[SessionExport], format: Format, out: &mut dyn Write) ->
                 writeln!(out, "{}", serde_json::to_string(s)?)?;
             }
         }
-        Format::Html => write!(out, "{}", html::page(sessions))?,
+        Format::Html => {
+            let transcripts: Vec<Transcript> = sessions.iter().map(Transcript::new).collect();
+            write!(out, "{}", html::page(&transcripts))?;
+        }
     }
     Ok(())
 }

@@ -6,9 +6,11 @@
 use std::fmt::Write as _;
 
 use super::chart::progress_svg;
+use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
-use crate::grade::{Grade, Outcome};
-use crate::store::{SessionExport, TurnExport};
+use crate::grade::Grade;
+use crate::render::grade_text::{criteria, graded_by, headline};
+use crate::render::plural;
 
 /// Text safe in element content and in quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -36,20 +38,11 @@ pre.answer{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.5
 ul.points{padding-left:1.2rem}q{font-style:italic}figure{margin:1rem 0}";
 
 fn grade(out: &mut String, g: &Grade) {
-    let head = match g.outcome {
-        Outcome::Graded => format!("Score: {}/100", g.score),
-        Outcome::InsufficientEvidence => "Not enough evidence to grade".to_string(),
-    };
-    let mut by = format!("{} grader", escape(&g.grader));
-    if let Some(m) = &g.model {
-        let _ = write!(by, ", {}", escape(m));
-    }
-    if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
-        let _ = write!(by, ": {i} tokens in, {o} out");
-    }
     let _ = writeln!(
         out,
-        r#"<p><span class="score">{head}</span> <span class="meta">({by})</span></p>"#
+        r#"<p><span class="score">{}</span> <span class="meta">({})</span></p>"#,
+        headline(g),
+        graded_by(g, escape)
     );
     if !g.key_points.is_empty() || !g.red_flags.is_empty() {
         out.push_str("<ul class=\"points\">\n");
@@ -81,12 +74,7 @@ fn grade(out: &mut String, g: &Grade) {
         out.push_str("</ul>\n");
     }
     if !g.criteria.is_empty() {
-        let parts: Vec<String> = g
-            .criteria
-            .iter()
-            .map(|c| format!("{} {}/4", escape(&c.name), c.level))
-            .collect();
-        let _ = writeln!(out, r#"<p class="meta">{}</p>"#, parts.join(" · "));
+        let _ = writeln!(out, r#"<p class="meta">{}</p>"#, criteria(g, escape));
     }
     if !g.feedback.trim().is_empty() {
         let _ = writeln!(out, "<p>{}</p>", escape(&g.feedback));
@@ -96,8 +84,8 @@ fn grade(out: &mut String, g: &Grade) {
     }
 }
 
-fn turn(out: &mut String, t: &TurnExport, heading: &str, class: &str) {
-    let r = &t.turn;
+fn turn(out: &mut String, t: &TranscriptTurn, heading: &str, class: &str) {
+    let r = t.record;
     let _ = writeln!(out, r#"<article class="{class}">"#);
     let _ = writeln!(out, "<h3>{heading}</h3>");
     let _ = writeln!(out, "<p><strong>Q:</strong> {}</p>", escape(&r.prompt));
@@ -121,25 +109,23 @@ fn turn(out: &mut String, t: &TurnExport, heading: &str, class: &str) {
 }
 
 /// Latest scores of the answered questions, in time order, for the chart.
-fn scores(sessions: &[SessionExport]) -> Vec<u8> {
-    let mut points: Vec<(i64, i64, u8)> = sessions
+fn scores(transcripts: &[Transcript]) -> Vec<u8> {
+    let mut points: Vec<(i64, i64, u8)> = transcripts
         .iter()
-        .flat_map(|s| &s.turns)
-        .filter(|t| t.turn.parent_id.is_none() && !t.turn.skipped)
-        .filter_map(|t| {
-            let g = t.turn.grade.as_ref()?;
-            Some((t.turn.answered_at, t.turn.id, g.score))
-        })
+        .flat_map(|t| &t.questions)
+        .map(|q| q.turn.record)
+        .filter(|r| !r.skipped)
+        .filter_map(|r| Some((r.answered_at, r.id, r.grade.as_ref()?.score)))
         .collect();
     points.sort();
     points.into_iter().map(|(_, _, s)| s).collect()
 }
 
-pub fn page(sessions: &[SessionExport]) -> String {
+pub fn page(transcripts: &[Transcript]) -> String {
     let mut out = String::new();
-    let title = match sessions {
-        [one] => format!("viva · session {}", one.summary.id),
-        _ => format!("viva · {} sessions", sessions.len()),
+    let title = match transcripts {
+        [one] => format!("viva · session {}", one.session.id),
+        _ => format!("viva · {} sessions", transcripts.len()),
     };
     let _ = writeln!(
         out,
@@ -155,51 +141,37 @@ pub fn page(sessions: &[SessionExport]) -> String {
 <body>
 <h1>{title}</h1>"#
     );
-    let scores = scores(sessions);
+    let scores = scores(transcripts);
     if scores.is_empty() {
         out.push_str("<p class=\"meta\">No graded answers to chart.</p>\n");
     } else {
         let _ = writeln!(
             out,
-            "<figure>{}<figcaption class=\"meta\">Latest scores of {} answer{}, oldest to newest (not enough evidence counts as 0).</figcaption></figure>",
+            "<figure>{}<figcaption class=\"meta\">Latest scores of {}, oldest to newest (not enough evidence counts as 0).</figcaption></figure>",
             progress_svg(&scores),
-            scores.len(),
-            if scores.len() == 1 { "" } else { "s" }
+            plural(scores.len(), "answer")
         );
     }
-    for s in sessions {
-        let m = &s.summary;
+    for t in transcripts {
         let _ = writeln!(
             out,
             "<section>\n<h2>Session {} · {} UTC</h2>",
-            m.id,
-            format_utc(m.started_at)
+            t.session.id,
+            format_utc(t.session.started_at)
         );
-        let mean = m.mean_score.map_or("no graded answers".to_string(), |x| {
-            format!("mean score {x:.0}/100")
-        });
-        let _ = writeln!(
-            out,
-            r#"<p class="meta">{} question(s) · {} answered · {mean}</p>"#,
-            m.questions, m.answered
-        );
-        for (n, t) in s
-            .turns
-            .iter()
-            .filter(|t| t.turn.parent_id.is_none())
-            .enumerate()
-        {
-            let r = &t.turn;
+        let _ = writeln!(out, r#"<p class="meta">{}</p>"#, t.tally());
+        for q in &t.questions {
+            let r = q.turn.record;
             let heading = format!(
                 "{}. {} · {} · {} · <code>{}</code>",
-                n + 1,
+                q.number,
                 escape(&r.topic),
                 escape(&r.kind),
                 escape(&r.difficulty),
                 escape(&r.question_id)
             );
-            turn(&mut out, t, &heading, "turn");
-            for f in s.turns.iter().filter(|f| f.turn.parent_id == Some(r.id)) {
+            turn(&mut out, &q.turn, &heading, "turn");
+            for f in &q.follow_ups {
                 turn(&mut out, f, "Follow-up", "turn follow-up");
             }
         }

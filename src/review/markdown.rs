@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
+use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
-use crate::grade::{Grade, Outcome};
-use crate::store::{SessionExport, TurnExport};
+use crate::grade::Grade;
+use crate::render::grade_text::{criteria, graded_by, headline};
 
 /// Text with Markdown's inline syntax and HTML neutralised: it shows as typed.
 pub fn escape(s: &str) -> String {
@@ -34,21 +35,11 @@ fn fenced(text: &str) -> String {
 }
 
 fn grade(out: &mut String, g: &Grade) {
-    let head = match g.outcome {
-        Outcome::Graded => format!("**Score: {}/100**", g.score),
-        Outcome::InsufficientEvidence => "**Not enough evidence to grade**".to_string(),
-    };
-    let mut by = format!("{} grader", escape(&g.grader));
-    if let Some(m) = &g.model {
-        let _ = write!(by, ", {}", escape(m));
-    }
-    if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
-        let _ = write!(by, ": {i} tokens in, {o} out");
-    }
+    let mut by = graded_by(g, escape);
     if let Some(c) = g.cost_usd {
         let _ = write!(by, ", ${c:.4}");
     }
-    let _ = writeln!(out, "{head} ({by})\n");
+    let _ = writeln!(out, "**{}** ({by})\n", headline(g));
     for k in &g.key_points {
         let _ = write!(out, "- {} {}", k.verdict.mark(), escape(&k.point));
         match &k.evidence {
@@ -70,12 +61,7 @@ fn grade(out: &mut String, g: &Grade) {
         out.push('\n');
     }
     if !g.criteria.is_empty() {
-        let parts: Vec<String> = g
-            .criteria
-            .iter()
-            .map(|c| format!("{} {}/4", escape(&c.name), c.level))
-            .collect();
-        let _ = writeln!(out, "Criteria: {}\n", parts.join(" · "));
+        let _ = writeln!(out, "Criteria: {}\n", criteria(g, escape));
     }
     if !g.feedback.trim().is_empty() {
         let _ = writeln!(out, "Feedback: {}\n", escape(&g.feedback));
@@ -85,8 +71,8 @@ fn grade(out: &mut String, g: &Grade) {
     }
 }
 
-fn turn(out: &mut String, t: &TurnExport, heading: &str) {
-    let r = &t.turn;
+fn turn(out: &mut String, t: &TranscriptTurn, heading: &str) {
+    let r = t.record;
     let _ = writeln!(out, "{heading}\n");
     let _ = writeln!(out, "**Question.** {}\n", escape(&r.prompt));
     if r.skipped {
@@ -113,40 +99,27 @@ fn turn(out: &mut String, t: &TurnExport, heading: &str) {
     }
 }
 
-pub fn session(s: &SessionExport) -> String {
+pub fn transcript(t: &Transcript) -> String {
     let mut out = String::new();
-    let m = &s.summary;
     let _ = writeln!(
         out,
         "# Session {} · {} UTC\n",
-        m.id,
-        format_utc(m.started_at)
+        t.session.id,
+        format_utc(t.session.started_at)
     );
-    let mean = m.mean_score.map_or("no graded answers".to_string(), |x| {
-        format!("mean score {x:.0}/100")
-    });
-    let _ = writeln!(
-        out,
-        "{} question(s) · {} answered · {mean}\n",
-        m.questions, m.answered
-    );
-    for (n, t) in s
-        .turns
-        .iter()
-        .filter(|t| t.turn.parent_id.is_none())
-        .enumerate()
-    {
-        let r = &t.turn;
+    let _ = writeln!(out, "{}\n", t.tally());
+    for q in &t.questions {
+        let r = q.turn.record;
         let heading = format!(
             "## {}. {} · {} · {} · `{}`",
-            n + 1,
+            q.number,
             escape(&r.topic),
             escape(&r.kind),
             escape(&r.difficulty),
             r.question_id.replace('`', "'")
         );
-        turn(&mut out, t, &heading);
-        for f in s.turns.iter().filter(|f| f.turn.parent_id == Some(r.id)) {
+        turn(&mut out, &q.turn, &heading);
+        for f in &q.follow_ups {
             turn(&mut out, f, "### Follow-up");
         }
     }

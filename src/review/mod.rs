@@ -6,6 +6,8 @@ pub mod export;
 pub mod html;
 pub mod markdown;
 pub mod report;
+pub mod terminal;
+pub mod transcript;
 
 use std::io::Write;
 
@@ -16,6 +18,7 @@ use crate::clock::format_utc;
 use crate::error::bad;
 use crate::render;
 use crate::store::{SessionFilter, Store};
+use transcript::Transcript;
 
 pub fn list(store: &Store, filter: &SessionFilter, json: bool, out: &mut dyn Write) -> Result<()> {
     let sessions = store.sessions_where(filter)?;
@@ -28,18 +31,16 @@ pub fn list(store: &Store, filter: &SessionFilter, json: bool, out: &mut dyn Wri
 }
 
 pub fn show(store: &Store, id: i64, json: bool, out: &mut dyn Write) -> Result<()> {
-    let session = store
-        .session(id)?
-        .ok_or_else(|| bad(format!("no session {id} (see: viva review list)")))?;
-    let turns = store.session_turns(id)?;
+    let session = export::load_one(store, id)?;
     if json {
+        let turns: Vec<_> = session.turns.iter().map(|t| &t.turn).collect();
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&json!({"session": session, "turns": turns}))?
+            serde_json::to_string_pretty(&json!({"session": session.summary, "turns": turns}))?
         )?;
     } else {
-        write!(out, "{}", render::transcript(&session, &turns))?;
+        write!(out, "{}", terminal::transcript(&Transcript::new(&session)))?;
     }
     Ok(())
 }

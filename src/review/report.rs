@@ -13,6 +13,7 @@ use super::chart::{bars, sparkline};
 use crate::clock::{format_utc, now_ms};
 use crate::learner::memory::DESIRED_RETENTION;
 use crate::learner::{Params, snapshot};
+use crate::render::plural;
 use crate::store::{SessionDelivery, Store, Totals};
 
 /// Weakest topics listed, at most.
@@ -44,7 +45,7 @@ pub struct Weak {
 
 /// A question spaced review says to ask again.
 #[derive(Debug, Clone, Serialize)]
-pub struct Due {
+pub struct DueQuestion {
     pub question_id: String,
     pub topic: String,
     /// The last score, None when the last answer showed nothing to score.
@@ -55,13 +56,13 @@ pub struct Due {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct ProgressReport {
     pub estimate_method: String,
     pub due_rule: String,
     /// Topics with answers, weakest first.
     pub topics: Vec<TopicProgress>,
     pub weakest: Vec<Weak>,
-    pub due: Vec<Due>,
+    pub due: Vec<DueQuestion>,
     pub totals: Totals,
     /// Answers graded (latest grade), of `totals.answers`.
     pub graded_answers: usize,
@@ -73,7 +74,7 @@ pub struct Report {
 /// The report for the bank's `topics`: the learner's estimates and spaced review (the same
 /// model `viva status` and question selection use, resumed from its snapshot), the trends and
 /// totals from the stored attempts.
-pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
+pub fn build(store: &Store, topics: Vec<String>) -> Result<ProgressReport> {
     let now = now_ms();
     let status = snapshot::load(store, topics, Params::default())?.summary(now);
     let attempts = store.question_grades()?;
@@ -115,7 +116,7 @@ pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
     let due = status
         .reviews_due
         .iter()
-        .map(|d| Due {
+        .map(|d| DueQuestion {
             topic: topic_of.get(d.item.as_str()).unwrap_or(&"-").to_string(),
             question_id: d.item.clone(),
             score: d.last_score.map(|s| (s * 100.0).round() as u8),
@@ -123,7 +124,7 @@ pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
             answered_at: d.last_at_ms,
         })
         .collect();
-    Ok(Report {
+    Ok(ProgressReport {
         estimate_method: format!(
             "expected score on a medium question ± 1 sd (learner model); weak% = P(among the {} weakest)",
             status.k
@@ -141,10 +142,6 @@ pub fn build(store: &Store, topics: Vec<String>) -> Result<Report> {
     })
 }
 
-fn plural(n: i64, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
 fn duration(ms: i64) -> String {
     let minutes = ms / 60_000;
     if minutes < 60 {
@@ -154,7 +151,7 @@ fn duration(ms: i64) -> String {
     }
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &ProgressReport) -> String {
     let mut out = String::new();
     let t = &r.totals;
     if t.sessions == 0 {
@@ -211,9 +208,8 @@ pub fn render(r: &Report) -> String {
     } else {
         let _ = writeln!(
             out,
-            "\nDue for review: {} question{} (likeliest to be forgotten first)",
-            r.due.len(),
-            if r.due.len() == 1 { "" } else { "s" }
+            "\nDue for review: {} (likeliest to be forgotten first)",
+            plural(r.due.len(), "question")
         );
         for d in r.due.iter().take(DUE_SHOWN) {
             let score = d.score.map_or("  -".to_string(), |s| format!("{s:>3}"));
@@ -247,7 +243,7 @@ fn delivery_trend(sessions: &[SessionDelivery]) -> String {
     let _ = writeln!(
         out,
         "\nDelivery over the last {} (viva review delivery lists all):",
-        plural(sessions.len() as i64, "session")
+        plural(sessions.len(), "session")
     );
     let mut row = |label: &str, values: Vec<f64>, from: f64, to: f64| {
         let top = values.iter().copied().fold(0.0, f64::max);

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::run::lowest_k;
 use super::world::{Candidate, World};
-use super::{Options, Stat};
+use super::{BenchmarkOptions, Stat};
 use crate::learner::Posterior;
 use crate::random::Rng;
 use crate::select::policy::lucb;
@@ -45,7 +45,7 @@ enum Rule {
 }
 
 /// The ceiling rows of the reference world, on the candidates of the benchmark's run.
-pub fn ceiling(opts: &Options) -> Vec<CeilingRow> {
+pub fn ceiling(opts: &BenchmarkOptions) -> Vec<CeilingRow> {
     let world = World::reference();
     // Only the true abilities matter here: each candidate is drawn once, not once per run.
     let candidates: Vec<Vec<f64>> = (0..opts.candidates as u64)
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn more_information_finds_more_and_lucb_beats_round_robin_on_the_same_candidates() {
-        let opts = Options {
+        let opts = BenchmarkOptions {
             candidates: 1500,
             seed: 7,
             threads: 1,

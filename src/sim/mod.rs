@@ -20,7 +20,7 @@ pub use run::{PolicyKind, RunOutcome};
 pub use world::{Dynamics, Grading, World};
 
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub struct BenchmarkOptions {
     pub candidates: usize,
     pub seed: u64,
     pub threads: usize,
@@ -246,8 +246,8 @@ const SEED_CALIBRATION: u64 = 0x6361_6C69;
 /// Measures the grader's information multiplier the way a deployment would: from the residuals
 /// of many interviews (round-robin, 48 questions, uncalibrated learners), never from the
 /// simulator's parameters.
-pub fn calibrate(world: &World, opts: &Options) -> f64 {
-    let calibration = Options {
+pub fn calibrate(world: &World, opts: &BenchmarkOptions) -> f64 {
+    let calibration = BenchmarkOptions {
         candidates: CALIBRATION_CANDIDATES,
         seed: opts.seed ^ SEED_CALIBRATION,
         ..*opts
@@ -264,7 +264,7 @@ pub fn calibrate(world: &World, opts: &Options) -> f64 {
 }
 
 /// Runs `cell` for every policy and budget over `opts.candidates` candidates.
-pub fn run_cell(cell: &Cell, opts: &Options) -> CellResult {
+pub fn run_cell(cell: &Cell, opts: &BenchmarkOptions) -> CellResult {
     let m = calibrate(&cell.world, opts);
     let start = Precision::starting_at(m, CALIBRATION_WEIGHT);
     let mut rows = Vec::new();
@@ -288,7 +288,7 @@ fn run_parallel(
     world: &World,
     policy: PolicyKind,
     budget: usize,
-    opts: &Options,
+    opts: &BenchmarkOptions,
     precision: Precision,
 ) -> Vec<RunOutcome> {
     let threads = opts.threads.max(1);
@@ -313,12 +313,12 @@ fn run_parallel(
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct BenchmarkReport {
     pub candidates: usize,
     pub seed: u64,
     pub seconds: f64,
     pub cells: Vec<CellResult>,
-    pub targets: Vec<report::Target>,
+    pub targets: Vec<report::TargetCheck>,
     /// What a selector could reach with answers of known information (with the reference cell).
     pub ceiling: Option<Vec<ceiling::CeilingRow>>,
 }
@@ -326,10 +326,10 @@ pub struct Report {
 /// Runs the cells `wanted` picks and checks the targets (those whose cells did not run are
 /// reported as not computed).
 pub fn benchmark(
-    opts: &Options,
+    opts: &BenchmarkOptions,
     wanted: impl Fn(&str) -> bool,
     mut progress: impl FnMut(&str),
-) -> Report {
+) -> BenchmarkReport {
     let started = Instant::now();
     let mut results = Vec::new();
     for cell in cells().into_iter().filter(|c| wanted(c.name)) {
@@ -341,7 +341,7 @@ pub fn benchmark(
         .iter()
         .any(|c| c.name == "reference")
         .then(|| ceiling::ceiling(opts));
-    Report {
+    BenchmarkReport {
         candidates: opts.candidates,
         seed: opts.seed,
         seconds: started.elapsed().as_secs_f64(),

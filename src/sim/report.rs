@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::run::PolicyKind;
-use super::{BUDGETS, CellResult, Report, Row, Stat};
+use super::{BUDGETS, BenchmarkReport, CellResult, Row, Stat};
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Target {
+pub struct TargetCheck {
     pub id: &'static str,
     pub metric: &'static str,
     pub target: &'static str,
@@ -44,11 +44,11 @@ fn pooled(rows: &[&Row], f: fn(&Row) -> Option<Stat>, weight: fn(&Row) -> usize)
     (den > 0.0).then(|| num / den)
 }
 
-pub fn targets(cells: &[CellResult]) -> Vec<Target> {
+pub fn targets(cells: &[CellResult]) -> Vec<TargetCheck> {
     use PolicyKind::{Engine, RoundRobin};
     let mut out = Vec::new();
     let mut push = |id, metric, target, figure: String, met: Option<bool>| {
-        out.push(Target {
+        out.push(TargetCheck {
             id,
             metric,
             target,
@@ -244,7 +244,7 @@ fn opt(s: Option<Stat>, f: fn(f64) -> String) -> String {
 }
 
 /// The report as Markdown: the targets, then one table per cell.
-pub fn markdown(report: &Report) -> String {
+pub fn markdown(report: &BenchmarkReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -247,7 +247,7 @@ pub struct Closest {
 
 /// Everything an import found.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub struct ImportFindings {
     pub questions: Vec<Imported>,
     /// What the repair changed, per guide.
     pub repairs: Vec<(String, Repairs)>,
@@ -255,7 +255,7 @@ pub struct Report {
 
 /// Imports guides against a bank: extracts their questions, gives them ids, guesses topic and
 /// kind, and marks duplicates of the bank and of each other.
-pub fn import(guides: &[Guide], bank: &Bank) -> Report {
+pub fn import(guides: &[Guide], bank: &Bank) -> ImportFindings {
     let mut found: Vec<(String, Extracted)> = Vec::new();
     let mut repairs = Vec::new();
     for g in guides {
@@ -306,7 +306,7 @@ pub fn import(guides: &[Guide], bank: &Bank) -> Report {
             question: q,
         });
     }
-    Report { questions, repairs }
+    ImportFindings { questions, repairs }
 }
 
 fn round2(x: f64) -> f64 {

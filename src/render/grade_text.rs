@@ -1,0 +1,37 @@
+//! The parts of a grade that the terminal, Markdown and HTML renderings word alike. Each caller
+//! passes its own `escape`, since grader names, models and criterion names come from
+//! configuration and bank files.
+
+use std::fmt::Write as _;
+
+use crate::grade::{Grade, Outcome};
+
+/// The score, or that the answer gave too little to grade.
+pub fn headline(g: &Grade) -> String {
+    match g.outcome {
+        Outcome::Graded => format!("Score: {}/100", g.score),
+        Outcome::InsufficientEvidence => "Not enough evidence to grade".to_string(),
+    }
+}
+
+/// Who graded: the grader, then the model and the tokens it used when a model graded.
+pub fn graded_by(g: &Grade, escape: fn(&str) -> String) -> String {
+    let mut by = format!("{} grader", escape(&g.grader));
+    if let Some(m) = &g.model {
+        let _ = write!(by, ", {}", escape(m));
+    }
+    if let (Some(i), Some(o)) = (g.tokens_in, g.tokens_out) {
+        let _ = write!(by, ": {i} tokens in, {o} out");
+    }
+    by
+}
+
+/// Each criterion's level on one line, in rubric order.
+pub fn criteria(g: &Grade, escape: fn(&str) -> String) -> String {
+    let parts: Vec<String> = g
+        .criteria
+        .iter()
+        .map(|c| format!("{} {}/4", escape(&c.name), c.level))
+        .collect();
+    parts.join(" · ")
+}
