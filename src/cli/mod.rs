@@ -360,7 +360,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Some(Command::Regrade(args)) => regrade_cmd::run(&ctx, args, out),
         Some(Command::Import(args)) => import_cmd::run(
             &ctx.bank()?,
-            &import_cmd::Options {
+            &import_cmd::ImportOptions {
                 files: args.files,
                 json: args.json,
                 out: args.out,

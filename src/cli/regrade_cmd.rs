@@ -11,7 +11,7 @@ use super::Env;
 use crate::config::Config;
 use crate::error::bad;
 use crate::regrade::batch::{self, BatchSpec};
-use crate::regrade::summary::{self, Summary};
+use crate::regrade::summary::{self, RegradeSummary};
 use crate::regrade::{self, Engine};
 use crate::store::Selection;
 
@@ -208,7 +208,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn print_summary(s: &Summary, json: bool, out: &mut dyn Write) -> Result<()> {
+fn print_summary(s: &RegradeSummary, json: bool, out: &mut dyn Write) -> Result<()> {
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(s)?)?;
     } else {

@@ -21,7 +21,7 @@ use crate::store::{NewTurn, Store};
 
 pub use dispute::Disputed;
 use summary::TurnOutcome;
-pub use summary::{Practice, RetryResult, Summary, TopicResult};
+pub use summary::{Practice, RetryResult, Scorecard, TopicResult};
 
 /// Points a hint costs in study mode: a hint gives away the words of a key point.
 pub const HINT_COST: u8 = 10;
@@ -87,7 +87,7 @@ pub struct Answered {
 
 /// One answered turn, kept for the questions a candidate may ask about it afterwards.
 #[derive(Debug, Clone)]
-pub struct Attempt {
+pub struct AnsweredTurn {
     pub turn_id: i64,
     pub number: usize,
     pub question: Question,
@@ -136,7 +136,7 @@ pub struct Session<'a> {
     /// A question set aside by `/retry`, asked once the retry is answered.
     deferred: Option<Current>,
     results: Vec<TurnOutcome>,
-    attempts: Vec<Attempt>,
+    attempts: Vec<AnsweredTurn>,
     follow_ups_asked: usize,
     /// Turns stored so far: the next turn's `seq`.
     seq: u32,
@@ -378,7 +378,7 @@ impl<'a> Session<'a> {
             .time_limit_ms()
             .map(|limit| duration_ms - limit)
             .filter(|&over| over > 0);
-        self.attempts.push(Attempt {
+        self.attempts.push(AnsweredTurn {
             turn_id,
             number: current.number,
             question: current.question.clone(),
@@ -460,7 +460,7 @@ impl<'a> Session<'a> {
     }
 
     /// Every answered turn so far, in order.
-    pub fn attempts(&self) -> &[Attempt] {
+    pub fn attempts(&self) -> &[AnsweredTurn] {
         &self.attempts
     }
 
@@ -477,7 +477,7 @@ impl<'a> Session<'a> {
     }
 
     /// The latest answer to question `number`, or the last answer of all.
-    pub fn attempt(&self, number: Option<usize>) -> Option<&Attempt> {
+    pub fn attempt(&self, number: Option<usize>) -> Option<&AnsweredTurn> {
         self.attempt_at(number).map(|i| &self.attempts[i])
     }
 
@@ -515,7 +515,7 @@ impl<'a> Session<'a> {
 
     /// Closes the session (once) and sums it up. A question asked but not answered is not
     /// recorded. The session stays usable for questions about its answers.
-    pub fn finish(&mut self) -> Result<Summary> {
+    pub fn finish(&mut self) -> Result<Scorecard> {
         // A follow-up or a retry belongs to a question already counted; a bank question the
         // user saw and left must still count as asked, or "2 shown" would read "1 asked".
         let left_open = [self.current.take(), self.deferred.take()]
@@ -556,7 +556,7 @@ mod tests {
     }
 
     /// Drives a session with scripted answers: "" skips, anything else is answered.
-    fn drive(store: &Store, settings: Settings, answers: &[&str]) -> (Summary, Vec<String>) {
+    fn drive(store: &Store, settings: Settings, answers: &[&str]) -> (Scorecard, Vec<String>) {
         let bank = Bank::load(None).unwrap();
         let rubrics = Rubrics::embedded();
         let mut session = Session::start(&bank, &rubrics, &OfflineGrader, store, settings).unwrap();

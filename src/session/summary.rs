@@ -36,8 +36,10 @@ pub struct Practice {
     pub point: String,
 }
 
+/// What `finish` reports about a whole session: the numbers the end-of-session summary and
+/// the debrief show.
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub struct Scorecard {
     pub session_id: i64,
     pub mode: Mode,
     /// Bank questions shown (follow-ups counted apart): answered + skipped + left open.
@@ -86,7 +88,7 @@ impl TurnOutcome {
 
 impl Session<'_> {
     /// The summary of a session closed at `ended_at` with `left_open` bank questions unanswered.
-    pub(super) fn summary(&self, left_open: usize, ended_at: i64) -> Summary {
+    pub(super) fn summary(&self, left_open: usize, ended_at: i64) -> Scorecard {
         let mean = |xs: &[u8]| {
             (!xs.is_empty())
                 .then(|| xs.iter().map(|&s| f64::from(s)).sum::<f64>() / xs.len() as f64)
@@ -137,7 +139,7 @@ impl Session<'_> {
             })
             .collect();
         let deliveries: Vec<Delivery> = self.attempts.iter().map(|a| a.delivery.clone()).collect();
-        Summary {
+        Scorecard {
             session_id: self.id,
             mode: self.settings.mode,
             asked: self.results.len() + left_open,
