@@ -22,6 +22,7 @@ use crate::config::{Config, FileConfig, Flags, GraderChoice};
 use crate::error::bad;
 use crate::grade::Grader;
 use crate::grade::llm::LlmGrader;
+use crate::grade::llm::fallback::Fallback;
 use crate::grade::offline::OfflineGrader;
 use crate::home::Home;
 use crate::llm::LlmClient;
@@ -253,7 +254,7 @@ impl Env {
     /// The grader the configuration asks for, and a line saying which it is.
     fn grader(&self, config: &Config) -> Result<(Box<dyn Grader>, String)> {
         Ok(match self.llm_grader(config)? {
-            Some((grader, describe)) => (Box::new(grader), describe),
+            Some((grader, describe)) => (Box::new(Fallback::new(grader)), describe),
             None => (
                 Box::new(OfflineGrader),
                 "grading offline (no LLM endpoint configured)".into(),
