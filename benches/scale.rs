@@ -15,10 +15,16 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/fake_llm.rs"]
+#[allow(
+    dead_code,
+    reason = "the benches need only a plain, optionally slow, server"
+)]
+mod fake_llm;
+
+use fake_llm::{Behaviour, FakeLlm, Reply};
 use rusqlite::params;
 use viva::bank::Bank;
 use viva::grade::offline::OfflineGrader;
@@ -268,43 +274,6 @@ fn report(runs: usize) {
     );
 }
 
-/// A loopback server that answers every chat completion with `verdict` after `latency`, and
-/// counts the most requests it held at once.
-fn slow_server(verdict: String, latency: Duration, peak: Arc<AtomicUsize>) -> String {
-    use axum::Router;
-    use axum::routing::post;
-    let (tx, rx) = std::sync::mpsc::channel();
-    let now = Arc::new(AtomicUsize::new(0));
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            let body = serde_json::json!({"model": "bench", "choices": [{"message": {"content": verdict}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 1000, "completion_tokens": 200}})
-            .to_string();
-            let app = Router::new().route(
-                "/v1/chat/completions",
-                post(move || {
-                    let (body, now, peak) = (body.clone(), now.clone(), peak.clone());
-                    async move {
-                        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
-                        peak.fetch_max(n, Ordering::SeqCst);
-                        tokio::time::sleep(latency).await;
-                        now.fetch_sub(1, Ordering::SeqCst);
-                        ([("content-type", "application/json")], body)
-                    }
-                }),
-            );
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    format!("http://{}/v1", rx.recv().unwrap())
-}
-
 fn regrade(answers: usize, concurrency: usize, latency: Duration) {
     let bank = Bank::load(None).expect("shipped bank");
     let rubrics = Rubrics::embedded();
@@ -347,12 +316,23 @@ fn regrade(answers: usize, concurrency: usize, latency: Duration) {
         "stream = false\nmax_retries = 0\n",
     )
     .unwrap();
-    let peak = Arc::new(AtomicUsize::new(0));
-    let base = slow_server(verdict, latency, peak.clone());
+    // Answers every chat completion with the verdict after `latency`.
+    let server = FakeLlm::start_with(
+        vec![],
+        Behaviour {
+            latency,
+            repeat: Some(Reply::ok(serde_json::json!({
+                "model": "bench",
+                "choices": [{"message": {"content": verdict}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 200}
+            }))),
+            ..Behaviour::default()
+        },
+    );
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_viva"))
         .env("VIVA_HOME", home.path())
-        .env("VIVA_API_BASE", &base)
+        .env("VIVA_API_BASE", &server.base)
         .env("VIVA_MODEL", "bench")
         .args(["regrade", "--all", "--grader", "llm", "--json"])
         .args(["--concurrency", &concurrency.to_string()])
@@ -382,7 +362,7 @@ fn regrade(answers: usize, concurrency: usize, latency: Duration) {
         latency.as_millis(),
         elapsed.as_secs_f64(),
         100.0 * rate / ceiling,
-        peak.load(Ordering::SeqCst)
+        server.max_in_flight()
     );
 }
 

@@ -18,6 +18,14 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/fake_llm.rs"]
+#[allow(
+    dead_code,
+    reason = "the benches need only a plain, optionally slow, server"
+)]
+mod fake_llm;
+
+use fake_llm::{Behaviour, FakeLlm, Reply};
 use viva::bank::import::{Guide, import};
 use viva::bank::{Bank, Difficulty, Layer, SourceFile};
 use viva::delivery;
@@ -121,35 +129,6 @@ fn delivery() {
     );
 }
 
-/// A loopback server that answers every chat completion at once with the same valid verdict.
-fn zero_latency_server(verdict: String) -> String {
-    use axum::Router;
-    use axum::routing::post;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            let body = serde_json::json!({"choices": [{"message": {"content": verdict}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 1000, "completion_tokens": 200}})
-            .to_string();
-            let app = Router::new().route(
-                "/v1/chat/completions",
-                post(move || {
-                    let body = body.clone();
-                    async move { ([("content-type", "application/json")], body) }
-                }),
-            );
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    format!("http://{}/v1", rx.recv().unwrap())
-}
-
 fn llm_overhead(runs: usize) {
     use viva::config::Endpoint;
     use viva::grade::llm::LlmGrader;
@@ -168,8 +147,19 @@ fn llm_overhead(runs: usize) {
         "red_flags": [], "feedback": "f", "follow_up": null
     })
     .to_string();
+    // Answers every chat completion at once with the same valid verdict.
+    let server = FakeLlm::start_with(
+        vec![],
+        Behaviour {
+            repeat: Some(Reply::ok(serde_json::json!({
+                "choices": [{"message": {"content": verdict}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 200}
+            }))),
+            ..Behaviour::default()
+        },
+    );
     let endpoint = Endpoint {
-        api_base: zero_latency_server(verdict),
+        api_base: server.base.clone(),
         api_key: None,
         model: "bench".into(),
         connect_timeout: Duration::from_secs(5),

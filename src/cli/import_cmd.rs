@@ -12,7 +12,8 @@ use crate::bank::import::{Closest, Guide, ImportFindings, Imported, bank_file, i
 use crate::bank::{Bank, Difficulty, Kind};
 use crate::error::bad;
 
-pub struct Options {
+/// What `viva import` was asked to do with the files it reads.
+pub struct ImportOptions {
     pub files: Vec<PathBuf>,
     pub json: bool,
     pub out: Option<PathBuf>,
@@ -104,7 +105,7 @@ fn read(path: &Path) -> Result<Guide> {
     })
 }
 
-pub fn run(bank: &Bank, opts: &Options, out: &mut dyn Write) -> Result<()> {
+pub fn run(bank: &Bank, opts: &ImportOptions, out: &mut dyn Write) -> Result<()> {
     let guides = opts
         .files
         .iter()

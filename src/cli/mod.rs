@@ -22,6 +22,7 @@ use crate::config::{Config, FileConfig, Flags, GraderChoice};
 use crate::error::bad;
 use crate::grade::Grader;
 use crate::grade::llm::LlmGrader;
+use crate::grade::llm::fallback::Fallback;
 use crate::grade::offline::OfflineGrader;
 use crate::home::Home;
 use crate::llm::LlmClient;
@@ -253,7 +254,7 @@ impl Env {
     /// The grader the configuration asks for, and a line saying which it is.
     fn grader(&self, config: &Config) -> Result<(Box<dyn Grader>, String)> {
         Ok(match self.llm_grader(config)? {
-            Some((grader, describe)) => (Box::new(grader), describe),
+            Some((grader, describe)) => (Box::new(Fallback::new(grader)), describe),
             None => (
                 Box::new(OfflineGrader),
                 "grading offline (no LLM endpoint configured)".into(),
@@ -360,7 +361,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Some(Command::Regrade(args)) => regrade_cmd::run(&ctx, args, out),
         Some(Command::Import(args)) => import_cmd::run(
             &ctx.bank()?,
-            &import_cmd::Options {
+            &import_cmd::ImportOptions {
                 files: args.files,
                 json: args.json,
                 out: args.out,

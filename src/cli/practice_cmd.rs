@@ -21,7 +21,7 @@ pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<
     let store = ctx.store()?;
     let (grader, describe) = ctx.grader(&config)?;
     writeln!(out, "viva: {describe}")?;
-    let mut options = repl::Options::default();
+    let mut options = repl::ReplOptions::default();
     if speak {
         options.speaker = Speaker::detect();
         match &options.speaker {

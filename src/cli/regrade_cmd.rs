@@ -10,9 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::Env;
 use crate::config::Config;
 use crate::error::bad;
+use crate::grade::Grader;
+use crate::grade::offline::OfflineGrader;
+use crate::regrade;
 use crate::regrade::batch::{self, BatchSpec};
-use crate::regrade::summary::{self, Summary};
-use crate::regrade::{self, Engine};
+use crate::regrade::summary::{self, RegradeSummary};
 use crate::store::Selection;
 
 #[derive(Debug, Args)]
@@ -126,15 +128,15 @@ pub fn run(ctx: &Env, args: RegradeArgs, out: &mut dyn Write) -> Result<()> {
         }
         return Ok(());
     }
-    let llm = ctx.llm_grader(&config)?;
-    let (engine, describe) = match &llm {
-        Some((grader, describe)) => (Engine::Llm(grader), describe.as_str()),
-        None => (Engine::Offline, "grading offline"),
-    };
-    let concurrency = match engine {
-        Engine::Llm(_) => args.concurrency as usize,
+    // The model alone, never wrapped in the offline fallback: an outage must not write offline
+    // grades over stored answers in the model's name.
+    let llm = ctx
+        .llm_grader(&config)?
+        .map(|(grader, describe)| (grader.logged_as("regrade"), describe));
+    let (grader, describe, concurrency): (&(dyn Grader + Sync), &str, usize) = match &llm {
+        Some((grader, describe)) => (grader, describe, args.concurrency as usize),
         // The offline grader is CPU-bound and takes a millisecond: nothing to overlap.
-        Engine::Offline => 1,
+        None => (&OfflineGrader, "grading offline", 1),
     };
     eprintln!(
         "viva: re-grading {} answer{}, {describe}, {concurrency} at a time",
@@ -142,7 +144,9 @@ pub fn run(ctx: &Env, args: RegradeArgs, out: &mut dyn Write) -> Result<()> {
         if jobs.len() == 1 { "" } else { "s" }
     );
     let progress = progress_bar(jobs.len() as u64);
-    let done = regrade::run(&store, &rubrics, &jobs, &engine, concurrency, &progress)?;
+    let done = regrade::run(&store, &rubrics, &jobs, grader, concurrency, &mut |p| {
+        progress.set_position(p.done as u64)
+    })?;
     progress.finish_and_clear();
     let failed = done.failed.len();
     let s = summary::summarize(
@@ -208,7 +212,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn print_summary(s: &Summary, json: bool, out: &mut dyn Write) -> Result<()> {
+fn print_summary(s: &RegradeSummary, json: bool, out: &mut dyn Write) -> Result<()> {
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(s)?)?;
     } else {

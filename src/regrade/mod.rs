@@ -1,20 +1,19 @@
 //! `viva regrade`: grade stored answers again, with the grader configured now. Every grade is a
 //! new row (the history stays; the latest wins), written as soon as it arrives, so Ctrl-C keeps
-//! everything that finished. Model requests run up to N at a time on one runtime.
+//! everything that finished. Answers are graded up to N at a time.
 
 pub mod batch;
 pub mod summary;
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use anyhow::Result;
-use futures::StreamExt;
-use indicatif::ProgressBar;
 
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
-use crate::grade::llm::{Failure, LlmGrader};
-use crate::grade::offline::OfflineGrader;
+use crate::grade::llm::GradingCancelled;
 use crate::grade::{Grade, Grader, Outcome};
-use crate::llm::{self, LlmError};
+use crate::llm;
 use crate::rubric::Rubrics;
 use crate::session::follow_up_question;
 use crate::store::{RegradeTarget, Store};
@@ -101,40 +100,12 @@ pub fn jobs(
     Ok((jobs, skipped))
 }
 
-/// Which grader re-grades.
-pub enum Engine<'a> {
-    Offline,
-    Llm(&'a LlmGrader),
-}
-
-enum Miss {
-    Cancelled,
-    Failed(String),
-}
-
-impl Engine<'_> {
-    /// The model's own grade or a reason: a re-grade never stores an offline fallback in the
-    /// model's place.
-    async fn grade(&self, q: &Question, rubrics: &Rubrics, answer: &str) -> Result<Grade, Miss> {
-        let rubric = rubrics.for_kind(q.kind);
-        match self {
-            Engine::Offline => {
-                // The offline grader never waits, so without a yield the runtime would not get
-                // round to its signal driver and Ctrl-C would go unnoticed until the end.
-                tokio::task::yield_now().await;
-                OfflineGrader
-                    .grade(q, rubric, answer)
-                    .map_err(|e| Miss::Failed(format!("{e:#}")))
-            }
-            Engine::Llm(g) => g
-                .try_grade_async(q, rubric, answer)
-                .await
-                .map_err(|f| match f {
-                    Failure::Call(LlmError::Cancelled) => Miss::Cancelled,
-                    other => Miss::Failed(other.to_string()),
-                }),
-        }
-    }
+/// How far a run has got, after each answer: for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Answers graded or failed so far.
+    pub done: usize,
+    pub total: usize,
 }
 
 /// What a run did.
@@ -147,56 +118,85 @@ pub struct Run {
     pub not_done: usize,
 }
 
-/// Grades the jobs, up to `concurrency` at a time, storing each grade as it arrives.
+/// Grades the jobs with `grader`, up to `concurrency` at a time, storing each grade as it
+/// arrives and telling `on_progress`. The grader is used as given: a re-grade never stores an
+/// offline fallback in the model's place, so it is not wrapped in one.
 pub fn run(
     store: &Store,
     rubrics: &Rubrics,
     jobs: &[Job],
-    engine: &Engine,
+    grader: &(dyn Grader + Sync),
     concurrency: usize,
-    progress: &ProgressBar,
+    on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Run> {
+    // Graders are synchronous, so each of `concurrency` threads grades one job at a time; this
+    // thread stores what they send and watches for Ctrl-C.
     let runtime = llm::runtime()?;
-    runtime.block_on(async {
-        let mut run = Run::default();
-        let mut pending = futures::stream::iter(jobs)
-            .map(|job| async move {
-                let grade = engine
-                    .grade(&job.question, rubrics, &job.target.answer)
-                    .await;
-                (job, grade)
-            })
-            .buffer_unordered(concurrency.max(1));
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        loop {
-            let (job, grade) = tokio::select! {
-                next = pending.next() => match next {
-                    Some(done) => done,
-                    None => break,
-                },
-                _ = &mut ctrl_c => {
-                    run.interrupted = true;
-                    break;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (sender, mut graded) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency.clamp(1, jobs.len().max(1)) {
+            let sender = sender.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                        break;
+                    };
+                    let q = &job.question;
+                    let grade = grader.grade(q, rubrics.for_kind(q.kind), &job.target.answer);
+                    // A cancelled request means Ctrl-C: take no further job.
+                    if grade.as_ref().is_err_and(|e| e.is::<GradingCancelled>()) {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    if sender.send((job, grade)).is_err() {
+                        break;
+                    }
                 }
-            };
-            match grade {
-                Ok(g) => {
-                    store.insert_grade(job.target.turn_id, now_ms(), &g)?;
-                    run.regraded.push(Regraded::new(&job.target, &g));
-                }
-                Err(Miss::Cancelled) => {
-                    run.interrupted = true;
-                    break;
-                }
-                Err(Miss::Failed(reason)) => run.failed.push(NotGraded {
-                    turn_id: job.target.turn_id,
-                    reason,
-                }),
-            }
-            progress.inc(1);
+            });
         }
-        run.not_done = jobs.len() - run.regraded.len() - run.failed.len();
-        Ok(run)
+        drop(sender);
+        let run = runtime.block_on(async {
+            let mut run = Run::default();
+            let ctrl_c = tokio::signal::ctrl_c();
+            tokio::pin!(ctrl_c);
+            loop {
+                let (job, grade) = tokio::select! {
+                    next = graded.recv() => match next {
+                        Some(done) => done,
+                        None => break,
+                    },
+                    _ = &mut ctrl_c => {
+                        run.interrupted = true;
+                        break;
+                    }
+                };
+                match grade {
+                    Ok(g) => {
+                        store.insert_grade(job.target.turn_id, now_ms(), &g)?;
+                        run.regraded.push(Regraded::new(&job.target, &g));
+                    }
+                    Err(e) if e.is::<GradingCancelled>() => {
+                        run.interrupted = true;
+                        break;
+                    }
+                    Err(e) => run.failed.push(NotGraded {
+                        turn_id: job.target.turn_id,
+                        reason: format!("{e:#}"),
+                    }),
+                }
+                on_progress(Progress {
+                    done: run.regraded.len() + run.failed.len(),
+                    total: jobs.len(),
+                });
+            }
+            run.not_done = jobs.len() - run.regraded.len() - run.failed.len();
+            Ok::<Run, anyhow::Error>(run)
+        });
+        // Whatever the threads grade from here on is dropped, as Ctrl-C asked.
+        stop.store(true, Ordering::SeqCst);
+        drop(graded);
+        run
     })
 }

@@ -25,8 +25,9 @@ pub struct Movement {
     pub same: usize,
 }
 
+/// What a re-grade run did, by topic and overall, for the table and for `--json`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub struct RegradeSummary {
     pub previous_graders: Vec<String>,
     pub graders: Vec<String>,
     pub regraded: usize,
@@ -67,7 +68,7 @@ pub fn summarize(
     skipped: Vec<NotGraded>,
     interrupted: bool,
     not_done: usize,
-) -> Summary {
+) -> RegradeSummary {
     let mut by_topic: BTreeMap<&str, Vec<&Regraded>> = BTreeMap::new();
     for r in regraded {
         by_topic.entry(&r.topic).or_default().push(r);
@@ -77,7 +78,7 @@ pub fn summarize(
         .filter_map(|r| r.before.as_ref().map(|b| b.2.clone()))
         .collect();
     let graders: BTreeSet<String> = regraded.iter().map(|r| r.grader.clone()).collect();
-    Summary {
+    RegradeSummary {
         previous_graders: previous.into_iter().collect(),
         graders: graders.into_iter().collect(),
         regraded: regraded.len(),
@@ -97,7 +98,7 @@ fn score(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| format!("{v:.1}"))
 }
 
-pub fn render(s: &Summary) -> String {
+pub fn render(s: &RegradeSummary) -> String {
     let mut out = String::new();
     let from = if s.previous_graders.is_empty() {
         "ungraded".to_string()

@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use super::{delivery, grade, shorten, summary};
 use crate::delivery::clock;
-use crate::session::{Attempt, Summary};
+use crate::session::{AnsweredTurn, Scorecard};
 use crate::term::{BAD, DIM, TITLE, paint};
 
-pub fn debrief(attempts: &[Attempt], s: &Summary, limit_ms: Option<i64>) -> String {
+pub fn debrief(attempts: &[AnsweredTurn], s: &Scorecard, limit_ms: Option<i64>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", paint(TITLE, "Debrief"));
     for a in attempts {

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use super::{mark, shorten};
 use crate::grade::{Outcome, Verdict, offline};
 use crate::rubric::Rubric;
-use crate::session::{Attempt, Disputed};
+use crate::session::{AnsweredTurn, Disputed};
 use crate::term::{self, ACCENT, BAD, DIM, TITLE, paint};
 
-fn which(a: &Attempt) -> String {
+fn which(a: &AnsweredTurn) -> String {
     match (a.follow_up, a.retry) {
         (true, true) => format!("the retried follow-up on question {}", a.number),
         (true, false) => format!("the follow-up on question {}", a.number),
@@ -20,7 +20,7 @@ fn which(a: &Attempt) -> String {
 
 /// The last grade explained point by point, with the words that earned each verdict and the
 /// rubric's descriptor for each criterion level.
-pub fn why(a: &Attempt, rubric: &Rubric) -> String {
+pub fn why(a: &AnsweredTurn, rubric: &Rubric) -> String {
     let mut out = String::new();
     let Some(g) = &a.grade else {
         let _ = writeln!(
@@ -110,7 +110,7 @@ pub fn why(a: &Attempt, rubric: &Rubric) -> String {
     out
 }
 
-pub fn model_answer(a: &Attempt) -> String {
+pub fn model_answer(a: &AnsweredTurn) -> String {
     let q = &a.question;
     format!(
         "{}\n{}\n",

@@ -14,7 +14,7 @@ use crate::clock::format_utc;
 use crate::delivery::clock;
 use crate::grade::{Grade, Outcome, Verdict};
 use crate::learner::Status;
-use crate::session::{Asked, Summary};
+use crate::session::{Asked, Scorecard};
 use crate::store::SessionSummary;
 use crate::term::{self, ACCENT, BAD, DIM, GOOD, PARTLY, TITLE, paint};
 
@@ -137,7 +137,7 @@ pub fn grade(g: &Grade) -> String {
 
 /// The end-of-session debrief: score per topic, best and worst answers, retries, delivery,
 /// what to practise next, time and cost.
-pub fn summary(s: &Summary) -> String {
+pub fn summary(s: &Scorecard) -> String {
     let mut out = String::new();
     let mode = if s.mode.is_real() { "real" } else { "study" };
     let _ = writeln!(

@@ -21,7 +21,7 @@ use crate::clock::now_ms;
 use crate::delivery::clock;
 use crate::read_aloud::Speaker;
 use crate::render;
-use crate::session::{Asked, Session, Summary};
+use crate::session::{Asked, Scorecard, Session};
 use crate::term::{DIM, Spinner, paint};
 
 /// One read from the user.
@@ -258,7 +258,7 @@ pub fn read_input_until(
 
 /// What the front end does besides reading and printing.
 #[derive(Default)]
-pub struct Options {
+pub struct ReplOptions {
     /// Reads questions aloud (`--speak`).
     pub speaker: Option<Speaker>,
 }
@@ -291,7 +291,7 @@ pub fn run(
     session: &mut Session,
     src: &mut dyn LineSource,
     out: &mut dyn Write,
-    options: &mut Options,
+    options: &mut ReplOptions,
 ) -> Result<Ended> {
     writeln!(out, "{}", intro(session))?;
     let limit = session.mode().time_limit_ms();
@@ -548,7 +548,7 @@ pub fn finish(
     src: &mut dyn LineSource,
     out: &mut dyn Write,
     ended: Ended,
-) -> Result<Summary> {
+) -> Result<Scorecard> {
     let summary = session.finish()?;
     if !session.mode().is_real() {
         writeln!(out, "{}", render::summary(&summary))?;

@@ -4,6 +4,7 @@
 mod adaptive;
 mod bank;
 mod delivery;
+#[path = "../support/fake_llm.rs"]
 mod fake_llm;
 mod grade;
 mod import;

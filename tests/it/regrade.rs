@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::fake_llm::{FakeLlm, Options, Reply, verdict_for};
+use crate::fake_llm::{Behaviour, FakeLlm, Reply, verdict_for};
 use crate::review::play;
 use crate::{json_of, stdout_of, viva};
 
@@ -44,10 +44,10 @@ fn a_model_regrade_runs_n_requests_at_a_time_and_keeps_the_old_grades() {
     let before = json_of(viva(home.path()).args(["report", "--json"]));
     let server = FakeLlm::start_with(
         vec![],
-        Options {
+        Behaviour {
             latency: Duration::from_millis(500),
             repeat: Some(Reply::Verdict { level: 4 }),
-            ..Options::default()
+            ..Behaviour::default()
         },
     );
     let summary = json_of(
@@ -90,12 +90,12 @@ fn a_failing_model_leaves_the_old_grades_and_says_which_answers() {
     play(home.path(), "oop", 2, 2, 0, ANSWER);
     let server = FakeLlm::start_with(
         vec![Reply::Verdict { level: 2 }],
-        Options {
+        Behaviour {
             repeat: Some(Reply::status(
                 503,
                 json!({"error": {"message": "overloaded"}}),
             )),
-            ..Options::default()
+            ..Behaviour::default()
         },
     );
     let out = with_server(home.path(), &server)
@@ -165,10 +165,10 @@ fn ctrl_c_stops_a_regrade_and_keeps_what_finished() {
     play(home.path(), "concurrency", 6, 9, 0, ANSWER);
     let server = FakeLlm::start_with(
         vec![],
-        Options {
+        Behaviour {
             repeat: Some(Reply::Verdict { level: 3 }),
             hang_from: Some(2),
-            ..Options::default()
+            ..Behaviour::default()
         },
     );
     std::fs::write(

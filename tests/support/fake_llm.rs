@@ -1,6 +1,7 @@
-//! A real OpenAI-compatible HTTP server on 127.0.0.1 for the tests: it answers chat completions
-//! (plain or streamed as server-sent events) from a script, records every request, and can
-//! misbehave in each of the ways real servers do.
+//! A real OpenAI-compatible HTTP server on 127.0.0.1 for the tests and the benches: it answers
+//! chat completions (plain or streamed as server-sent events) from a script, records every
+//! request, and can misbehave in each of the ways real servers do. One copy, included by path
+//! (`tests/it/main.rs`, `benches/*.rs`), so a fix to how it speaks reaches every user.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,7 +65,7 @@ impl Reply {
 
 /// How the server behaves beyond its script.
 #[derive(Debug, Clone, Default)]
-pub struct Options {
+pub struct Behaviour {
     /// Every chat request waits this long before it is answered, like a model thinking.
     pub latency: Duration,
     /// The reply once the script has run out (none: a 500 saying so).
@@ -77,7 +78,7 @@ pub struct Options {
 struct Shared {
     replies: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
-    options: Arc<Options>,
+    behaviour: Arc<Behaviour>,
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
 }
@@ -99,14 +100,14 @@ pub struct FakeLlm {
 
 impl FakeLlm {
     pub fn start(replies: Vec<Reply>) -> FakeLlm {
-        FakeLlm::start_with(replies, Options::default())
+        FakeLlm::start_with(replies, Behaviour::default())
     }
 
-    pub fn start_with(replies: Vec<Reply>, options: Options) -> FakeLlm {
+    pub fn start_with(replies: Vec<Reply>, behaviour: Behaviour) -> FakeLlm {
         let shared = Shared {
             replies: Arc::new(Mutex::new(replies.into())),
             requests: Arc::default(),
-            options: Arc::new(options),
+            behaviour: Arc::new(behaviour),
             in_flight: Arc::default(),
             max_in_flight: Arc::default(),
         };
@@ -175,10 +176,10 @@ async fn chat(State(s): State<Shared>, headers: HeaderMap, body: String) -> Resp
     let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     s.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let _in_flight = InFlight(s.in_flight.clone());
-    if !s.options.latency.is_zero() {
-        tokio::time::sleep(s.options.latency).await;
+    if !s.behaviour.latency.is_zero() {
+        tokio::time::sleep(s.behaviour.latency).await;
     }
-    if s.options.hang_from.is_some_and(|from| number >= from) {
+    if s.behaviour.hang_from.is_some_and(|from| number >= from) {
         tokio::time::sleep(Duration::from_secs(60)).await;
     }
     let reply = s
@@ -186,7 +187,7 @@ async fn chat(State(s): State<Shared>, headers: HeaderMap, body: String) -> Resp
         .lock()
         .unwrap()
         .pop_front()
-        .or_else(|| s.options.repeat.clone());
+        .or_else(|| s.behaviour.repeat.clone());
     match reply {
         None => respond(
             500,

@@ -1,6 +1,9 @@
 //! The LLM grader: renders the prompts, asks for a JSON verdict (structured output where the
-//! server supports it, the schema in the prompt where it does not), validates it, repairs once,
-//! and falls back to the offline grader, saying so, when the model cannot deliver.
+//! server supports it, the schema in the prompt where it does not), validates it and repairs
+//! once. When the model cannot deliver it says why; `fallback` is where the offline grader
+//! stands in.
+
+pub mod fallback;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Instant;
@@ -9,7 +12,6 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use super::dispute;
-use super::offline::OfflineGrader;
 use super::verdict::{self, ReasoningStream};
 use super::{Grade, Grader};
 use crate::bank::Question;
@@ -39,6 +41,8 @@ pub struct LlmGrader {
     answer_budget: usize,
     stream: bool,
     structured: AtomicU8,
+    /// What grading calls are for in the call log ("grade", or "regrade").
+    purpose: &'static str,
 }
 
 /// Tokens and cost of all calls made for one grade.
@@ -71,6 +75,36 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// The model could not deliver a grade: why, and what trying cost, because the user pays for
+/// those tokens even when another grader stands in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelFailed {
+    pub failure: Failure,
+    pub tokens_in: u32,
+    pub tokens_out: u32,
+    pub cost_usd: Option<f64>,
+}
+
+impl std::fmt::Display for ModelFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.failure.fmt(f)
+    }
+}
+
+impl std::error::Error for ModelFailed {}
+
+/// The user pressed Ctrl-C while the model was grading: no grader should stand in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradingCancelled;
+
+impl std::fmt::Display for GradingCancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("grading cancelled; the answer is saved and can be re-graded")
+    }
+}
+
+impl std::error::Error for GradingCancelled {}
+
 impl LlmGrader {
     pub fn new(
         client: LlmClient,
@@ -88,7 +122,14 @@ impl LlmGrader {
             answer_budget,
             stream: true,
             structured: AtomicU8::new(UNKNOWN),
+            purpose: "grade",
         })
+    }
+
+    /// Grading calls logged as `purpose`, so the call log tells a re-grade from live grading.
+    pub fn logged_as(mut self, purpose: &'static str) -> LlmGrader {
+        self.purpose = purpose;
+        self
     }
 
     /// Non-streaming requests, for servers or tests that need them.
@@ -299,86 +340,30 @@ pub fn parse(
 }
 
 impl LlmGrader {
-    /// Grades with the model and nothing else: when the model cannot deliver, the error says why
-    /// instead of an offline grade standing in. Re-grading uses this, so that an outage never
-    /// writes offline grades over a cohort's answers in the model's name.
-    pub async fn try_grade_async(
-        &self,
-        question: &Question,
-        rubric: &Rubric,
-        answer: &str,
-    ) -> Result<Grade, Failure> {
-        let started = Instant::now();
-        let mut spend = Spend::default();
-        let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
-        let ask = Ask {
-            build: &build,
-            purpose: "regrade",
-        };
-        let (grade, truncated) = self
-            .verdict(question, rubric, answer, &ask, &mut spend, &mut |_| {})
-            .await?;
-        Ok(self.finish(grade, truncated, &spend, started))
-    }
-
-    /// The async grading path, runtime-agnostic so that a caller can drive many grades at once
-    /// on one runtime (`viva regrade --concurrency N`). Falls back to the offline grader, with a
-    /// note, when the model cannot deliver; only a cancelled request is an error.
-    pub async fn grade_async(
-        &self,
-        question: &Question,
-        rubric: &Rubric,
-        answer: &str,
-        on_text: &mut dyn FnMut(&str),
-    ) -> Result<Grade> {
-        let started = Instant::now();
-        let mut spend = Spend::default();
-        let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
-        let ask = Ask {
-            build: &build,
-            purpose: "grade",
-        };
-        let outcome = self
-            .verdict(question, rubric, answer, &ask, &mut spend, on_text)
-            .await;
-        let (grade, truncated) = match outcome {
-            Ok(ok) => ok,
-            Err(Failure::Call(LlmError::Cancelled)) => {
-                bail!("grading cancelled; the answer is saved and can be re-graded")
-            }
-            Err(failure) => {
-                let mut g = OfflineGrader.grade(question, rubric, answer)?;
-                g.notes.push(format!(
-                    "LLM grading failed: {failure}; graded offline instead"
-                ));
-                (g, false)
-            }
-        };
-        Ok(self.finish(grade, truncated, &spend, started))
-    }
-
     /// What every grade made here carries: the truncation note, who graded, tokens, cost, time.
     fn finish(&self, mut grade: Grade, truncated: bool, spend: &Spend, started: Instant) -> Grade {
         if truncated {
             grade.notes.push(truncation_note(self.answer_budget));
         }
-        if grade.grader != super::offline::NAME {
-            grade.grader = NAME.to_string();
-            grade.prompt_version = Some(self.prompts.version());
-        }
-        // Tokens were spent even when the fallback graded: the user pays for them.
+        grade.grader = NAME.to_string();
+        grade.prompt_version = Some(self.prompts.version());
         grade.tokens_in = Some(spend.tokens_in);
         grade.tokens_out = Some(spend.tokens_out);
-        grade.cost_usd = self
-            .price
-            .map(|p| tokens::cost(p, spend.tokens_in, spend.tokens_out));
+        grade.cost_usd = self.cost(spend);
         grade.latency_ms = llm::millis(started.elapsed());
         grade
     }
+
+    /// Dollars for the tokens spent, when the model's price is known.
+    fn cost(&self, spend: &Spend) -> Option<f64> {
+        self.price
+            .map(|p| tokens::cost(p, spend.tokens_in, spend.tokens_out))
+    }
 }
 
-/// The synchronous face the session engine uses: a thin wrapper that blocks on the grader's own
-/// current-thread runtime.
+/// Blocks on the grader's own current-thread runtime. A failed grade is a `ModelFailed` error
+/// and a cancelled one a `GradingCancelled`, so a caller can tell them apart: re-grading stores
+/// neither, `fallback::Fallback` grades offline on the first.
 impl Grader for LlmGrader {
     fn name(&self) -> &str {
         NAME
@@ -395,8 +380,27 @@ impl Grader for LlmGrader {
         answer: &str,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<Grade> {
-        self.runtime
-            .block_on(self.grade_async(question, rubric, answer, on_text))
+        let started = Instant::now();
+        let mut spend = Spend::default();
+        let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
+        let ask = Ask {
+            build: &build,
+            purpose: self.purpose,
+        };
+        let outcome = self
+            .runtime
+            .block_on(self.verdict(question, rubric, answer, &ask, &mut spend, on_text));
+        match outcome {
+            Ok((grade, truncated)) => Ok(self.finish(grade, truncated, &spend, started)),
+            Err(Failure::Call(LlmError::Cancelled)) => Err(GradingCancelled.into()),
+            Err(failure) => Err(ModelFailed {
+                failure,
+                tokens_in: spend.tokens_in,
+                tokens_out: spend.tokens_out,
+                cost_usd: self.cost(&spend),
+            }
+            .into()),
+        }
     }
 
     fn reconsider(
