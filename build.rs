@@ -12,6 +12,8 @@ fn main() {
         ("DATA", "data", "toml"),
         ("RUBRICS", "rubrics", "toml"),
         ("PROMPTS", "prompts", "j2"),
+        ("EVAL", "data/eval", "toml"),
+        ("LEXICON", "data/lexicon", "toml"),
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut files: Vec<String> = std::fs::read_dir(Path::new(&root).join(dir))

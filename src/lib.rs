@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod eval;
 pub mod grade;
 pub mod home;
 pub mod learner;

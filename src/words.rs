@@ -23,11 +23,19 @@ pub struct Token {
     pub stop: bool,
     /// A filler or restart ("um", "you know", a repeated word): ignored for content.
     pub filler: bool,
+    /// The canonical stem of a paraphrase-lexicon phrase starting here, when an answer is read
+    /// through the lexicon: the phrase's words keep their own stems as well.
+    pub canon: Option<String>,
 }
 
 impl Token {
     pub fn is_content(&self) -> bool {
         !self.stop && !self.filler
+    }
+
+    /// Whether this token says `stem`: as its own stem or as the phrase it starts.
+    pub fn says(&self, stem: &str) -> bool {
+        self.stem == stem || self.canon.as_deref() == Some(stem)
     }
 }
 
@@ -364,6 +372,7 @@ pub fn analyze(text: &str) -> Analysis {
                 sentence,
                 stop: is_stop_word(part),
                 filler: false,
+                canon: None,
             });
         }
     }

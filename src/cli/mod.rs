@@ -3,6 +3,7 @@
 
 mod bank_cmd;
 mod doctor_cmd;
+mod eval_cmd;
 mod grade_cmd;
 mod import_cmd;
 mod practice_cmd;
@@ -84,6 +85,8 @@ enum Command {
     /// Grade stored answers again with the grader configured now (the old grades are kept; the
     /// latest wins), or hand the grading to a batch runner through files.
     Regrade(regrade_cmd::RegradeArgs),
+    /// Grade the labelled agreement set and print how closely the grader agrees with the labels.
+    Eval(eval_cmd::EvalArgs),
     /// Print the resolved configuration (the API key masked).
     Config {
         #[arg(long)]
@@ -369,6 +372,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             },
             out,
         ),
+        Some(Command::Eval(args)) => {
+            let config = ctx.config()?;
+            let (grader, _) = ctx.grader(&config)?;
+            eval_cmd::run(&ctx.bank()?, &ctx.rubrics()?, grader.as_ref(), args, out)
+        }
         Some(Command::Status { json }) => status_cmd::run(&ctx.bank()?, &ctx.store()?, json, out),
         Some(Command::Sim {
             candidates,

@@ -199,7 +199,7 @@ fn write_batch(
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal (logs, pipes, tests).
-fn progress_bar(len: u64) -> ProgressBar {
+pub(super) fn progress_bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -4,6 +4,7 @@
 pub mod dispute;
 pub mod follow_up;
 pub mod hint;
+pub(crate) mod lexicon;
 pub mod llm;
 pub mod offline;
 pub(crate) mod terms;
@@ -99,6 +100,10 @@ pub struct Grade {
     #[serde(default)]
     pub cost_usd: Option<f64>,
     pub latency_ms: u64,
+    /// Made by a grader that cannot check everything the rubric asks (the offline grader): the
+    /// score is an estimate from key-point coverage and red flags, and says so wherever shown.
+    #[serde(default)]
+    pub approximate: bool,
     /// Things the user should know about how this grade was made (a fallback, a repair).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -114,26 +119,47 @@ impl Grade {
 }
 
 impl Grade {
+    /// A grade with every field at its empty value: the one place a `Grade` is spelled out, so
+    /// graders fill in what they measured with `..Grade::blank(...)` and a new field is added
+    /// here only.
+    pub fn blank(grader: &str, rubric_version: String) -> Grade {
+        Grade {
+            score: 0,
+            outcome: Outcome::Graded,
+            criteria: vec![],
+            key_points: vec![],
+            red_flags: vec![],
+            feedback: String::new(),
+            follow_up: None,
+            grader: grader.to_string(),
+            model: None,
+            prompt_version: None,
+            rubric_version,
+            tokens_in: None,
+            tokens_out: None,
+            cost_usd: None,
+            latency_ms: 0,
+            approximate: false,
+            notes: vec![],
+        }
+    }
+
+    /// An offline grade against `rubric`, before anything is measured: approximate.
+    pub fn offline(rubric: &Rubric) -> Grade {
+        Grade {
+            approximate: true,
+            ..Grade::blank(offline::NAME, rubric.version_tag())
+        }
+    }
+
     /// An offline grade with a score and an outcome and nothing else: for tests and benchmarks
     /// of what stores, replays and folds grades, which look at no other field.
     pub fn bare(score: u8, outcome: Outcome) -> Grade {
         Grade {
             score,
             outcome,
-            criteria: vec![],
-            key_points: vec![],
-            red_flags: vec![],
-            feedback: String::new(),
-            follow_up: None,
-            grader: "offline".into(),
-            model: None,
-            prompt_version: None,
-            rubric_version: "concept@1".into(),
-            tokens_in: None,
-            tokens_out: None,
-            cost_usd: None,
-            latency_ms: 0,
-            notes: vec![],
+            approximate: true,
+            ..Grade::blank(offline::NAME, "concept@1".into())
         }
     }
 }

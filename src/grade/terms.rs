@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
+use super::lexicon::{CANON_MARK, Lexicon};
 use crate::bank::Question;
-use crate::words::{analyze, stem};
+use crate::words::{Analysis, Token, content_stems, stem};
 
 /// Words that say little about whether a point was understood: they earn a fraction of the
 /// credit of a technical term.
@@ -153,13 +154,23 @@ pub(crate) struct Term {
     pub(crate) word: String,
     pub(crate) weight: f64,
     pub(crate) generic: bool,
+    /// For a lexicon phrase, the content stems of its own words: an answer that says one of
+    /// them ("only one thread can execute" for "only one thread executes") meets the term too.
+    pub(crate) words: Vec<String>,
+}
+
+impl Term {
+    /// Whether an answer's token says this term.
+    pub(crate) fn said_by(&self, token: &Token) -> bool {
+        token.says(&self.stem) || self.words.contains(&token.stem)
+    }
 }
 
 /// The terms of one rubric line. Words of the question's own prompt weigh half: repeating the
 /// question is weak evidence of knowing the answer.
 pub(crate) fn terms_of(line: &str, prompt_stems: &BTreeSet<String>) -> Vec<Term> {
     let mut seen = BTreeSet::new();
-    analyze(line)
+    read(line)
         .content()
         .filter(|t| !meta_stems().contains(&t.stem) && seen.insert(t.stem.clone()))
         .map(|t| {
@@ -171,11 +182,17 @@ pub(crate) fn terms_of(line: &str, prompt_stems: &BTreeSet<String>) -> Vec<Term>
             } else {
                 1.0
             };
+            let words = if t.stem.starts_with(CANON_MARK) {
+                content_stems(&t.word)
+            } else {
+                Vec::new()
+            };
             Term {
                 stem: t.stem.clone(),
                 word: t.word.clone(),
                 weight,
                 generic,
+                words,
             }
         })
         .collect()
@@ -183,8 +200,18 @@ pub(crate) fn terms_of(line: &str, prompt_stems: &BTreeSet<String>) -> Vec<Term>
 
 /// The stems of the question's own words: repeating them in an answer proves little.
 pub(crate) fn prompt_stems(question: &Question) -> BTreeSet<String> {
-    analyze(&question.prompt)
+    read(&question.prompt)
         .content()
         .map(|t| t.stem.clone())
         .collect()
+}
+
+/// A rubric line as the graders read it: its phrasings through the paraphrase lexicon.
+pub(crate) fn read(line: &str) -> Analysis {
+    Lexicon::shipped().read_line(line)
+}
+
+/// An answer as the graders read it (see `Lexicon::read_answer`).
+pub(crate) fn read_answer(text: &str) -> Analysis {
+    Lexicon::shipped().read_answer(text)
 }

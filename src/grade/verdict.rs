@@ -216,6 +216,18 @@ pub fn quoted_from(answer: &str, quote: &str) -> bool {
     a.windows(q.len()).any(|w| w == q.as_slice())
 }
 
+/// The highest level a criterion may take when the evidenced key points earn `credit` (0 to 1):
+/// coverage exactly what was evidenced, every other criterion at most one level above it. A
+/// verdict that quotes nothing from the answer earns nothing, however well it rates the rest.
+fn evidenced_level(credit: f64, measure: Measure) -> u8 {
+    let covered = (credit * 4.0).round() as u8;
+    match measure {
+        Measure::Coverage => covered,
+        _ if credit == 0.0 => 0,
+        _ => (covered + 1).min(4),
+    }
+}
+
 /// Turns a checked verdict into a grade. Credit for a point needs a quote that is really in the
 /// answer: an unverifiable quote is not credited, and the user is told.
 pub fn into_grade(c: Checked, question: &Question, rubric: &Rubric, answer: &str) -> Grade {
@@ -234,21 +246,20 @@ pub fn into_grade(c: Checked, question: &Question, rubric: &Rubric, answer: &str
             evidence: (credited && verdict != Verdict::Missed).then_some(evidence),
         });
     }
-    let mut levels = c.levels;
     if !downgraded.is_empty() {
         notes.push(format!(
             "the grader's evidence for key point {} is not in your answer, so it was not credited",
             downgraded.join(", ")
         ));
-        // Keep the coverage level consistent with the credited points.
-        let credit = key_points.iter().map(|k| k.verdict.credit()).sum::<f64>()
-            / key_points.len().max(1) as f64;
-        for (level, crit) in levels.iter_mut().zip(&rubric.criteria) {
-            if crit.measure == Measure::Coverage {
-                *level = (*level).min((credit * 4.0).round() as u8);
-            }
-        }
     }
+    let credit =
+        key_points.iter().map(|k| k.verdict.credit()).sum::<f64>() / key_points.len().max(1) as f64;
+    let levels: Vec<u8> = c
+        .levels
+        .iter()
+        .zip(&rubric.criteria)
+        .map(|(&level, crit)| level.min(evidenced_level(credit, crit.measure)))
+        .collect();
     let red_flags = c
         .flags
         .into_iter()
@@ -290,15 +301,8 @@ pub fn into_grade(c: Checked, question: &Question, rubric: &Rubric, answer: &str
         red_flags,
         feedback: c.feedback,
         follow_up: c.follow_up,
-        grader: String::new(),
-        model: None,
-        prompt_version: None,
-        rubric_version: rubric.version_tag(),
-        tokens_in: None,
-        tokens_out: None,
-        cost_usd: None,
-        latency_ms: 0,
         notes,
+        ..Grade::blank("", rubric.version_tag())
     }
 }
 

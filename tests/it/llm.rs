@@ -162,14 +162,35 @@ fn a_quote_that_is_not_in_the_answer_earns_nothing() {
 }
 
 #[test]
+fn a_verdict_with_no_evidence_in_the_answer_cannot_score_above_the_insufficient_band() {
+    let verdict = json!({"reasoning": "r", "insufficient_evidence": false,
+        "criteria": [{"id": "coverage", "level": 4}, {"id": "accuracy", "level": 4}, {"id": "depth", "level": 4}, {"id": "clarity", "level": 4}],
+        "key_points": [
+            {"id": 1, "verdict": "covered", "evidence": "the GIL is a per-interpreter mutex"},
+            {"id": 2, "verdict": "covered", "evidence": "NumPy releases the GIL"},
+            {"id": 3, "verdict": "partly", "evidence": "asyncio uses one thread"}],
+        "red_flags": [], "feedback": "f", "follow_up": null});
+    let server = FakeLlm::start(vec![Reply::content(&verdict.to_string())]);
+    let home = tempfile::tempdir().unwrap();
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    graded_by_llm(&g);
+    assert!(g["score"].as_u64().unwrap() < 20, "{g:#}");
+    for c in g["criteria"].as_array().unwrap() {
+        assert_eq!(c["level"], 0, "{c}");
+    }
+    assert_eq!(g["approximate"], false);
+}
+
+#[test]
 fn local_server_quirks_are_tolerated() {
     let verdict = |level: u8| {
         let criteria: Vec<Value> = ["coverage", "accuracy", "depth", "clarity"]
             .iter()
             .map(|c| json!({"id": c, "level": level}))
             .collect();
+        // Every point quoted from the answer, so the criteria levels stand as the model gave them.
         let points: Vec<Value> = (1..=3)
-            .map(|i| json!({"id": i, "verdict": "missed", "evidence": ""}))
+            .map(|i| json!({"id": i, "verdict": "covered", "evidence": "only one thread runs Python bytecode"}))
             .collect();
         json!({"reasoning": "r", "insufficient_evidence": false, "criteria": criteria, "key_points": points,
             "red_flags": [], "feedback": "f", "follow_up": null})

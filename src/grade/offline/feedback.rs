@@ -1,10 +1,12 @@
-//! The offline grade's feedback sentence: what was made, what is missing, what was flagged.
+//! The offline grade's feedback sentence: what was made, what is missing, what was said the
+//! opposite way round, what was flagged.
 
 use crate::grade::{KeyPointVerdict, RedFlagHit, Verdict};
 
 pub(super) fn feedback(
     points: &[KeyPointVerdict],
     flags: &[RedFlagHit],
+    contradicted: &[usize],
     named_only: usize,
 ) -> String {
     let covered = points
@@ -24,6 +26,12 @@ pub(super) fn feedback(
         out.push_str(&format!(
             " Missing: {}.",
             missed.point.trim_end_matches('.')
+        ));
+    }
+    for id in contradicted {
+        out.push_str(&format!(
+            " Key point {id} is said the opposite way round: {}.",
+            points[id - 1].point.trim_end_matches('.')
         ));
     }
     if named_only >= 2 {

@@ -6,7 +6,8 @@ use std::ops::Range;
 use super::rarity::SPECIFIC_PARTLY;
 use crate::grade::Verdict;
 use crate::grade::terms::Term;
-use crate::words::{Analysis, Token, analyze};
+use crate::grade::terms::read_answer;
+use crate::words::{Analysis, Token};
 
 /// The best place in the answer for one rubric line.
 #[derive(Debug, Clone)]
@@ -33,7 +34,7 @@ pub(super) struct Answer<'a> {
 
 impl<'a> Answer<'a> {
     pub(super) fn new(text: &'a str) -> Answer<'a> {
-        let analysis = analyze(text);
+        let analysis = read_answer(text);
         let spoken: Vec<usize> = (0..analysis.tokens.len())
             .filter(|&i| !analysis.tokens[i].filler)
             .collect();
@@ -45,10 +46,16 @@ impl<'a> Answer<'a> {
             let end = (start..spoken.len())
                 .find(|&p| analysis.tokens[spoken[p]].sentence != sentence)
                 .unwrap_or(spoken.len());
+            // Words a lexicon phrase absorbed are silent, not function words of the sentence.
             let stops = (start..end)
-                .filter(|&p| analysis.tokens[spoken[p]].stop)
+                .filter(|&p| {
+                    let t = &analysis.tokens[spoken[p]];
+                    t.stop && !t.stem.is_empty()
+                })
                 .count();
-            sentences.push((start..end, is_connected(stops, end - start)));
+            let items = clause_lengths(text, &analysis, &spoken[start..end]);
+            let connected = is_connected(stops, end - start) && !is_comma_chain(&items);
+            sentences.push((start..end, connected));
             start = end;
         }
         Answer {
@@ -73,7 +80,7 @@ impl<'a> Answer<'a> {
         // Which term each spoken token is, if any (terms are distinct stems): computed once, so
         // the window scan below compares integers, not strings.
         let term_at: Vec<Option<usize>> = (0..self.spoken.len())
-            .map(|pos| terms.iter().position(|t| t.stem == self.tok(pos).stem))
+            .map(|pos| terms.iter().position(|t| t.said_by(self.tok(pos))))
             .collect();
         let mut best: Option<Hit> = None;
         let mut found = vec![false; terms.len()];
@@ -125,7 +132,7 @@ impl<'a> Answer<'a> {
             let mut found = vec![false; terms.len()];
             let (mut first, mut last) = (None, 0);
             for pos in range.clone() {
-                if let Some(k) = terms.iter().position(|t| t.stem == self.tok(pos).stem) {
+                if let Some(k) = terms.iter().position(|t| t.said_by(self.tok(pos))) {
                     found[k] = true;
                     first.get_or_insert(pos);
                     last = pos;
@@ -187,6 +194,49 @@ impl<'a> Answer<'a> {
     }
 }
 
+/// Whether a clause break (a comma, colon, semicolon or bracket) stands between two tokens of
+/// `text`. Punctuation that belongs to a filler between them ("the, um, lock" has one break;
+/// "the um, lock" has none) does not count, so how an answer is spoken never changes how it
+/// is read.
+pub(super) fn clause_break(text: &str, tokens: &[Token], from: usize, to: usize) -> bool {
+    (from..to).any(|i| {
+        !tokens[i].filler
+            && text
+                .get(tokens[i].end..tokens[i + 1].start)
+                .is_some_and(|gap| gap.contains([',', ':', ';', '(', ')']))
+    })
+}
+
+/// The number of spoken words in each clause of a sentence (`spoken` holds its token indices).
+fn clause_lengths(text: &str, analysis: &Analysis, spoken: &[usize]) -> Vec<usize> {
+    let mut items = vec![0];
+    for (k, &i) in spoken.iter().enumerate() {
+        if k > 0 && clause_break(text, &analysis.tokens, spoken[k - 1], i) {
+            items.push(0);
+        }
+        *items.last_mut().expect("never empty") += 1;
+    }
+    items
+}
+
+/// A run of short clauses ("third module, deferred import, TYPE_CHECKING, cycle"): a list,
+/// however many function words its items carry.
+fn is_comma_chain(items: &[usize]) -> bool {
+    items.len() >= 4 && items.iter().filter(|&&words| words <= 3).count() * 3 >= items.len() * 2
+}
+
+/// Share of the answer's spoken words that stand in lists rather than sentences: in sentences
+/// that are not connected speech, or of fewer than three words ("Set. Seen. O(1).").
+pub(super) fn listed_share(answer: &Answer) -> f64 {
+    let listed: usize = answer
+        .sentences
+        .iter()
+        .filter(|(range, connected)| !connected || range.len() < 3)
+        .map(|(range, _)| range.len())
+        .sum();
+    listed as f64 / answer.spoken.len().max(1) as f64
+}
+
 /// Connected speech: at least two function words, and at least one word in five.
 pub(super) fn is_connected(stops: usize, words: usize) -> bool {
     stops >= 2 && stops as f64 / words as f64 >= 0.2
@@ -207,20 +257,4 @@ pub(super) fn verdict_for(answer: &Answer, terms: &[Term]) -> (Verdict, Option<H
         Verdict::Missed
     };
     (verdict, Some(hit), explained)
-}
-
-/// Share of the answer's sentences that are connected speech (see `Answer::explained`).
-pub(super) fn connected_share(answer: &Answer) -> f64 {
-    // Sentences of fewer than three words ("Right.", "So yes.") say nothing either way.
-    let long: Vec<bool> = answer
-        .sentences
-        .iter()
-        .filter(|(range, _)| range.len() >= 3)
-        .map(|(_, connected)| *connected)
-        .collect();
-    if long.is_empty() {
-        0.0
-    } else {
-        long.iter().filter(|&&c| c).count() as f64 / long.len() as f64
-    }
 }

@@ -8,25 +8,29 @@
 //! any of this, so how an answer is spoken never changes its content score.
 
 mod feedback;
+mod injection;
 mod matching;
+mod polarity;
 mod rarity;
 mod red_flags;
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 use std::time::Instant;
 
 use anyhow::Result;
 
 use self::feedback::feedback;
-use self::matching::{Answer, Hit, connected_share, verdict_for};
+use self::injection::instruction_to_grader;
+use self::matching::{Answer, Hit, listed_share, verdict_for};
+use self::polarity::{Claim, contradicting_sentence};
 use self::rarity::specificity;
-use self::red_flags::detect_red_flag;
+use self::red_flags::{detect_red_flag, states};
 use super::follow_up::pick_follow_up;
-use super::terms::{Term, generic_stems, prompt_stems, terms_of};
+use super::terms::{Term, generic_stems, prompt_stems, read, terms_of};
 use super::{CriterionScore, Grade, Grader, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
 use crate::bank::Question;
 use crate::rubric::{Measure, Rubric};
-use crate::words::analyze;
 
 pub const NAME: &str = "offline";
 
@@ -77,13 +81,13 @@ fn insufficient(
         .chain(&question.follow_ups)
         .chain(std::iter::once(&question.model_answer));
     for line in rubric_lines {
-        vocabulary.extend(analyze(line).content().map(|t| t.stem.clone()));
+        vocabulary.extend(read(line).content().map(|t| t.stem.clone()));
     }
     let relevant: BTreeSet<&str> = answer
         .analysis
         .content()
-        .filter(|t| vocabulary.contains(&t.stem) && !generic_stems().contains(&t.stem))
-        .map(|t| t.stem.as_str())
+        .flat_map(|t| std::iter::once(t.stem.as_str()).chain(t.canon.as_deref()))
+        .filter(|stem| vocabulary.contains(*stem) && !generic_stems().contains(*stem))
         .collect();
     if relevant.len() < 2 {
         return Some("The answer does not address the question.");
@@ -108,7 +112,7 @@ impl Grader for OfflineGrader {
             return Ok(insufficient_grade(question, rubric, reason, started));
         }
 
-        let red_flags: Vec<RedFlagHit> = question
+        let mut red_flags: Vec<RedFlagHit> = question
             .red_flags
             .iter()
             .filter_map(|f| detect_red_flag(&answer, f, &prompt_stems))
@@ -119,17 +123,41 @@ impl Grader for OfflineGrader {
             .iter()
             .map(|line| terms_of(line, &prompt_stems))
             .collect();
+        let claims: Vec<Claim> = question
+            .what_they_test
+            .iter()
+            .zip(&point_terms)
+            .map(|(line, terms)| Claim::of(line, terms))
+            .collect();
         let mut verdicts: Vec<(Verdict, Option<Hit>, bool)> = point_terms
             .iter()
             .map(|terms| verdict_for(&answer, terms))
             .collect();
+        // Polarity: a point's words said backwards ("evaluated on each call" for "evaluated
+        // once") earn nothing, and are a contradiction of the point.
+        let mut contradicted: Vec<Option<Range<usize>>> = vec![None; verdicts.len()];
+        for (i, (verdict, hit, _)) in verdicts.iter_mut().enumerate() {
+            if *verdict == Verdict::Missed {
+                continue;
+            }
+            if let Some(sentence) = hit
+                .as_ref()
+                .and_then(|h| contradicting_sentence(&answer, h, &claims[i]))
+            {
+                *verdict = Verdict::Missed;
+                contradicted[i] = Some(sentence);
+            }
+        }
         // The specific-term path, for the points missed above. It only ever turns a miss into
         // "partly", and only for an answer that states no misconception the rubric names. It
         // also asks the answer to be about this question: to have made some point by the rule
         // above, or to single out at least two points this way. A single rare word shared with
         // one point is what an answer to a neighbouring question produces too (measured in
-        // ARCHITECTURE.md).
-        if red_flags.is_empty() && verdicts.iter().any(|(v, _, _)| *v == Verdict::Missed) {
+        // docs/offline-grader.md).
+        if red_flags.is_empty()
+            && contradicted.iter().all(Option::is_none)
+            && verdicts.iter().any(|(v, _, _)| *v == Verdict::Missed)
+        {
             let made: Vec<bool> = verdicts
                 .iter()
                 .map(|(v, _, _)| *v != Verdict::Missed)
@@ -147,26 +175,56 @@ impl Grader for OfflineGrader {
                 .collect();
             let engaged = made.contains(&true) || found.iter().flatten().count() >= 2;
             if engaged {
-                for (verdict, hit) in verdicts.iter_mut().zip(found) {
-                    if let Some(hit) = hit {
+                for (i, (verdict, hit)) in verdicts.iter_mut().zip(found).enumerate() {
+                    if let Some(hit) = hit
+                        && contradicting_sentence(&answer, &hit, &claims[i]).is_none()
+                    {
                         *verdict = (Verdict::Partly, Some(hit), true);
                     }
                 }
             }
         }
 
+        // A contradicted point raises the red flag that names the misconception when the
+        // sentence states it in any words (half its terms); otherwise the feedback says which
+        // point the answer says backwards, and the point is only missed. Polarity read off words
+        // is wrong now and then, so it alone never caps a score.
+        let mut contradictions = Vec::new();
+        for (i, sentence) in contradicted.iter().enumerate() {
+            let Some(sentence) = sentence else { continue };
+            let (start, end) = answer.analysis.sentences[answer.tok(sentence.start).sentence];
+            let evidence = answer.text[start..end].trim().to_string();
+            let named = question.red_flags.iter().find(|flag| {
+                let terms = terms_of(flag, &prompt_stems);
+                let claim = Claim::of(flag, &terms);
+                states(&answer, sentence.clone(), &claim, CONTRADICTION_FLAG_SHARE)
+            });
+            match named {
+                Some(flag) if !red_flags.iter().any(|r| &r.flag == flag) => {
+                    red_flags.push(RedFlagHit {
+                        flag: flag.clone(),
+                        evidence,
+                    });
+                }
+                Some(_) => {}
+                None => contradictions.push(i + 1),
+            }
+        }
+        let injection = instruction_to_grader(answer_text);
+        if let Some(evidence) = &injection {
+            red_flags.push(RedFlagHit {
+                flag: INJECTION_FLAG.to_string(),
+                evidence: evidence.clone(),
+            });
+        }
+
         let mut key_points = Vec::new();
-        let mut explained_points = 0;
         let mut named_only = 0;
         for (i, (line, (verdict, hit, explained))) in
             question.what_they_test.iter().zip(verdicts).enumerate()
         {
-            if verdict != Verdict::Missed {
-                if explained {
-                    explained_points += 1;
-                } else {
-                    named_only += 1;
-                }
+            if verdict != Verdict::Missed && !explained {
+                named_only += 1;
             }
             key_points.push(KeyPointVerdict {
                 id: i + 1,
@@ -179,63 +237,92 @@ impl Grader for OfflineGrader {
         }
         let n = key_points.len().max(1) as f64;
         let coverage = key_points.iter().map(|k| k.verdict.credit()).sum::<f64>() / n;
-        let touched = key_points
-            .iter()
-            .filter(|k| k.verdict != Verdict::Missed)
-            .count() as f64
-            / n;
-
-        // Accuracy needs something checkable said: explained points, half the list for full credit.
-        let accuracy = (2.0 * explained_points as f64 / n).min(1.0)
-            * (1.0 - 0.5 * red_flags.len() as f64).max(0.0);
-
+        let listed = listed_share(&answer) > LISTED_SHARE;
+        // Depth: the strong signals the answer makes, by the key-point rule; two make it full.
         let signal_credit: f64 = question
             .strong_signals
             .iter()
             .map(|s| verdict_for(&answer, &terms_of(s, &prompt_stems)).0.credit())
             .sum();
         let depth = (signal_credit / question.strong_signals.len().clamp(1, 2) as f64).min(1.0);
-        let clarity = connected_share(&answer) * (2.0 * touched).min(1.0);
+        let measured = (1.0 - DEPTH_WEIGHT) * coverage + DEPTH_WEIGHT * depth;
+        let score = score(measured, red_flags.len(), listed, injection.is_some());
 
-        let mut criteria = Vec::new();
-        let mut total = 0.0;
-        for c in &rubric.criteria {
-            let value = match c.measure {
-                Measure::Coverage => coverage,
-                Measure::Accuracy => accuracy,
-                Measure::Depth => depth,
-                Measure::Clarity => clarity,
-            };
-            total += c.weight * value;
-            criteria.push(CriterionScore {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                weight: c.weight,
-                level: (value * 4.0).round() as u8,
-            });
-        }
-        let feedback = feedback(&key_points, &red_flags, named_only);
+        // Only the criteria with a rule the offline grader can check are reported: key points
+        // and depth. Accuracy and clarity have no level here rather than an invented one.
+        let criteria = rubric
+            .criteria
+            .iter()
+            .filter_map(|c| {
+                let value = match c.measure {
+                    Measure::Coverage => coverage,
+                    Measure::Depth => depth,
+                    Measure::Accuracy | Measure::Clarity => return None,
+                };
+                Some(CriterionScore {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    weight: c.weight,
+                    level: (value * 4.0).round() as u8,
+                })
+            })
+            .collect();
+        let feedback = feedback(&key_points, &red_flags, &contradictions, named_only);
         let follow_up = pick_follow_up(question, &key_points);
         Ok(Grade {
-            score: (total * 100.0).round().clamp(0.0, 100.0) as u8,
-            outcome: Outcome::Graded,
+            score,
             criteria,
             key_points,
             red_flags,
             feedback,
             follow_up,
-            grader: NAME.to_string(),
-            model: None,
-            prompt_version: None,
-            rubric_version: rubric.version_tag(),
-            tokens_in: None,
-            tokens_out: None,
-            cost_usd: None,
             latency_ms: started.elapsed().as_millis() as u64,
-            notes: Vec::new(),
+            ..Grade::offline(rubric)
         })
     }
 }
+
+/// Share of a red flag's terms a contradicting sentence must carry for that flag to be the
+/// misconception it states (lower than for a flag raised on its own: the sentence is already
+/// known to invert a key point).
+const CONTRADICTION_FLAG_SHARE: f64 = 0.5;
+
+const INJECTION_FLAG: &str = "Tells the grader what to score instead of answering the question";
+
+/// Above this share of its words in lists, an answer is a list of terms.
+const LISTED_SHARE: f64 = 0.5;
+
+/// The offline score, from what the grader can check: key-point coverage, raised red flags,
+/// whether the answer is a bare list of terms, and instructions to the grader.
+///
+/// Coverage maps to the score on a concave curve: making half of a question's points in an
+/// interview is a passing answer, not a 50. A stated misconception caps the score, because a
+/// fluent answer resting on one is wrong whatever else it names; so does a list of terms (it
+/// names points without making any) and an answer that instructs the grader.
+fn score(coverage: f64, red_flags: usize, listed: bool, injection: bool) -> u8 {
+    let mut score = 100.0 * coverage.powf(COVERAGE_CURVE);
+    let cap = match red_flags {
+        0 => 100.0,
+        1 => ONE_FLAG_CAP,
+        _ => FLAGS_CAP,
+    };
+    score = score.min(cap);
+    if listed {
+        score = score.min(LIST_CAP);
+    }
+    if injection {
+        score = score.min(INJECTION_CAP);
+    }
+    score.round().clamp(0.0, 100.0) as u8
+}
+
+const COVERAGE_CURVE: f64 = 0.4;
+/// Share of the measured content that is depth (strong signals) rather than key points.
+const DEPTH_WEIGHT: f64 = 0.2;
+const ONE_FLAG_CAP: f64 = 30.0;
+const FLAGS_CAP: f64 = 15.0;
+const LIST_CAP: f64 = 20.0;
+const INJECTION_CAP: f64 = 10.0;
 
 fn insufficient_grade(
     question: &Question,
@@ -255,31 +342,11 @@ fn insufficient_grade(
         })
         .collect();
     Grade {
-        score: 0,
         outcome: Outcome::InsufficientEvidence,
-        criteria: rubric
-            .criteria
-            .iter()
-            .map(|c| CriterionScore {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                weight: c.weight,
-                level: 0,
-            })
-            .collect(),
-        follow_up: None,
         key_points,
-        red_flags: Vec::new(),
         feedback: format!("Not enough evidence to grade. {reason}"),
-        grader: NAME.to_string(),
-        model: None,
-        prompt_version: None,
-        rubric_version: rubric.version_tag(),
-        tokens_in: None,
-        tokens_out: None,
-        cost_usd: None,
         latency_ms: started.elapsed().as_millis() as u64,
-        notes: Vec::new(),
+        ..Grade::offline(rubric)
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use crate::grade::terms::Term;
-use crate::words::content_stems;
+use crate::grade::terms::read;
 
 /// Evidence a sentence needs for the specific-term path to make a point "partly": the sum of
 /// the `specificity` of the point's terms it contains. 0.8 is one term that no other key point of
@@ -34,7 +34,7 @@ pub(super) fn rarity_table() -> &'static Rarity {
         let mut key_points = 0u32;
         for line in bank.questions().iter().flat_map(|q| &q.what_they_test) {
             key_points += 1;
-            let stems: BTreeSet<String> = content_stems(line).into_iter().collect();
+            let stems: BTreeSet<String> = read(line).content().map(|t| t.stem.clone()).collect();
             for stem in stems {
                 *using.entry(stem).or_default() += 1;
             }

@@ -2,11 +2,13 @@
 //! with the same polarity, and not when the answer denies it or warns against it.
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use super::matching::Answer;
+use super::polarity::{Claim, Reading, inverts};
 use crate::grade::RedFlagHit;
+use crate::grade::terms::read;
 use crate::grade::terms::{meta_stems, terms_of};
-use crate::words::{Token, analyze};
 
 /// Red flags about something missing ("Doesn't know...", "Ignores...") cannot be seen in what the
 /// answer says; those starting with these words are left to the coverage score and the LLM.
@@ -14,24 +16,6 @@ pub(super) const ABSENCE: &[&str] = &[
     "not", "no", "never", "cannot", "ignore", "ignores", "forget", "forgets", "miss", "misses",
     "unaware", "fail", "fails", "unable", "lack", "lacks", "omit", "omits", "skip", "skips",
     "vague", "only", "just", "can",
-];
-
-pub(super) const NEGATIONS: &[&str] = &[
-    "not",
-    "no",
-    "never",
-    "nor",
-    "neither",
-    "myth",
-    "wrong",
-    "false",
-    "incorrect",
-    "misconception",
-    "mistake",
-    "mistaken",
-    // "Writes the wrapper without functools.wraps": the flag is about leaving something out, so
-    // an answer that does it ("I always put functools.wraps on the wrapper") does not raise it.
-    "without",
 ];
 
 /// Words that frame a sentence as a warning ("the classic bug is using list.pop(0)"): a strong
@@ -52,10 +36,13 @@ pub(super) const PITFALL_CUES: &[&str] = &[
     "beware",
     "careful",
     "instead",
+    "rather",
+    "unlike",
+    "whereas",
 ];
 
 pub(super) fn is_absence_flag(flag: &str) -> bool {
-    analyze(flag)
+    read(flag)
         .tokens
         .iter()
         .filter(|t| !meta_stems().contains(&t.stem))
@@ -63,15 +50,25 @@ pub(super) fn is_absence_flag(flag: &str) -> bool {
         .any(|t| ABSENCE.contains(&t.word.as_str()))
 }
 
-/// Whether a sentence of `text` denies what it says. Python's constant `False`, written with its
-/// capital ("returns False on failure"), is a value, not a denial.
-pub(super) fn has_negation(text: &str, tokens: &[&Token]) -> bool {
-    tokens
-        .iter()
-        .any(|t| NEGATIONS.contains(&t.word.as_str()) && &text[t.start..t.end] != "False")
+/// The misconception a flag names, without the correction some flags append ("Claims deepcopy
+/// recurses forever, though its memo dict ..."): the correction is not what the answer says.
+fn misconception(flag: &str) -> &str {
+    [
+        ", though ",
+        ", although ",
+        ", even though ",
+        ", whereas ",
+        ", but ",
+        "; ",
+    ]
+    .iter()
+    .filter_map(|cut| flag.find(cut))
+    .min()
+    .map_or(flag, |at| &flag[..at])
 }
 
-/// A red flag is raised when one sentence states it: most of its terms, the same polarity.
+/// A red flag is raised when one sentence states it: most of its terms, the same polarity, and
+/// not framed as a pitfall to avoid.
 pub(super) fn detect_red_flag(
     answer: &Answer,
     flag: &str,
@@ -80,37 +77,98 @@ pub(super) fn detect_red_flag(
     if is_absence_flag(flag) {
         return None;
     }
-    let terms = terms_of(flag, prompt_stems);
+    let said = misconception(flag);
+    let terms = terms_of(said, prompt_stems);
     if terms.iter().filter(|t| !t.generic).count() < 2 {
         return None;
     }
-    let flag_analysis = analyze(flag);
-    let flag_tokens: Vec<&Token> = flag_analysis.tokens.iter().collect();
-    let flag_negated = has_negation(flag, &flag_tokens);
-    let total: f64 = terms.iter().map(|t| t.weight).sum();
-    for (range, _) in &answer.sentences {
-        let tokens: Vec<&Token> = range.clone().map(|p| answer.tok(p)).collect();
-        // A run is never empty: it starts at a spoken word of its sentence.
-        let (start, end) = answer.analysis.sentences[tokens[0].sentence];
-        let found: f64 = terms
+    let claim = Claim::of(said, &terms);
+    if is_confusion_flag(flag) {
+        // Naming both things is what a correct answer does too; the misconception is saying
+        // they are the same.
+        return answer
+            .sentences
             .iter()
-            .filter(|term| tokens.iter().any(|t| t.stem == term.stem))
-            .map(|t| t.weight)
-            .sum();
-        let warns = tokens
-            .iter()
-            .any(|t| PITFALL_CUES.contains(&t.word.as_str()));
-        let states = if flag_negated {
-            has_negation(answer.text, &tokens)
-        } else {
-            !has_negation(answer.text, &tokens) && !warns
-        };
-        if found / total >= 0.75 && states {
-            return Some(RedFlagHit {
+            .find(|(range, _)| {
+                states(answer, range.clone(), &claim, STATES_SHARE)
+                    && range
+                        .clone()
+                        .any(|p| SAMENESS.contains(&answer.tok(p).word.as_str()))
+            })
+            .map(|(range, _)| RedFlagHit {
                 flag: flag.to_string(),
-                evidence: answer.text[start..end].trim().to_string(),
+                evidence: sentence_text(answer, range.start),
             });
-        }
     }
-    None
+    stating_sentence(answer, &claim, STATES_SHARE).map(|evidence| RedFlagHit {
+        flag: flag.to_string(),
+        evidence,
+    })
+}
+
+/// Flags about mixing two things up ("Confuses nonlocal with global").
+fn is_confusion_flag(flag: &str) -> bool {
+    let lower = flag.to_lowercase();
+    ["confuses ", "conflates ", "mixes up ", "treats "]
+        .iter()
+        .any(|verb| lower.starts_with(verb))
+        && [" with ", " and ", " as "]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// Words that say two things are one ("nonlocal is just an alias for global").
+const SAMENESS: &[&str] = &[
+    "same",
+    "alias",
+    "identical",
+    "equivalent",
+    "interchangeable",
+    "interchangeably",
+    "just",
+    "synonym",
+    "equal",
+    "both",
+    "either",
+];
+
+fn sentence_text(answer: &Answer, pos: usize) -> String {
+    let (start, end) = answer.analysis.sentences[answer.tok(pos).sentence];
+    answer.text[start..end].trim().to_string()
+}
+
+/// Share of a flag's weighted terms one sentence must carry to state it.
+const STATES_SHARE: f64 = 0.75;
+
+/// The first sentence that states `claim`: `share` of its weighted terms, not inverted, and not
+/// a warning against it.
+pub(super) fn stating_sentence(answer: &Answer, claim: &Claim, share: f64) -> Option<String> {
+    answer
+        .sentences
+        .iter()
+        .find(|(range, _)| states(answer, range.clone(), claim, share))
+        .map(|(range, _)| sentence_text(answer, range.start))
+}
+
+/// Whether the sentence at spoken positions `range` states `claim` (see `stating_sentence`).
+pub(super) fn states(answer: &Answer, range: Range<usize>, claim: &Claim, share: f64) -> bool {
+    let total: f64 = claim.terms.iter().map(|t| t.weight).sum();
+    let matched: Vec<usize> = range
+        .clone()
+        .filter(|&p| claim.terms.iter().any(|t| answer.tok(p).says(&t.stem)))
+        .collect();
+    let found: f64 = claim
+        .terms
+        .iter()
+        .filter(|term| matched.iter().any(|&p| answer.tok(p).says(&term.stem)))
+        .map(|t| t.weight)
+        .sum();
+    if matched.is_empty() || found / total < share {
+        return false;
+    }
+    let warns = !claim.negated
+        && range
+            .clone()
+            .any(|p| PITFALL_CUES.contains(&answer.tok(p).word.as_str()));
+    !warns && !inverts(answer, range, &matched, claim, Reading::RedFlag)
 }
