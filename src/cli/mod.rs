@@ -2,6 +2,7 @@
 //! it works on validated values.
 
 mod bank_cmd;
+mod calls_cmd;
 mod doctor_cmd;
 mod grade_cmd;
 mod import_cmd;

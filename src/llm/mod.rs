@@ -3,6 +3,7 @@
 //! JSON values and picked apart leniently, because local servers (Ollama, llama.cpp, vLLM, LM
 //! Studio) send fields, omissions and error shapes the strict types reject.
 
+mod calls;
 pub mod log;
 mod reply;
 pub mod retry;
@@ -22,6 +23,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use calls::{CallPurpose, CallRecord, CallSink};
 pub use reply::{ChatReply, Usage};
 
 use crate::config::Endpoint;
