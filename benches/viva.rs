@@ -133,7 +133,6 @@ fn llm_overhead(runs: usize) {
     use viva::config::Endpoint;
     use viva::grade::llm::LlmGrader;
     use viva::llm::LlmClient;
-    use viva::llm::log::CallLog;
     use viva::prompt::Prompts;
 
     let bank = Bank::load(None).expect("shipped bank");
@@ -170,7 +169,6 @@ fn llm_overhead(runs: usize) {
     let grader = LlmGrader::new(
         LlmClient::new(&endpoint).unwrap(),
         Prompts::embedded(),
-        CallLog::default(),
         None,
         1500,
     )

@@ -40,11 +40,6 @@ impl Home {
         self.root.join("prompts")
     }
 
-    /// Every model call, one JSON line each.
-    pub fn llm_log(&self) -> PathBuf {
-        self.root.join("logs").join("llm.jsonl")
-    }
-
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -1,13 +1,14 @@
 //! `viva config` (text form) and `viva doctor`: what is configured, and whether the endpoint
-//! answers the way the grader needs.
+//! answers the way the grader needs. The doctor's calls are logged like the grader's.
 
 use std::io::Write;
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use crate::config::Config;
-use crate::llm::{self, ChatRequest, LlmClient, Message, Role};
+use super::Env;
+use crate::config::Endpoint;
+use crate::llm::{self, CallPurpose, ChatRequest, LlmClient, Message, Role};
 
 pub fn print_config(described: &Value, out: &mut dyn Write) -> Result<()> {
     let Value::Object(map) = described else {
@@ -35,7 +36,8 @@ fn show(v: &Value) -> String {
 
 /// Runs the checks in order and says what grading will use. Fails (exit 1) when an endpoint is
 /// configured but cannot grade.
-pub fn run(config: &Config, out: &mut dyn Write) -> Result<()> {
+pub fn run(ctx: &Env, out: &mut dyn Write) -> Result<()> {
+    let config = ctx.config()?;
     writeln!(out, "config file: {}", config.path.display())?;
     let Some(endpoint) = config.endpoint()? else {
         writeln!(
@@ -49,10 +51,29 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<()> {
         "endpoint: {}  model: {}",
         endpoint.api_base, endpoint.model
     )?;
-    let client = LlmClient::new(&endpoint)?;
+    let client = LlmClient::new(&endpoint)?.recording_to(ctx.call_log()?);
     let rt = llm::runtime()?;
+    let checked = check(&client, &rt, &endpoint, out);
+    if let Some(why) = client.take_log_failure() {
+        writeln!(out, "! call log: a call could not be logged ({why})")?;
+    }
+    checked?;
+    writeln!(
+        out,
+        "viva will grade with {} at {}.",
+        endpoint.model, endpoint.api_base
+    )?;
+    Ok(())
+}
 
-    match rt.block_on(client.models()) {
+/// The checks themselves: models, a completion (required), streaming, structured output.
+fn check(
+    client: &LlmClient,
+    rt: &tokio::runtime::Runtime,
+    endpoint: &Endpoint,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match rt.block_on(client.models(CallPurpose::Doctor)) {
         Ok(models) if models.contains(&endpoint.model) => writeln!(
             out,
             "✓ models: {} listed, including {}",
@@ -75,7 +96,7 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<()> {
         max_tokens: Some(20),
         stream: false,
     };
-    match rt.block_on(client.chat(&plain, &mut |_| {})) {
+    match rt.block_on(client.chat(CallPurpose::Doctor, &plain, &mut |_| {})) {
         Ok(r) => writeln!(
             out,
             "✓ completion: {:?} in {} ms",
@@ -96,7 +117,7 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<()> {
         stream: true,
         ..plain.clone()
     };
-    match rt.block_on(client.chat(&streamed, &mut |_| {})) {
+    match rt.block_on(client.chat(CallPurpose::Doctor, &streamed, &mut |_| {})) {
         Ok(_) => writeln!(out, "✓ streaming")?,
         Err(e) => writeln!(
             out,
@@ -112,7 +133,7 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<()> {
         max_tokens: Some(50),
         stream: false,
     };
-    let supported = match rt.block_on(client.chat(&structured, &mut |_| {})) {
+    let supported = match rt.block_on(client.chat(CallPurpose::Doctor, &structured, &mut |_| {})) {
         Ok(r) => serde_json::from_str::<Value>(r.content.trim())
             .is_ok_and(|v| v.get("ok").is_some_and(Value::is_boolean)),
         Err(_) => false,
@@ -125,10 +146,5 @@ pub fn run(config: &Config, out: &mut dyn Write) -> Result<()> {
             "! no structured output: the verdict schema goes into the prompt instead"
         )?;
     }
-    writeln!(
-        out,
-        "viva will grade with {} at {}.",
-        endpoint.model, endpoint.api_base
-    )?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! it works on validated values.
 
 mod bank_cmd;
+mod calls_cmd;
 mod doctor_cmd;
 mod eval_cmd;
 mod grade_cmd;
@@ -14,6 +15,7 @@ mod status_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -26,8 +28,7 @@ use crate::grade::llm::LlmGrader;
 use crate::grade::llm::fallback::Fallback;
 use crate::grade::offline::OfflineGrader;
 use crate::home::Home;
-use crate::llm::LlmClient;
-use crate::llm::log::CallLog;
+use crate::llm::{CallSink, LlmClient};
 use crate::prompt::Prompts;
 use crate::rubric::Rubrics;
 use crate::store::Store;
@@ -271,13 +272,11 @@ impl Env {
             return Ok(None);
         };
         let describe = format!("grading with {} at {}", endpoint.model, endpoint.api_base);
-        let client = LlmClient::new(&endpoint)?;
+        let client = LlmClient::new(&endpoint)?.recording_to(self.call_log()?);
         let prompts = self.prompts()?;
-        let log = CallLog::to_file(self.home.llm_log());
         let mut grader = LlmGrader::new(
             client,
             prompts,
-            log,
             config.price(&endpoint.model),
             config.answer_token_budget,
         )?;
@@ -302,6 +301,11 @@ impl Env {
 
     fn store(&self) -> Result<Store> {
         Store::open(&self.home.db())
+    }
+
+    /// Where LLM clients record their calls: the store, on a connection of its own.
+    fn call_log(&self) -> Result<Arc<dyn CallSink>> {
+        Ok(Arc::new(Mutex::new(self.store()?)))
     }
 }
 
@@ -349,7 +353,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Doctor) => doctor_cmd::run(&ctx.config()?, out),
+        Some(Command::Doctor) => doctor_cmd::run(&ctx, out),
         Some(Command::Bank(cmd)) => match cmd {
             BankCommand::List { topics, json } => bank_cmd::list(&ctx.bank()?, &topics, json, out),
             BankCommand::Show { id, json } => bank_cmd::show(&ctx.bank()?, &id, json, out),

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::error::bad;
 use crate::grade::Grader;
 use crate::grade::offline::OfflineGrader;
+use crate::llm::CallPurpose;
 use crate::regrade;
 use crate::regrade::batch::{self, BatchSpec};
 use crate::regrade::summary::{self, RegradeSummary};
@@ -132,7 +133,7 @@ pub fn run(ctx: &Env, args: RegradeArgs, out: &mut dyn Write) -> Result<()> {
     // grades over stored answers in the model's name.
     let llm = ctx
         .llm_grader(&config)?
-        .map(|(grader, describe)| (grader.logged_as("regrade"), describe));
+        .map(|(grader, describe)| (grader.logged_as(CallPurpose::Regrade), describe));
     let (grader, describe, concurrency): (&(dyn Grader + Sync), &str, usize) = match &llm {
         Some((grader, describe)) => (grader, describe, args.concurrency as usize),
         // The offline grader is CPU-bound and takes a millisecond: nothing to overlap.

@@ -46,6 +46,14 @@ pub enum ReviewCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Recent model calls, newest first; --json gives the full rows, requests and replies.
+    Calls {
+        /// How many calls to show at most
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -86,6 +94,7 @@ pub fn review(store: &Store, cmd: ReviewCommand, out: &mut dyn Write) -> Result<
             review::search(store, &words.join(" "), limit, json, out)
         }
         ReviewCommand::Delivery { json } => review::delivery(store, json, out),
+        ReviewCommand::Calls { limit, json } => super::calls_cmd::list(store, limit, json, out),
     }
 }
 

@@ -1,13 +1,15 @@
 //! The OpenAI-compatible client. Requests are built with async-openai's typed builders and sent
 //! through our own reqwest client (timeouts) and retry policy; responses are read through byot as
 //! JSON values and picked apart leniently, because local servers (Ollama, llama.cpp, vLLM, LM
-//! Studio) send fields, omissions and error shapes the strict types reject.
+//! Studio) send fields, omissions and error shapes the strict types reject. A client given a
+//! call sink records every call it makes (`calls`).
 
-pub mod log;
+mod calls;
 mod reply;
 pub mod retry;
 pub mod tokens;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_openai::config::OpenAIConfig;
@@ -20,8 +22,10 @@ use async_openai::types::chat::{
 };
 use futures::StreamExt;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
+pub use calls::{CallPurpose, CallRecord, CallSink};
+use calls::{CallRecorder, Outcome};
 pub use reply::{ChatReply, Usage};
 
 use crate::config::Endpoint;
@@ -94,6 +98,7 @@ pub struct LlmClient {
     inner: async_openai::Client<OpenAIConfig>,
     pub model: String,
     pub api_base: String,
+    calls: Option<CallRecorder>,
 }
 
 impl LlmClient {
@@ -123,18 +128,66 @@ impl LlmClient {
             inner,
             model: endpoint.model.clone(),
             api_base: endpoint.api_base.clone(),
+            calls: None,
         })
     }
 
-    /// One chat completion. With `stream`, `on_delta` receives the content as it arrives.
+    /// Records every call made through this client in `sink`.
+    pub fn recording_to(mut self, sink: Arc<dyn CallSink>) -> LlmClient {
+        self.calls = Some(CallRecorder::new(sink));
+        self
+    }
+
+    /// Why a call could not be recorded, once: the caller decides how to tell the user.
+    pub fn take_log_failure(&self) -> Option<String> {
+        self.calls.as_ref().and_then(CallRecorder::take_failure)
+    }
+
+    /// One chat completion, recorded as `purpose`. With `stream`, `on_delta` receives the
+    /// content as it arrives.
     pub async fn chat(
         &self,
+        purpose: CallPurpose,
         req: &ChatRequest<'_>,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<ChatReply, LlmError> {
         let request = build(&self.model, req)?;
+        let call = match &self.calls {
+            Some(recorder) => Some(
+                recorder.start(
+                    purpose,
+                    &self.model,
+                    &self.api_base,
+                    serde_json::to_value(&request)
+                        .map_err(|e| LlmError::Malformed(format!("request: {e}")))?,
+                ),
+            ),
+            None => None,
+        };
         let started = Instant::now();
-        let mut reply = if req.stream {
+        let result = self.send(req.stream, request, on_delta).await;
+        let latency = started.elapsed();
+        if let Some(call) = call {
+            let reply = result.as_ref().ok();
+            call.finish(Outcome {
+                reply: reply.map(|r| r.content.as_str()),
+                finish_reason: reply.and_then(|r| r.finish_reason.as_deref()),
+                usage: reply.and_then(|r| r.usage),
+                error: result.as_ref().err(),
+            });
+        }
+        let mut reply = result?;
+        reply.latency = latency;
+        Ok(reply)
+    }
+
+    async fn send(
+        &self,
+        stream: bool,
+        request: CreateChatCompletionRequest,
+        on_delta: &mut dyn FnMut(&str),
+    ) -> Result<ChatReply, LlmError> {
+        if stream {
             let mut stream = self
                 .inner
                 .chat()
@@ -148,7 +201,7 @@ impl LlmClient {
                     on_delta(&text);
                 }
             }
-            acc.finish()?
+            acc.finish()
         } else {
             let value: Value = self
                 .inner
@@ -156,18 +209,39 @@ impl LlmClient {
                 .create_byot(request)
                 .await
                 .map_err(classify)?;
-            ChatReply::from_value(&value)?
-        };
-        reply.latency = started.elapsed();
-        Ok(reply)
+            ChatReply::from_value(&value)
+        }
     }
 
-    /// The ids of the models the server offers.
-    pub async fn models(&self) -> Result<Vec<String>, LlmError> {
-        let value: Value = self.inner.models().list_byot().await.map_err(classify)?;
-        if let Some(err) = reply::error_message(&value) {
-            return Err(LlmError::Api(err));
+    /// The ids of the models the server offers, the listing recorded as `purpose`.
+    pub async fn models(&self, purpose: CallPurpose) -> Result<Vec<String>, LlmError> {
+        let call = self.calls.as_ref().map(|recorder| {
+            recorder.start(
+                purpose,
+                &self.model,
+                &self.api_base,
+                json!({"method": "GET", "path": "/models"}),
+            )
+        });
+        let result = self
+            .inner
+            .models()
+            .list_byot::<Value>()
+            .await
+            .map_err(classify)
+            .and_then(|value| match reply::error_message(&value) {
+                Some(err) => Err(LlmError::Api(err)),
+                None => Ok(value),
+            });
+        if let Some(call) = call {
+            let listing = result.as_ref().ok().map(Value::to_string);
+            call.finish(Outcome {
+                reply: listing.as_deref(),
+                error: result.as_ref().err(),
+                ..Outcome::default()
+            });
         }
+        let value = result?;
         let data = value
             .get("data")
             .or_else(|| value.get("models"))

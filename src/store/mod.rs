@@ -1,12 +1,14 @@
 //! The SQLite store: sessions, turns and their grades, deliveries and disputes, the full-text
-//! index and the learner's snapshot, one module per table. The answer of a turn is written before
-//! it is graded, in its own transaction, so a crash or a kill mid-session loses no answered turn.
+//! index, the learner's snapshot and the model-call log, one module per table. The answer of a
+//! turn is written before it is graded, in its own transaction, so a crash or a kill mid-session
+//! loses no answered turn.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension};
 
+mod calls;
 mod deliveries;
 mod disputes;
 mod grades;
@@ -20,6 +22,7 @@ mod turns;
 #[cfg(test)]
 mod fixtures;
 
+pub use calls::StoredCall;
 pub use deliveries::SessionDelivery;
 pub use disputes::{DisputeRecord, DisputeStatus};
 pub use grades::{QuestionGrade, RegradeTarget, Selection, StoredGrade};

@@ -339,13 +339,8 @@ fn a_dispute_with_the_model_regrades_keeps_both_grades_and_says_what_changed() {
     let d = &turn["disputes"][0];
     assert_eq!(d["status"], "regraded");
     assert!(d["grade_after"].as_i64() > d["grade_before"].as_i64());
-    let log = std::fs::read_to_string(home.path().join("logs/llm.jsonl")).unwrap();
-    assert!(
-        log.lines()
-            .nth(1)
-            .unwrap()
-            .contains("\"purpose\":\"dispute\"")
-    );
+    let calls = json_of(viva(home.path()).args(["review", "calls", "--json"]));
+    assert_eq!(calls[0]["purpose"], "dispute", "the latest call: {calls:#}");
 }
 
 #[cfg(unix)]

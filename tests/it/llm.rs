@@ -474,21 +474,145 @@ fn practice_streams_the_graders_reasoning_and_asks_its_follow_up() {
         server.headers()[0]["authorization"],
         "Bearer sk-test-secret-never-stored-1234"
     );
-    for file in ["viva.db", "logs/llm.jsonl"] {
-        let bytes = std::fs::read(home.path().join(file)).unwrap();
+    assert_no_key_in_store(home.path(), "sk-test-secret");
+    let calls = logged_calls(home.path());
+    assert_eq!(calls.len(), 2, "the answer and its follow-up: {calls:?}");
+    for call in &calls {
+        assert_eq!(call["purpose"], "grade");
+        assert_eq!(call["model"], "test-model");
+        assert_eq!(call["api_base"], server.base.as_str());
+        assert_eq!(
+            (call["tokens_in"].as_u64(), call["tokens_out"].as_u64()),
+            (Some(1000), Some(200))
+        );
         assert!(
-            !String::from_utf8_lossy(&bytes).contains("sk-test-secret"),
-            "{file} holds the key"
+            call["duration_ms"].is_u64() && call["error"].is_null(),
+            "{call:#}"
+        );
+        assert!(
+            call["request"]["messages"].is_array() && call["reply"].is_string(),
+            "{call:#}"
         );
     }
-    let log = std::fs::read_to_string(home.path().join("logs/llm.jsonl")).unwrap();
-    let first: Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
-    assert_eq!(first["model"], "test-model");
+}
+
+/// The model calls logged in the store, newest first, as `viva review calls --json` lists them.
+fn logged_calls(home: &Path) -> Vec<Value> {
+    let calls = crate::json_of(viva(home).args(["review", "calls", "--json"]));
+    calls.as_array().unwrap().clone()
+}
+
+/// No file of the store (the database, its write-ahead log) holds `key`.
+fn assert_no_key_in_store(home: &Path, key: &str) {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(home).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("viva.db")
+        {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(key),
+                "{} holds the key",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no store in {}", home.display());
+}
+
+#[test]
+fn a_graded_answer_logs_its_calls_with_the_repair_apart() {
+    let server = FakeLlm::start(vec![
+        Reply::content("I think the answer is quite good! {not json"),
+        Reply::Verdict { level: 2 },
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "stream = false\n");
+    let out = viva(home.path())
+        .env("VIVA_API_BASE", &server.base)
+        .env("VIVA_MODEL", "test-model")
+        .env("VIVA_API_KEY", "sk-test-secret-of-the-grader-5678")
+        .arg("grade")
+        .write_stdin(format!(
+            "{}\n",
+            json!({"question": question(), "answer": ANSWER})
+        ))
+        .output()
+        .unwrap();
     assert!(
-        first["duration_ms"].is_u64()
-            && first["messages"].is_array()
-            && first["response"].is_string()
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    let calls = logged_calls(home.path());
+    let purposes: Vec<&str> = calls
+        .iter()
+        .map(|c| c["purpose"].as_str().unwrap())
+        .collect();
+    assert_eq!(purposes, ["repair", "grade"], "newest first");
+    let (repair, grade) = (&calls[0], &calls[1]);
+    assert_eq!(
+        grade["reply"],
+        "I think the answer is quite good! {not json"
+    );
+    assert_eq!(grade["finish_reason"], "stop");
+    assert_eq!(
+        (grade["tokens_in"].as_u64(), grade["tokens_out"].as_u64()),
+        (Some(900), Some(100))
+    );
+    assert_eq!(repair["request"]["messages"].as_array().unwrap().len(), 4);
+    assert_eq!(repair["request"]["model"], "test-model");
+    for call in &calls {
+        assert_eq!(call["model"], "test-model");
+        assert!(
+            call["duration_ms"].is_u64() && call["created_at"].is_u64(),
+            "{call:#}"
+        );
+    }
+    assert_no_key_in_store(home.path(), "sk-test-secret");
+
+    let table = crate::stdout_of(viva(home.path()).args(["review", "calls", "--limit", "1"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and the latest call: {table}");
+    assert!(
+        lines[1].contains("repair") && lines[1].contains("test-model"),
+        "{table}"
+    );
+    assert!(
+        lines[1].contains("1000/200") && lines[1].ends_with("ok"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_failed_call_is_logged_with_its_error() {
+    let server = FakeLlm::start(vec![Reply::status(
+        503,
+        json!({"error": {"message": "overloaded"}}),
+    )]);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("config.toml"), "max_retries = 0\n").unwrap();
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    fell_back(&g, "overloaded");
+    let calls = logged_calls(home.path());
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let call = &calls[0];
+    let error = call["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the server answered 503") && error.contains("overloaded"),
+        "{error}"
+    );
+    assert!(
+        call["reply"].is_null() && call["tokens_in"].is_null(),
+        "{call:#}"
+    );
+    let table = crate::stdout_of(viva(home.path()).args(["review", "calls"]));
+    assert!(table.contains("error: the server answered 503"), "{table}");
 }
 
 #[test]
@@ -516,6 +640,33 @@ fn doctor_reports_what_the_endpoint_supports() {
     assert!(out.contains("✓ streaming"), "{out}");
     assert!(out.contains("✓ structured output"), "{out}");
     assert!(out.contains("viva will grade with test-model"), "{out}");
+
+    let calls = logged_calls(home.path());
+    let purposes: Vec<&str> = calls
+        .iter()
+        .map(|c| c["purpose"].as_str().unwrap())
+        .collect();
+    assert_eq!(purposes, ["doctor"; 4], "the listing and three completions");
+    let listing = &calls[3];
+    assert_eq!(listing["request"]["path"], "/models");
+    assert!(listing["reply"].as_str().unwrap().contains("test-model"));
+    let (plain, structured) = (&calls[2], &calls[0]);
+    assert_eq!(plain["reply"], "ok");
+    assert_eq!(
+        (plain["tokens_in"].as_u64(), plain["tokens_out"].as_u64()),
+        (Some(900), Some(100))
+    );
+    assert_eq!(
+        structured["request"]["response_format"]["type"],
+        "json_schema"
+    );
+    for call in &calls {
+        assert_eq!(call["model"], "test-model");
+        assert!(
+            call["duration_ms"].is_u64() && call["error"].is_null(),
+            "{call:#}"
+        );
+    }
 }
 
 #[test]
@@ -557,7 +708,6 @@ fn rendered_grading_prompts_match_their_snapshots() {
     use viva::config::Endpoint;
     use viva::grade::llm::LlmGrader;
     use viva::llm::LlmClient;
-    use viva::llm::log::CallLog;
     use viva::prompt::Prompts;
     use viva::rubric::Rubrics;
 
@@ -573,7 +723,6 @@ fn rendered_grading_prompts_match_their_snapshots() {
     let grader = LlmGrader::new(
         LlmClient::new(&endpoint).unwrap(),
         Prompts::embedded(),
-        CallLog::default(),
         None,
         1500,
     )

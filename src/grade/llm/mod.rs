@@ -15,10 +15,10 @@ use super::dispute;
 use super::verdict::{self, ReasoningStream};
 use super::{Grade, Grader};
 use crate::bank::Question;
-use crate::clock::now_ms;
 use crate::config::Price;
-use crate::llm::log::{CallLog, CallRecord};
-use crate::llm::{self, ChatReply, ChatRequest, LlmClient, LlmError, Message, Role, Usage, tokens};
+use crate::llm::{
+    self, CallPurpose, ChatReply, ChatRequest, LlmClient, LlmError, Message, Role, Usage, tokens,
+};
 use crate::prompt::Prompts;
 use crate::rubric::Rubric;
 
@@ -36,13 +36,12 @@ pub struct LlmGrader {
     client: LlmClient,
     runtime: tokio::runtime::Runtime,
     prompts: Prompts,
-    log: CallLog,
     price: Option<Price>,
     answer_budget: usize,
     stream: bool,
     structured: AtomicU8,
-    /// What grading calls are for in the call log ("grade", or "regrade").
-    purpose: &'static str,
+    /// What grading calls are for in the call log: live grading or a re-grade.
+    purpose: CallPurpose,
 }
 
 /// Tokens and cost of all calls made for one grade.
@@ -56,7 +55,7 @@ struct Spend {
 /// prompt (and the answer's truncation flag), and what it is for in the call log.
 struct Ask<'a> {
     build: &'a dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
-    purpose: &'static str,
+    purpose: CallPurpose,
 }
 
 /// Why the LLM could not produce a usable verdict.
@@ -109,7 +108,6 @@ impl LlmGrader {
     pub fn new(
         client: LlmClient,
         prompts: Prompts,
-        log: CallLog,
         price: Option<Price>,
         answer_budget: usize,
     ) -> Result<LlmGrader> {
@@ -117,17 +115,16 @@ impl LlmGrader {
             client,
             runtime: llm::runtime()?,
             prompts,
-            log,
             price,
             answer_budget,
             stream: true,
             structured: AtomicU8::new(UNKNOWN),
-            purpose: "grade",
+            purpose: CallPurpose::Grade,
         })
     }
 
     /// Grading calls logged as `purpose`, so the call log tells a re-grade from live grading.
-    pub fn logged_as(mut self, purpose: &'static str) -> LlmGrader {
+    pub fn logged_as(mut self, purpose: CallPurpose) -> LlmGrader {
         self.purpose = purpose;
         self
     }
@@ -164,7 +161,7 @@ impl LlmGrader {
         &self,
         messages: &[Message],
         structured: bool,
-        purpose: &str,
+        purpose: CallPurpose,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<ChatReply, LlmError> {
@@ -190,8 +187,7 @@ impl LlmGrader {
                 on_text(&text);
             }
         };
-        let started = Instant::now();
-        let result = llm::cancellable(self.client.chat(&req, &mut shown)).await;
+        let result = llm::cancellable(self.client.chat(purpose, &req, &mut shown)).await;
         let usage = match &result {
             Ok(r) => r.usage.unwrap_or_else(|| Usage {
                 prompt_tokens: prompt_estimate(),
@@ -204,18 +200,6 @@ impl LlmGrader {
         };
         spend.tokens_in += usage.prompt_tokens;
         spend.tokens_out += usage.completion_tokens;
-        self.log.record(&CallRecord {
-            at: now_ms(),
-            api_base: &self.client.api_base,
-            model: &self.client.model,
-            purpose,
-            messages,
-            structured,
-            response: result.as_ref().ok().map(|r| r.content.as_str()),
-            error: result.as_ref().err().map(ToString::to_string),
-            usage: Some(usage),
-            duration_ms: llm::millis(started.elapsed()),
-        });
         result
     }
 
@@ -268,7 +252,13 @@ impl LlmGrader {
                     .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
                 messages.push(Message::new(Role::User, repair));
                 let again = self
-                    .call(&messages, structured, purpose, spend, &mut |_| {})
+                    .call(
+                        &messages,
+                        structured,
+                        CallPurpose::Repair,
+                        spend,
+                        &mut |_| {},
+                    )
                     .await
                     .map_err(Failure::Call)?;
                 parse(&again, question, rubric).map_err(|e| {
@@ -340,10 +330,17 @@ pub fn parse(
 }
 
 impl LlmGrader {
-    /// What every grade made here carries: the truncation note, who graded, tokens, cost, time.
+    /// What every grade made here carries: the truncation and call-log notes, who graded, tokens,
+    /// cost, time.
     fn finish(&self, mut grade: Grade, truncated: bool, spend: &Spend, started: Instant) -> Grade {
         if truncated {
             grade.notes.push(truncation_note(self.answer_budget));
+        }
+        // The library prints nothing: a call the log lost is told where the user looks.
+        if let Some(why) = self.client.take_log_failure() {
+            grade
+                .notes
+                .push(format!("a model call could not be logged: {why}"));
         }
         grade.grader = NAME.to_string();
         grade.prompt_version = Some(self.prompts.version());
@@ -433,7 +430,7 @@ impl Grader for LlmGrader {
         };
         let ask = Ask {
             build: &build,
-            purpose: "dispute",
+            purpose: CallPurpose::Dispute,
         };
         let outcome = self.runtime.block_on(self.verdict(
             question,
