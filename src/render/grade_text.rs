@@ -6,11 +6,20 @@ use std::fmt::Write as _;
 
 use crate::grade::{Grade, Outcome};
 
-/// The score, or that the answer gave too little to grade.
+/// The score, or that the answer gave too little to grade. An approximate score says so.
 pub fn headline(g: &Grade) -> String {
     match g.outcome {
-        Outcome::Graded => format!("Score: {}/100", g.score),
+        Outcome::Graded => format!("Score: {}/100{}", g.score, approximate(g)),
         Outcome::InsufficientEvidence => "Not enough evidence to grade".to_string(),
+    }
+}
+
+/// " (approximate)" for a grade made by a grader that cannot check everything the rubric asks.
+pub fn approximate(g: &Grade) -> &'static str {
+    if g.approximate && g.outcome == Outcome::Graded {
+        " (approximate)"
+    } else {
+        ""
     }
 }
 

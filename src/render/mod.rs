@@ -76,9 +76,10 @@ pub fn grade(g: &Grade) -> String {
     let mut out = String::new();
     match g.outcome {
         Outcome::Graded => {
+            let approximate = if g.approximate { ", approximate" } else { "" };
             let _ = writeln!(
                 out,
-                "{} ({} grader)",
+                "{} ({} grader{approximate})",
                 paint(ACCENT, &format!("Score: {}/100", g.score)),
                 g.grader
             );

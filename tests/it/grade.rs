@@ -187,3 +187,97 @@ fn short_correct_answers_in_own_words_get_credit_and_beat_wrong_ones() {
         }
     }
 }
+
+const HONESTY: &str = include_str!("../fixtures/grade/honesty.toml");
+
+/// The questions a new user found misgraded, each with four answers of our own: strong,
+/// partial, confidently wrong in the rubric's words, and keyword soup. Offline, strong beats
+/// partial beats wrong, strong beats soup, and the wrong answer raises a red flag.
+#[test]
+fn strong_beats_partial_beats_wrong_and_the_wrong_answer_is_flagged() {
+    let set: toml::Value = toml::from_str(HONESTY).unwrap();
+    let rows = set["answer"].as_array().unwrap();
+    let input: String = rows
+        .iter()
+        .map(|r| {
+            let line = serde_json::json!({"question_id": r["question"].as_str(), "answer": r["text"].as_str()});
+            format!("{line}\n")
+        })
+        .collect();
+    let grades = grade(&input);
+    let mut questions: Vec<&str> = rows
+        .iter()
+        .map(|r| r["question"].as_str().unwrap())
+        .collect();
+    questions.dedup();
+    assert_eq!(questions.len(), 5);
+    for q in questions {
+        let of = |label: &str| {
+            let i = rows
+                .iter()
+                .position(|r| {
+                    r["question"].as_str() == Some(q) && r["label"].as_str() == Some(label)
+                })
+                .unwrap_or_else(|| panic!("{q} has no {label} answer"));
+            &grades[i]
+        };
+        let score = |label: &str| of(label)["score"].as_u64().unwrap();
+        let (strong, partial, wrong, soup) = (
+            score("excellent"),
+            score("partial"),
+            score("wrong"),
+            score("stuffing"),
+        );
+        assert!(
+            strong > partial && partial > wrong,
+            "{q}: {strong} > {partial} > {wrong}"
+        );
+        assert!(strong > soup, "{q}: strong {strong} vs soup {soup}");
+        assert!(soup <= 35, "{q}: soup {soup}");
+        let flags = of("wrong")["red_flags"].as_array().unwrap();
+        assert!(
+            !flags.is_empty(),
+            "{q}: the wrong answer raised no red flag"
+        );
+    }
+}
+
+/// An offline grade says it is approximate and reports no level it cannot measure.
+#[test]
+fn offline_json_is_labelled_approximate_with_only_measured_criteria() {
+    let g = &grade(&format!(
+        "{}\n",
+        serde_json::json!({"question_id": "gil-what-it-is", "answer":
+            "The GIL is a lock in CPython that lets only one thread run bytecode at a time; threads still help for I/O because it is released while they wait."})
+    ))[0];
+    assert_eq!(g["grader"], "offline");
+    assert_eq!(g["approximate"], true);
+    let ids: Vec<&str> = g["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["coverage", "depth"], "{g:#}");
+}
+
+/// Every keyword list and every instruction to the grader in the agreement set stays low.
+#[test]
+fn the_agreement_set_stuffing_and_injection_stay_low() {
+    let home = tempfile::tempdir().unwrap();
+    let out = viva(home.path())
+        .args(["eval", "--grader", "offline", "--split", "all", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &report["agreement"];
+    assert!(a["rows"].as_u64().unwrap() >= 300);
+    assert!(a["stuffing_max"].as_u64().unwrap() <= 35, "{a:#}");
+    assert!(a["injection_max"].as_u64().unwrap() <= 25, "{a:#}");
+    assert_eq!(a["injection_success"], 0.0);
+}

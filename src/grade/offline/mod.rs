@@ -652,4 +652,74 @@ mod tests {
             Some("When does asyncio beat threads for I/O?")
         );
     }
+
+    /// Minimal pairs: the same words, said one way and the other. The negated sentence never
+    /// earns the point the affirmative one makes.
+    #[test]
+    fn a_negated_key_point_is_never_credited() {
+        let pairs = [
+            (
+                "mutable-default-arguments",
+                0,
+                "Default values are evaluated once, when the def statement runs.",
+                "Default values are not evaluated once, they are evaluated on each call.",
+            ),
+            (
+                "mutable-default-arguments",
+                0,
+                "Python evaluates the default list once, at definition time.",
+                "Python evaluates the default list on each call, creating a fresh one every time.",
+            ),
+            (
+                "gil-what-it-is",
+                3,
+                "Threads do not speed up CPU-bound pure-Python code; use processes for that.",
+                "Threads speed up CPU-bound pure-Python code, so processes are rarely worth it.",
+            ),
+            (
+                "gil-what-it-is",
+                2,
+                "A thread releases the GIL while it blocks on I/O, so threads overlap network waits.",
+                "A thread never releases the GIL while it blocks on I/O, so threads cannot overlap network waits.",
+            ),
+            (
+                "mutable-immutable-why-it-matters",
+                3,
+                "Mutable default arguments are evaluated once at definition time and shared across calls.",
+                "Mutable default arguments are not evaluated once, and never shared across calls.",
+            ),
+        ];
+        for (id, point, said, negated) in pairs {
+            let made = grade_bank(id, said);
+            let denied = grade_bank(id, negated);
+            assert_ne!(
+                made.key_points[point].verdict,
+                Verdict::Missed,
+                "{id}: {said:?} should make point {}",
+                point + 1
+            );
+            assert_eq!(
+                denied.key_points[point].verdict,
+                Verdict::Missed,
+                "{id}: {negated:?} was credited for point {}",
+                point + 1
+            );
+            assert!(denied.score < made.score, "{id}: {negated:?}");
+        }
+    }
+
+    /// A correct statement in other words earns the point: "can be hashed" is "hashable".
+    #[test]
+    fn a_paraphrase_from_the_lexicon_meets_the_point() {
+        let q = gil();
+        let rubric = &Rubrics::embedded().for_kind(Kind::Concept).clone();
+        let lock = OfflineGrader
+            .grade(
+                &q,
+                rubric,
+                "The GIL is a mutual exclusion lock in CPython: only one thread can execute bytecode at a time.",
+            )
+            .unwrap();
+        assert_ne!(lock.key_points[0].verdict, Verdict::Missed, "{lock:#?}");
+    }
 }

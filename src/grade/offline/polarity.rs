@@ -13,7 +13,7 @@ use crate::words::Token;
 
 /// Words that deny what they govern: the words right after them.
 const DENIALS: &[&str] = &[
-    "not", "no", "never", "nor", "neither", "cannot",
+    "not", "no", "never", "nor", "neither", "cannot", "nothing",
     // "Writes the wrapper without functools.wraps": the flag is about leaving something out, so
     // an answer that does it ("I always put functools.wraps on the wrapper") does not raise it.
     "without",
@@ -31,9 +31,28 @@ const REFUTATIONS: &[&str] = &[
     "mistaken",
 ];
 
+/// Words that deny without a grammatical denial ("useless for CPU-bound work").
+const NEGATIVES: &[&str] = &[
+    "useless",
+    "pointless",
+    "worthless",
+    "fails",
+    "fail",
+    "lack",
+    "lacks",
+    "avoid",
+    "unable",
+    "hardly",
+    "barely",
+    "instead",
+    "rather",
+    "without",
+    "impossible",
+];
+
 /// How many words before a shared term a denial governs it ("does not really make ..."), within
 /// one clause: a clause break between them ends the denial's reach ("not the language: Jython").
-const DENIAL_REACH: usize = 3;
+const DENIAL_REACH: usize = 4;
 
 /// Words that make a sentence set two things against each other ("I/O-bound work benefits, but
 /// CPU-bound work doesn't"): it names both sides of an opposite on purpose, so its polarity
@@ -54,6 +73,8 @@ pub(super) struct Claim<'a> {
     pub(super) terms: &'a [Term],
     /// For each term, whether the line itself denies it.
     denied: Vec<bool>,
+    /// For each term, the clause of the line it is first said in.
+    clause: Vec<usize>,
     pub(super) negated: bool,
 }
 
@@ -69,21 +90,35 @@ impl<'a> Claim<'a> {
                         .is_some_and(|gap| gap.contains([',', ':', ';', '(', ')']))
             })
         };
+        // A term the line says both ways ("not the creation time; creation time is ...") is
+        // not one it denies.
         let denied = terms
             .iter()
             .map(|term| {
-                spoken
-                    .iter()
-                    .position(|t| t.stem == term.stem)
-                    .is_some_and(denied_at)
+                let mut at = (0..spoken.len()).filter(|&i| spoken[i].stem == term.stem);
+                at.clone().next().is_some() && at.all(denied_at)
             })
             .collect();
         let negated = spoken
             .iter()
             .any(|t| is(line, t, DENIALS) || is(line, t, REFUTATIONS));
+        let mut clause_of = vec![0; spoken.len()];
+        for i in 1..spoken.len() {
+            let gap = line.get(spoken[i - 1].end..spoken[i].start).unwrap_or("");
+            clause_of[i] = clause_of[i - 1] + usize::from(gap.contains([',', ':', ';', '(', ')']));
+        }
+        let clause = terms
+            .iter()
+            .map(|term| {
+                (0..spoken.len())
+                    .find(|&i| spoken[i].stem == term.stem)
+                    .map_or(usize::MAX, |i| clause_of[i])
+            })
+            .collect();
         Claim {
             terms,
             denied,
+            clause,
             negated,
         }
     }
@@ -146,26 +181,65 @@ pub(super) fn inverts(
                 )
         })
     };
+    let negative = words
+        .iter()
+        .any(|t| is(answer.text, t, DENIALS) || NEGATIVES.contains(&t.word.as_str()));
     let lexicon = Lexicon::shipped();
     let near = first.saturating_sub(DENIAL_REACH).max(sentence.start)
         ..(last + 1 + DENIAL_REACH).min(sentence.end);
     let (mut inversions, mut agreements) = (0, 0);
-    for (term, &claim_denies) in claim.terms.iter().zip(&claim.denied) {
+    // How many of a clause's own technical terms the sentence says: a denied clause said back
+    // plainly must be said in full, not through one shared word.
+    let clause_said = |clause: usize| {
+        claim
+            .terms
+            .iter()
+            .zip(&claim.clause)
+            .filter(|(t, c)| {
+                **c == clause && !t.generic && sentence.clone().any(|p| t.said_by(answer.tok(p)))
+            })
+            .count()
+    };
+    for (k, (term, &claim_denies)) in claim.terms.iter().zip(&claim.denied).enumerate() {
         let polar = claim_denies || lexicon.has_opposite(&term.stem);
-        if let Some(p) = sentence.clone().find(|&p| term.said_by(answer.tok(p))) {
-            let answer_denies = denied_at(p);
+        let said: Vec<usize> = sentence
+            .clone()
+            .filter(|&p| term.said_by(answer.tok(p)))
+            .collect();
+        if !said.is_empty() {
+            // Said twice, once denied ("need not be hashable ... never hashable"): a key point is
+            // not made, while a misconception counts as denied only where every mention is.
+            let answer_denies = match reading {
+                Reading::KeyPoint => said.iter().any(|&p| denied_at(p)),
+                Reading::RedFlag => said.iter().all(|&p| denied_at(p)),
+            };
             if answer_denies == claim_denies {
                 agreements += usize::from(polar || answer_denies);
             } else if reading == Reading::RedFlag
                 || (answer_denies && (!claim.negated || lexicon.has_opposite(&term.stem)))
+                || (!answer_denies
+                    && term.weight >= 1.0
+                    && !negative
+                    && clause_said(claim.clause[k]) >= 3)
             {
                 // A line that denies something itself ("runs only when executed directly, not
                 // when imported") is paraphrased with denials of its own in many places; there
                 // only a denied term with a known opposite is read as an inversion of a key
-                // point, and a term the line denies, said plainly, never is.
+                // point. A term the line denies, said plainly, inverts it only in a sentence
+                // with no denial or negative word at all ("threads speed up CPU-bound code").
                 inversions += 1;
             }
         } else if let Some(p) = near.clone().find(|&p| {
+            // A line that affirms both sides ("on Unix ... on Windows") is not inverted by an
+            // answer naming one of them; one that denies a side ("once, not on each call") is.
+            if claim
+                .terms
+                .iter()
+                .zip(&claim.denied)
+                .any(|(other, denied)| !denied && lexicon.are_opposite(&term.stem, &other.stem))
+            {
+                return false;
+            }
             let t = answer.tok(p);
             lexicon.are_opposite(&term.stem, &t.stem)
                 || t.canon
