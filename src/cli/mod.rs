@@ -171,6 +171,10 @@ struct PracticeArgs {
     /// Read the questions aloud (espeak-ng, espeak or say, when installed)
     #[arg(long)]
     speak: bool,
+    /// Offer the self-check of key points after a model's grade too (offline grades always
+    /// get it at a terminal)
+    #[arg(long)]
+    self_check: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

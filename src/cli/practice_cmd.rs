@@ -17,11 +17,15 @@ pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<
     let rubrics = ctx.rubrics()?;
     let config = ctx.config()?;
     let speak = args.speak;
+    let self_check_models = args.self_check;
     let settings = practice_settings(&bank, args, config.follow_ups)?;
     let store = ctx.store()?;
     let (grader, describe) = ctx.grader(&config)?;
     writeln!(out, "viva: {describe}")?;
-    let mut options = repl::ReplOptions::default();
+    let mut options = repl::ReplOptions {
+        self_check_models,
+        ..repl::ReplOptions::default()
+    };
     if speak {
         options.speaker = Speaker::detect();
         match &options.speaker {
@@ -45,7 +49,7 @@ pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<
     // Whatever happens in the loop, the session is closed and summarised.
     let result = repl::run(&mut session, source.as_mut(), out, &mut options);
     let ended = *result.as_ref().unwrap_or(&repl::Ended::Quit);
-    repl::finish(&mut session, source.as_mut(), out, ended)?;
+    repl::finish(&mut session, source.as_mut(), out, ended, self_check_models)?;
     result.map(|_| ())
 }
 

@@ -7,6 +7,7 @@ pub mod hint;
 pub(crate) mod lexicon;
 pub mod llm;
 pub mod offline;
+pub mod self_check;
 pub(crate) mod terms;
 
 pub mod verdict;

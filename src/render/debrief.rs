@@ -1,14 +1,14 @@
 //! The debrief of a real-mode interview: every answer with the feedback held back during the
-//! session, then the summary.
+//! session (the summary follows once the candidate has checked the grades).
 
 use std::fmt::Write as _;
 
-use super::{delivery, grade, shorten, summary};
+use super::{delivery, grade, shorten};
 use crate::delivery::clock;
-use crate::session::{AnsweredTurn, Scorecard};
+use crate::session::AnsweredTurn;
 use crate::term::{BAD, DIM, TITLE, paint};
 
-pub fn debrief(attempts: &[AnsweredTurn], s: &Scorecard, limit_ms: Option<i64>) -> String {
+pub fn debrief(attempts: &[AnsweredTurn], limit_ms: Option<i64>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", paint(TITLE, "Debrief"));
     for a in attempts {
@@ -45,6 +45,5 @@ pub fn debrief(attempts: &[AnsweredTurn], s: &Scorecard, limit_ms: Option<i64>) 
         out.push_str(&delivery::block(&a.delivery));
         out.push('\n');
     }
-    out.push_str(&summary(s));
     out
 }

@@ -1,10 +1,10 @@
-//! Answers to the candidate's questions about a grade: `/why`, `/model`, and what became of a
-//! `/dispute`.
+//! Answers to the candidate's questions about a grade: `/why`, `/model`, what became of a
+//! `/dispute`, and the self-check line.
 
 use std::fmt::Write as _;
 
 use super::{mark, shorten};
-use crate::grade::{Outcome, Verdict, offline};
+use crate::grade::{Grade, Outcome, Verdict, offline};
 use crate::rubric::Rubric;
 use crate::session::{AnsweredTurn, Disputed};
 use crate::term::{self, ACCENT, BAD, DIM, TITLE, paint};
@@ -99,6 +99,22 @@ pub fn why(a: &AnsweredTurn, rubric: &Rubric) -> String {
     for n in &g.notes {
         let _ = writeln!(out, "{}", paint(DIM, &format!("note: {n}")));
     }
+    if let Some(c) = &a.self_check {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                TITLE,
+                &format!(
+                    "Your check: {}/100, from the points you say you made (it counts for your scores):",
+                    c.score
+                )
+            )
+        );
+        for k in &c.key_points {
+            let _ = writeln!(out, "  {} {}. {}", mark(k.verdict), k.id, k.point);
+        }
+    }
     let _ = writeln!(
         out,
         "{}",
@@ -108,6 +124,41 @@ pub fn why(a: &AnsweredTurn, rubric: &Rubric) -> String {
         )
     );
     out
+}
+
+/// The self-check line's question, with viva's marks to confirm or correct.
+pub fn self_check_prompt(g: &Grade) -> String {
+    let made: Vec<String> = g
+        .key_points
+        .iter()
+        .filter(|k| k.verdict != Verdict::Missed)
+        .map(|k| k.id.to_string())
+        .collect();
+    let marks = if made.is_empty() {
+        "none of the points".to_string()
+    } else {
+        format!("points {}", made.join(" "))
+    };
+    format!(
+        "Check viva's marks: it found {marks} of {}. Enter keeps them · type the numbers of the points you made (1 3) · m shows the model answer",
+        g.key_points.len()
+    )
+}
+
+/// What the candidate's check made of viva's grade.
+pub fn self_checked(viva: &Grade, checked: &Grade) -> String {
+    let made = checked.count(Verdict::Covered);
+    format!(
+        "Checked by you: {made} of {} points, {}/100 (viva's grade: {}/100). Yours counts; /why shows both.",
+        checked.key_points.len(),
+        paint(ACCENT, &checked.score.to_string()),
+        viva.score
+    )
+}
+
+/// Which answer a self-check in the debrief is about.
+pub fn check_heading(a: &AnsweredTurn) -> String {
+    paint(TITLE, &format!("Check {}:", which(a)))
 }
 
 pub fn model_answer(a: &AnsweredTurn) -> String {

@@ -15,7 +15,7 @@ use crate::delivery::clock;
 use crate::grade::{Grade, Outcome, Verdict};
 use crate::learner::Status;
 use crate::session::{Asked, Scorecard};
-use crate::store::SessionSummary;
+use crate::store::{ScoreTally, SessionScores, SessionSummary};
 use crate::term::{self, ACCENT, BAD, DIM, GOOD, PARTLY, TITLE, paint};
 
 pub fn question_header(asked: &Asked) -> String {
@@ -166,9 +166,9 @@ pub fn summary(s: &Scorecard) -> String {
             )
         )
     );
-    match s.mean_score {
-        Some(m) => {
-            let _ = writeln!(out, "Mean score: {}", paint(ACCENT, &format!("{m:.0}/100")));
+    match s.scores.questions.mean {
+        Some(_) => {
+            let _ = writeln!(out, "{}", paint(ACCENT, &scores_line(&s.scores)));
         }
         // Answered but never graded: every answer was "I don't know", empty or off the topic.
         None if s.answered > 0 => {
@@ -182,7 +182,7 @@ pub fn summary(s: &Scorecard) -> String {
         }
     }
     for (topic, t) in &s.topics {
-        let score = t.mean_score.map_or("-".to_string(), |m| format!("{m:.0}"));
+        let score = t.mean.map_or("-".to_string(), |m| format!("{m:.0}"));
         let _ = writeln!(out, "  {topic:<16} {score:>4}  ({} graded)", t.graded);
     }
     // Equal scores have no best and worst.
@@ -329,22 +329,35 @@ pub fn session_list(sessions: &[SessionSummary]) -> String {
     }
     let _ = writeln!(
         out,
-        "{:>5}  {:<16}  {:>9}  {:>8}  {:>5}",
-        "id", "started (UTC)", "questions", "answered", "mean"
+        "{:>5}  {:<16}  {:>9}  {:>8}  scores",
+        "id", "started (UTC)", "questions", "answered"
     );
     for s in sessions {
-        let mean = s.mean_score.map_or("-".to_string(), |m| format!("{m:.0}"));
         let _ = writeln!(
             out,
-            "{:>5}  {:<16}  {:>9}  {:>8}  {:>5}",
+            "{:>5}  {:<16}  {:>9}  {:>8}  {}",
             s.id,
             format_utc(s.started_at),
             s.questions,
             s.answered,
-            mean
+            scores_line(&s.scores)
         );
     }
     out
+}
+
+/// A session's scores in the one wording every view of a session uses (summary, review,
+/// report, exports), so the same session reads the same everywhere.
+pub fn scores_line(s: &SessionScores) -> String {
+    let tally = |label: &str, t: &ScoreTally| {
+        let mean = t.mean.map_or("-".to_string(), |m| format!("{m:.0}/100"));
+        format!("{label} {mean} ({} graded)", t.graded)
+    };
+    format!(
+        "{} · {}",
+        tally("questions", &s.questions),
+        tally("follow-ups", &s.follow_ups)
+    )
 }
 
 /// `n` and the noun, in the plural unless `n` is one: "1 answer", "3 answers".

@@ -5,6 +5,7 @@
 //! real-mode time limit in `timer`.
 
 mod dialogue;
+mod self_check;
 mod timer;
 
 use std::io::{self, BufRead, Write};
@@ -38,6 +39,18 @@ pub enum Read {
 pub trait LineSource {
     fn read(&mut self, prompt: &str) -> io::Result<Read>;
 
+    /// As `read`, with `initial` already typed on the line where it can be edited.
+    fn read_with_initial(&mut self, prompt: &str, initial: &str) -> io::Result<Read> {
+        let _ = initial;
+        self.read(prompt)
+    }
+
+    /// Someone is typing at a terminal (not a pipe): questions only they could answer, like
+    /// the self-check, are asked.
+    fn is_terminal(&self) -> bool {
+        false
+    }
+
     /// Remembers a submitted line in the history, where there is one.
     fn remember(&mut self, _line: &str) {}
 
@@ -63,15 +76,27 @@ impl Terminal {
     }
 }
 
+fn read_result(read: rustyline::Result<String>) -> io::Result<Read> {
+    match read {
+        Ok(line) => Ok(Read::Line(line)),
+        Err(ReadlineError::Interrupted) => Ok(Read::Interrupted),
+        Err(ReadlineError::Eof) => Ok(Read::Eof),
+        Err(ReadlineError::Io(e)) => Err(e),
+        Err(e) => Err(io::Error::other(e)),
+    }
+}
+
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> io::Result<Read> {
-        match self.editor.readline(prompt) {
-            Ok(line) => Ok(Read::Line(line)),
-            Err(ReadlineError::Interrupted) => Ok(Read::Interrupted),
-            Err(ReadlineError::Eof) => Ok(Read::Eof),
-            Err(ReadlineError::Io(e)) => Err(e),
-            Err(e) => Err(io::Error::other(e)),
-        }
+        read_result(self.editor.readline(prompt))
+    }
+
+    fn read_with_initial(&mut self, prompt: &str, initial: &str) -> io::Result<Read> {
+        read_result(self.editor.readline_with_initial(prompt, (initial, "")))
+    }
+
+    fn is_terminal(&self) -> bool {
+        true
     }
 
     fn remember(&mut self, line: &str) {
@@ -261,6 +286,9 @@ pub fn read_input_until(
 pub struct ReplOptions {
     /// Reads questions aloud (`--speak`).
     pub speaker: Option<Speaker>,
+    /// Offers the self-check after a model's grade too, not only after an offline one
+    /// (`--self-check`).
+    pub self_check_models: bool,
 }
 
 /// How the question loop ended.
@@ -298,7 +326,11 @@ pub fn run(
     let mut next: Option<Asked> = None;
     let mut tip_shown = false;
     'questions: loop {
-        let Some(asked) = next.take().or_else(|| session.ask_next()) else {
+        let asked = match next.take() {
+            Some(asked) => Some(asked),
+            None => session.ask_next()?,
+        };
+        let Some(asked) = asked else {
             // Study mode: a last chance to ask about the last answer before the summary.
             if !session.mode().is_real()
                 && !session.attempts().is_empty()
@@ -367,11 +399,11 @@ pub fn run(
             }
             match input {
                 Input::Answer(text) => {
-                    answer(session, &text, out, &mut tip_shown)?;
+                    answer(session, &text, src, out, options, &mut tip_shown)?;
                     continue 'questions;
                 }
                 Input::LastAnswer(text) => {
-                    answer(session, &text, out, &mut tip_shown)?;
+                    answer(session, &text, src, out, options, &mut tip_shown)?;
                     return Ok(Ended::Quit);
                 }
                 Input::TimeUp(text) => {
@@ -382,7 +414,7 @@ pub fn run(
                         session.skip()?;
                         writeln!(out, "Nothing was said in time: skipped.\n")?;
                     } else {
-                        answer(session, &text, out, &mut tip_shown)?;
+                        answer(session, &text, src, out, options, &mut tip_shown)?;
                     }
                     continue 'questions;
                 }
@@ -475,7 +507,9 @@ fn wrap_up(
 fn answer(
     session: &mut Session,
     text: &str,
+    src: &mut dyn LineSource,
     out: &mut dyn Write,
+    options: &ReplOptions,
     tip_shown: &mut bool,
 ) -> Result<()> {
     let real = session.mode().is_real();
@@ -537,28 +571,54 @@ fn answer(
         )?;
         *tip_shown = true;
     }
+    if let Some(g) = &answered.grade
+        && self_check::offered(g, src, options.self_check_models)
+        && let Some(attempt) = session.attempts().last().cloned()
+    {
+        self_check::ask(session, &attempt, src, out)?;
+    }
     out.flush()?;
     Ok(())
 }
 
-/// Closes the session and prints the summary; in real mode, first the debrief of every answer,
-/// and then (when the interview ran to its end) questions about the grades until an empty line.
+/// Closes the session and prints the summary; in real mode, first the debrief of every answer
+/// and the self-check of each grade, and then (when the interview ran to its end) questions
+/// about the grades until an empty line.
 pub fn finish(
     session: &mut Session,
     src: &mut dyn LineSource,
     out: &mut dyn Write,
     ended: Ended,
+    self_check_models: bool,
 ) -> Result<Scorecard> {
-    let summary = session.finish()?;
     if !session.mode().is_real() {
+        let summary = session.finish()?;
         writeln!(out, "{}", render::summary(&summary))?;
         return Ok(summary);
     }
+    let limit = session.mode().time_limit_ms();
     writeln!(
         out,
         "{}",
-        render::debrief::debrief(session.attempts(), &summary, session.mode().time_limit_ms())
+        render::debrief::debrief(session.attempts(), limit)
     )?;
+    // The feedback held back is out: each grade can be checked now, before the summary.
+    let to_check: Vec<_> = session
+        .attempts()
+        .iter()
+        .filter(|a| {
+            a.grade
+                .as_ref()
+                .is_some_and(|g| self_check::offered(g, src, self_check_models))
+        })
+        .cloned()
+        .collect();
+    for attempt in &to_check {
+        writeln!(out, "{}", render::dialogue::check_heading(attempt))?;
+        self_check::ask(session, attempt, src, out)?;
+    }
+    let summary = session.finish()?;
+    writeln!(out, "{}", render::summary(&summary))?;
     if ended == Ended::Complete && !session.attempts().is_empty() {
         writeln!(
             out,

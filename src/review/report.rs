@@ -13,14 +13,16 @@ use super::chart::{bars, sparkline};
 use crate::clock::{format_utc, now_ms};
 use crate::learner::memory::DESIRED_RETENTION;
 use crate::learner::{Params, snapshot};
-use crate::render::plural;
-use crate::store::{SessionDelivery, Store, Totals};
+use crate::render::{plural, scores_line};
+use crate::store::{SessionDelivery, SessionSummary, Store, Totals};
 
 /// Weakest topics listed, at most.
 const WEAKEST_SHOWN: usize = 3;
 /// Due questions listed in the terminal (all of them in `--json`).
 const DUE_SHOWN: usize = 10;
 const SPARK_WIDTH: usize = 16;
+/// Latest sessions whose scores are listed.
+const SESSIONS_SHOWN: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TopicProgress {
@@ -64,8 +66,10 @@ pub struct ProgressReport {
     pub weakest: Vec<Weak>,
     pub due: Vec<DueQuestion>,
     pub totals: Totals,
-    /// Answers graded (latest grade), of `totals.answers`.
+    /// Answers graded (effective grade), of `totals.answers`.
     pub graded_answers: usize,
+    /// The latest sessions, newest first, with their scores.
+    pub sessions: Vec<SessionSummary>,
     /// Delivery per session over the latest sessions with measured answers, oldest first
     /// (`viva review delivery` lists every session).
     pub delivery: Vec<SessionDelivery>,
@@ -138,8 +142,17 @@ pub fn build(store: &Store, topics: Vec<String>) -> Result<ProgressReport> {
         due,
         totals: store.totals()?,
         graded_answers: attempts.iter().filter(|a| a.graded).count(),
+        sessions: latest_sessions(store)?,
         delivery: store.delivery_by_session(SPARK_WIDTH)?,
     })
+}
+
+fn latest_sessions(store: &Store) -> Result<Vec<SessionSummary>> {
+    let mut sessions = Vec::new();
+    for id in store.session_ids()?.into_iter().rev().take(SESSIONS_SHOWN) {
+        sessions.extend(store.session(id)?);
+    }
+    Ok(sessions)
 }
 
 fn duration(ms: i64) -> String {
@@ -168,6 +181,16 @@ pub fn render(r: &ProgressReport) -> String {
         t.skipped,
         duration(t.practised_ms)
     );
+    let _ = writeln!(out, "\nLatest sessions:");
+    for s in &r.sessions {
+        let _ = writeln!(
+            out,
+            "  session {:<4} {}  {}",
+            s.id,
+            format_utc(s.started_at),
+            scores_line(&s.scores)
+        );
+    }
     if r.topics.is_empty() {
         out.push_str("\nNo graded answers yet.\n");
         return out;

@@ -16,9 +16,7 @@ pub fn transcript(t: &Transcript) -> String {
         t.session.id,
         format_utc(t.session.started_at)
     );
-    if let Some(m) = t.session.mean_score {
-        let _ = writeln!(out, "Mean score: {m:.0}/100");
-    }
+    let _ = writeln!(out, "Scores: {}", render::scores_line(&t.session.scores));
     for q in &t.questions {
         let r = q.turn.record;
         let _ = writeln!(

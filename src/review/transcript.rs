@@ -20,7 +20,7 @@ pub struct AskedQuestion<'a> {
 
 /// One asked prompt and what became of it.
 pub struct TranscriptTurn<'a> {
-    /// The prompt, the answer, the latest grade, the delivery and the disputes.
+    /// The prompt, the answer, the effective grade, the delivery and the disputes.
     pub record: &'a TurnRecord,
     /// Every grade of the turn, oldest first: re-grades keep the history.
     pub grades: &'a [StoredGrade],
@@ -54,15 +54,14 @@ impl<'a> Transcript<'a> {
         }
     }
 
-    /// Questions asked, answered and the mean score, on one line.
+    /// Questions asked, answered and the session's scores, on one line.
     pub fn tally(&self) -> String {
         let s = self.session;
-        let mean = s.mean_score.map_or("no graded answers".to_string(), |x| {
-            format!("mean score {x:.0}/100")
-        });
         format!(
-            "{} question(s) · {} answered · {mean}",
-            s.questions, s.answered
+            "{} question(s) · {} answered · {}",
+            s.questions,
+            s.answered,
+            crate::render::scores_line(&s.scores)
         )
     }
 }

@@ -118,7 +118,7 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
         assert!(s.dispute(None, "too early").unwrap().is_none());
-        s.ask_next().unwrap();
+        s.ask_next().unwrap().unwrap();
         let a = s.answer("threads share a lock").unwrap();
         match s.dispute(None, "I did explain the lock").unwrap() {
             Some(Disputed::Flagged { number, reason }) => {
@@ -167,7 +167,7 @@ mod tests {
             settings(1, "concurrency"),
         )
         .unwrap();
-        s.ask_next().unwrap();
+        s.ask_next().unwrap().unwrap();
         let first = s.answer("threads and a lock").unwrap().grade.unwrap();
         let Some(Disputed::Regraded {
             before,
@@ -188,6 +188,9 @@ mod tests {
         assert_eq!(turns[0].grade.as_ref().unwrap().score, after.score);
         let d = &turns[0].disputes[0];
         assert!(d.grade_before.is_some() && d.grade_after > d.grade_before);
-        assert_eq!(s.finish().unwrap().mean_score, Some(f64::from(after.score)));
+        assert_eq!(
+            s.finish().unwrap().scores.questions.mean,
+            Some(f64::from(after.score))
+        );
     }
 }

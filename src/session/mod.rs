@@ -21,7 +21,7 @@ use crate::store::{NewTurn, Store};
 
 pub use dispute::Disputed;
 use summary::TurnOutcome;
-pub use summary::{Practice, RetryResult, Scorecard, TopicResult};
+pub use summary::{Practice, RetryResult, Scorecard};
 
 /// Points a hint costs in study mode: a hint gives away the words of a key point.
 pub const HINT_COST: u8 = 10;
@@ -92,8 +92,10 @@ pub struct AnsweredTurn {
     pub number: usize,
     pub question: Question,
     pub answer: String,
-    /// The latest grade (a dispute may replace it).
+    /// The grader's latest grade (a dispute may replace it).
     pub grade: Option<Grade>,
+    /// The candidate's own check of `grade`, which counts instead of it where both exist.
+    pub self_check: Option<Grade>,
     pub delivery: Delivery,
     pub follow_up: bool,
     pub retry: bool,
@@ -137,6 +139,9 @@ pub struct Session<'a> {
     deferred: Option<Current>,
     results: Vec<TurnOutcome>,
     attempts: Vec<AnsweredTurn>,
+    /// The last question's evidence for the learner, held until the next question so that a
+    /// self-check of its grade counts instead of the grade: (question, evidence, turn id).
+    unrecorded: Option<(Question, Option<Evidence>, i64)>,
     follow_ups_asked: usize,
     /// Turns stored so far: the next turn's `seq`.
     seq: u32,
@@ -161,6 +166,14 @@ pub fn follow_up_question(parent: &Question, grade: &Grade, text: &str) -> Quest
     }
     q.follow_ups.retain(|f| f != text);
     q
+}
+
+/// What a grade tells the learner.
+fn evidence(g: &Grade) -> Evidence {
+    match g.outcome {
+        Outcome::Graded => Evidence::Score(f64::from(g.score.min(100)) / 100.0),
+        Outcome::InsufficientEvidence => Evidence::NoAnswer,
+    }
 }
 
 /// Takes the hint cost off a graded answer and says so in the grade.
@@ -207,6 +220,7 @@ impl<'a> Session<'a> {
             deferred: None,
             results: Vec::new(),
             attempts: Vec::new(),
+            unrecorded: None,
             follow_ups_asked: 0,
             seq: 0,
             tokens: (0, 0),
@@ -240,7 +254,20 @@ impl<'a> Session<'a> {
 
     /// Asks the pending follow-up, the question set aside by a retry, or chooses the next
     /// question; None when the session is complete.
-    pub fn ask_next(&mut self) -> Option<Asked> {
+    pub fn ask_next(&mut self) -> Result<Option<Asked>> {
+        self.record_evidence()?;
+        Ok(self.choose_next())
+    }
+
+    /// Gives the learner the evidence held back for a self-check.
+    fn record_evidence(&mut self) -> Result<()> {
+        if let Some((q, evidence, _)) = self.unrecorded.take() {
+            self.history.record(&q, evidence, now_ms())?;
+        }
+        Ok(())
+    }
+
+    fn choose_next(&mut self) -> Option<Asked> {
         if let Some(mut next) = self.pending.take().or_else(|| self.deferred.take()) {
             next.asked_at = now_ms();
             if next.follow_up {
@@ -341,11 +368,8 @@ impl<'a> Session<'a> {
         if current.parent.is_none() {
             // A follow-up or retry is not a second observation: only the question's own turn
             // feeds the learner live (the stored replay counts a thread once, latest grade).
-            let evidence = grade.as_ref().map(|g| match g.outcome {
-                Outcome::Graded => Evidence::Score(f64::from(g.score.min(100)) / 100.0),
-                Outcome::InsufficientEvidence => Evidence::NoAnswer,
-            });
-            self.history.record(q, evidence, now_ms())?;
+            self.record_evidence()?;
+            self.unrecorded = Some((q.clone(), grade.as_ref().map(evidence), turn_id));
             self.results.push(TurnOutcome {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
@@ -384,6 +408,7 @@ impl<'a> Session<'a> {
             question: current.question.clone(),
             answer: text.to_string(),
             grade: grade.clone(),
+            self_check: None,
             delivery: delivery.clone(),
             follow_up: current.follow_up,
             retry: current.retry_of.is_some(),
@@ -407,6 +432,25 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Stores the candidate's check of the grade of answer `turn_id`: the key points they say
+    /// they made (1-based). None when that answer has no grade to check.
+    pub fn self_check(&mut self, turn_id: i64, made: &[usize]) -> Result<Option<Grade>> {
+        let Some(a) = self.attempts.iter_mut().find(|a| a.turn_id == turn_id) else {
+            return Ok(None);
+        };
+        let Some(viva) = &a.grade else {
+            return Ok(None);
+        };
+        let mut checked = Grade::self_checked(viva, made);
+        charge_hints(&mut checked, a.hints);
+        self.store.insert_grade(turn_id, now_ms(), &checked)?;
+        a.self_check = Some(checked.clone());
+        if let Some((_, evidence, _)) = self.unrecorded.as_mut().filter(|u| u.2 == turn_id) {
+            *evidence = Some(self::evidence(&checked));
+        }
+        Ok(Some(checked))
+    }
+
     /// Records the current question as skipped (a skipped follow-up or retry just moves on).
     pub fn skip(&mut self) -> Result<()> {
         let Some(current) = self.current.take() else {
@@ -414,6 +458,7 @@ impl<'a> Session<'a> {
         };
         self.store_turn(&current, "", true, now_ms())?;
         if current.parent.is_none() {
+            self.record_evidence()?;
             let q = &current.question;
             self.history.record(q, None, now_ms())?;
             self.results.push(TurnOutcome {
@@ -524,6 +569,7 @@ impl<'a> Session<'a> {
             .filter(|c| !c.follow_up && c.retry_of.is_none())
             .count();
         self.pending = None;
+        self.record_evidence()?;
         let ended_at = match self.ended_at {
             Some(t) => t,
             None => {
@@ -533,7 +579,7 @@ impl<'a> Session<'a> {
                 t
             }
         };
-        Ok(self.summary(left_open, ended_at))
+        self.summary(left_open, ended_at)
     }
 }
 
@@ -562,7 +608,9 @@ mod tests {
         let mut session = Session::start(&bank, &rubrics, &OfflineGrader, store, settings).unwrap();
         let mut asked = Vec::new();
         for answer in answers {
-            let Some(q) = session.ask_next() else { break };
+            let Some(q) = session.ask_next().unwrap() else {
+                break;
+            };
             asked.push(q.question.id.clone());
             if answer.is_empty() {
                 session.skip().unwrap();
@@ -606,7 +654,7 @@ mod tests {
         // An insufficient-evidence answer is not a score: the mean is over graded answers only.
         let first = turns[0].grade.as_ref().unwrap();
         let expected = (first.outcome == Outcome::Graded).then(|| f64::from(first.score));
-        assert_eq!(summary.mean_score, expected);
+        assert_eq!(summary.scores.questions.mean, expected);
         assert!(turns.iter().all(|t| t.topic == "concurrency"));
     }
 
@@ -643,7 +691,7 @@ mod tests {
         let bank = Bank::load(None).unwrap();
         let rubrics = Rubrics::embedded();
         let mut session = start(&bank, &rubrics, &store, settings(1, "concurrency"));
-        let q = session.ask_next().unwrap().question;
+        let q = session.ask_next().unwrap().unwrap().question;
         let first = session.hint().unwrap();
         let second = session.hint().unwrap();
         assert_ne!(first, second);
@@ -678,7 +726,7 @@ mod tests {
         let rubrics = Rubrics::embedded();
         let mut session =
             Session::start(&bank, &rubrics, &Failing, &store, settings(1, "oop")).unwrap();
-        session.ask_next().unwrap();
+        session.ask_next().unwrap().unwrap();
         let a = session.answer("my precious answer").unwrap();
         assert!(a.grade.is_none());
         assert!(a.error.unwrap().contains("unreachable"));
@@ -698,7 +746,7 @@ mod tests {
         };
         let mut session =
             Session::start(&bank, &rubrics, &OfflineGrader, &store, settings).unwrap();
-        let first = session.ask_next().unwrap();
+        let first = session.ask_next().unwrap().unwrap();
         assert!(!first.follow_up);
         let a = session.answer(&first.question.model_answer).unwrap();
         let grade = a.grade.unwrap();
@@ -706,7 +754,7 @@ mod tests {
             .follow_up
             .clone()
             .expect("the offline grader offers a rubric follow-up");
-        let follow = session.ask_next().unwrap();
+        let follow = session.ask_next().unwrap().unwrap();
         assert!(follow.follow_up);
         assert_eq!(follow.number, 1);
         assert_eq!(follow.question.prompt, expected);
@@ -715,7 +763,7 @@ mod tests {
             .answer("I would use a process pool for that.")
             .unwrap();
         // At most one follow-up per question: the next is a new question.
-        let second = session.ask_next().unwrap();
+        let second = session.ask_next().unwrap().unwrap();
         assert!(!second.follow_up);
         assert_eq!(second.number, 2);
         session.skip().unwrap();
@@ -749,12 +797,12 @@ mod tests {
         let plain = {
             let store = Store::open_in_memory().unwrap();
             let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
-            let q = s.ask_next().unwrap().question;
+            let q = s.ask_next().unwrap().unwrap().question;
             s.answer(&q.model_answer).unwrap().grade.unwrap()
         };
         let store = Store::open_in_memory().unwrap();
         let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
-        let q = s.ask_next().unwrap().question;
+        let q = s.ask_next().unwrap().unwrap().question;
         s.hint().unwrap();
         s.hint().unwrap();
         let hinted = s.answer(&q.model_answer).unwrap().grade.unwrap();
@@ -785,7 +833,7 @@ mod tests {
             ..settings(2, "oop")
         };
         let mut s = start(&bank, &rubrics, &store, real);
-        s.ask_next().unwrap();
+        s.ask_next().unwrap().unwrap();
         assert!(s.hint().is_none());
         s.answer("classes hold state and behaviour together")
             .unwrap();
@@ -799,7 +847,7 @@ mod tests {
         let rubrics = Rubrics::embedded();
         let store = Store::open_in_memory().unwrap();
         let mut s = start(&bank, &rubrics, &store, settings(2, "concurrency"));
-        let first = s.ask_next().unwrap();
+        let first = s.ask_next().unwrap().unwrap();
         let half: Vec<&str> = first
             .question
             .model_answer
@@ -807,20 +855,20 @@ mod tests {
             .take(20)
             .collect();
         s.answer(&half.join(" ")).unwrap();
-        let second = s.ask_next().unwrap();
+        let second = s.ask_next().unwrap().unwrap();
         let again = s.retry().unwrap();
         assert!(again.retry);
         assert_eq!(again.number, 1);
         assert_eq!(again.question.id, first.question.id);
         s.answer(&first.question.model_answer).unwrap();
-        let next = s.ask_next().unwrap();
+        let next = s.ask_next().unwrap().unwrap();
         assert_eq!(
             next.question.id, second.question.id,
             "the set-aside question"
         );
         assert_eq!(next.number, 2);
         s.skip().unwrap();
-        assert!(s.ask_next().is_none());
+        assert!(s.ask_next().unwrap().is_none());
         let summary = s.finish().unwrap();
         assert_eq!(
             (summary.asked, summary.answered),
@@ -852,7 +900,7 @@ mod tests {
         let rubrics = Rubrics::embedded();
         let store = Store::open_in_memory().unwrap();
         let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
-        s.ask_next().unwrap();
+        s.ask_next().unwrap().unwrap();
         let a = s
             .answer("um, so, uh, the lock, you know, lets one thread run at a time")
             .unwrap();

@@ -1,20 +1,16 @@
-//! The end-of-session summary: counts, means per topic, best and worst, retries, what to
-//! practise next, delivery and spend, all from what the session recorded.
+//! The end-of-session summary: counts, the session's scores (as the store defines them for
+//! every view of a session), means per topic, best and worst, retries, what to practise next,
+//! delivery and spend.
 
 use std::collections::BTreeMap;
 
+use anyhow::Result;
 use serde::Serialize;
 
 use super::{Mode, Session};
 use crate::delivery::{self, Delivery, DeliverySummary};
 use crate::grade::{Grade, Outcome, Verdict};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TopicResult {
-    /// Answers that got a score (not skipped, not insufficient evidence).
-    pub graded: usize,
-    pub mean_score: Option<f64>,
-}
+use crate::store::{ScoreTally, SessionScores};
 
 /// A question answered again with `/retry`.
 #[derive(Debug, Clone, Serialize)]
@@ -49,9 +45,10 @@ pub struct Scorecard {
     /// A question on screen (or set aside by `/retry`) when the session ended.
     pub left_open: usize,
     pub follow_ups: usize,
-    pub mean_score: Option<f64>,
-    pub topics: BTreeMap<String, TopicResult>,
-    /// (question id, score) of the best and the worst graded answer.
+    pub scores: SessionScores,
+    /// The main questions' scores per topic.
+    pub topics: BTreeMap<String, ScoreTally>,
+    /// (question id, score) of the best and the worst graded answer to a main question.
     pub best: Option<(String, u8)>,
     pub worst: Option<(String, u8)>,
     pub retries: Vec<RetryResult>,
@@ -88,21 +85,14 @@ impl TurnOutcome {
 
 impl Session<'_> {
     /// The summary of a session closed at `ended_at` with `left_open` bank questions unanswered.
-    pub(super) fn summary(&self, left_open: usize, ended_at: i64) -> Scorecard {
-        let mean = |xs: &[u8]| {
-            (!xs.is_empty())
-                .then(|| xs.iter().map(|&s| f64::from(s)).sum::<f64>() / xs.len() as f64)
-        };
-        let scored: Vec<(&String, u8)> = self
+    pub(super) fn summary(&self, left_open: usize, ended_at: i64) -> Result<Scorecard> {
+        let scores = self.store.session_scores(self.id)?;
+        let scored: Vec<(&String, u8)> = scores
             .results
             .iter()
-            .filter_map(|r| r.score().map(|s| (&r.question_id, s)))
+            .filter(|r| !r.follow_up)
+            .filter_map(|r| r.score.map(|s| (&r.question_id, s)))
             .collect();
-        let all: Vec<u8> = scored.iter().map(|(_, s)| *s).collect();
-        let mut topics: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        for r in self.results.iter().filter(|r| !r.skipped) {
-            topics.entry(r.topic.clone()).or_default().extend(r.score());
-        }
         // Earliest wins ties, so the summary is stable.
         let best = scored
             .iter()
@@ -139,7 +129,7 @@ impl Session<'_> {
             })
             .collect();
         let deliveries: Vec<Delivery> = self.attempts.iter().map(|a| a.delivery.clone()).collect();
-        Scorecard {
+        Ok(Scorecard {
             session_id: self.id,
             mode: self.settings.mode,
             asked: self.results.len() + left_open,
@@ -147,19 +137,8 @@ impl Session<'_> {
             skipped,
             left_open,
             follow_ups: self.follow_ups_asked,
-            mean_score: mean(&all),
-            topics: topics
-                .into_iter()
-                .map(|(t, s)| {
-                    (
-                        t,
-                        TopicResult {
-                            graded: s.len(),
-                            mean_score: mean(&s),
-                        },
-                    )
-                })
-                .collect(),
+            topics: scores.topics(),
+            scores,
             best,
             worst,
             retries,
@@ -170,7 +149,7 @@ impl Session<'_> {
             tokens_in: self.tokens.0,
             tokens_out: self.tokens.1,
             cost_usd: self.cost,
-        }
+        })
     }
 
     /// Up to three things to practise: the first point missed (or only partly made) in each of
@@ -216,11 +195,11 @@ mod tests {
         let bank = Bank::load(None).unwrap();
         let rubrics = Rubrics::embedded();
         let mut session = start(&bank, &rubrics, &store, settings(3, "concurrency"));
-        session.ask_next().unwrap();
+        session.ask_next().unwrap().unwrap();
         session
             .answer("Only one thread runs bytecode at a time because of the lock.")
             .unwrap();
-        session.ask_next().unwrap();
+        session.ask_next().unwrap().unwrap();
         let summary = session.finish().unwrap();
         assert_eq!(
             (

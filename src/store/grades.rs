@@ -1,15 +1,51 @@
-//! The `grades` table: several grades per turn, the last one wins; and what is read through a
-//! turn's latest grade (the report's question grades, the turns a re-grade covers, the grade a
-//! follow-up was asked from).
+//! The `grades` table: several grades per turn. A turn's *effective* grade is its latest
+//! self-checked grade (grader "self") when the candidate checked one, else its latest grade: the
+//! candidate's word on what they said outlasts any later re-grade. What scores a candidate (the
+//! report's question grades, the learner's replay, a session's scores) reads the effective grade;
+//! what grades again (the turns a re-grade covers, the grade a follow-up was asked from) reads
+//! the latest.
 
 use anyhow::{Context, Result};
 use rusqlite::{ToSql, named_params};
 use serde::Serialize;
 
-use super::Store;
+use super::{SnapshotMark, Store};
 use crate::grade::Grade;
 
-/// The latest grade of one answered question (follow-ups and skips left out), for the report.
+/// The id of turn `t`'s effective grade, for queries that join it.
+pub(super) const EFFECTIVE_GRADE_ID: &str = "COALESCE(
+    (SELECT MAX(id) FROM grades INDEXED BY grades_self WHERE turn_id = t.id AND grader = 'self'),
+    (SELECT MAX(id) FROM grades WHERE turn_id = t.id))";
+
+/// A turn's effective grade as the history scans read it, without its JSON.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct GradeRow {
+    pub turn_id: i64,
+    pub grade_id: i64,
+    pub score: u8,
+    /// The outcome was `graded` (not insufficient evidence).
+    pub graded: bool,
+}
+
+/// The last row of each turn among `rows`, which come in (turn_id, id) order.
+fn last_per_turn(rows: &mut rusqlite::Rows) -> Result<Vec<GradeRow>> {
+    let mut last: Vec<GradeRow> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let row = GradeRow {
+            turn_id: r.get(0)?,
+            grade_id: r.get(1)?,
+            score: r.get(2)?,
+            graded: r.get(3)?,
+        };
+        match last.last_mut() {
+            Some(l) if l.turn_id == row.turn_id => *l = row,
+            _ => last.push(row),
+        }
+    }
+    Ok(last)
+}
+
+/// The effective grade of one answered question (follow-ups and skips left out), for the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QuestionGrade {
     pub question_id: String,
@@ -20,7 +56,7 @@ pub struct QuestionGrade {
     pub graded: bool,
 }
 
-/// A grade row: several per turn, the last one wins.
+/// A grade row: several per turn (see the module on which one counts).
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredGrade {
     pub id: i64,
@@ -105,27 +141,49 @@ impl Store {
         )?)
     }
 
-    /// The latest grade of every answered question turn, oldest first.
+    /// The effective grade of each turn in (`after`, `upto.turn`] among the grades up to
+    /// `upto.grade`, in turn id order.
     ///
-    /// Two scans of covering indexes joined here rather than in SQL: a per-turn lookup of the
-    /// latest grade costs two B-tree searches per turn, which over 100,000 turns was most of
-    /// `viva report`'s time. Neither the answers nor the grade JSON is read.
-    pub fn question_grades(&self) -> Result<Vec<QuestionGrade>> {
-        // (turn_id, score, graded) of each turn's latest grade, by turn: rows come in (turn_id,
-        // id) order, so the last row of a turn is its latest grade.
-        let mut latest: Vec<(i64, u8, bool)> = Vec::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT turn_id, score, outcome = 'graded' FROM grades INDEXED BY grades_latest
+    /// Two scans of covering indexes (every grade, then the few self-checked ones) merged here:
+    /// a per-turn lookup costs two B-tree searches per turn, which over 100,000 turns was most
+    /// of `viva report`'s time. No grade JSON is read.
+    pub(super) fn effective_grades(
+        &self,
+        after: i64,
+        upto: &SnapshotMark,
+    ) -> Result<Vec<GradeRow>> {
+        let params = named_params! {
+            ":after": after,
+            ":upto_turn": upto.turn,
+            ":upto_grade": upto.grade,
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT turn_id, id, score, outcome = 'graded' FROM grades INDEXED BY grades_latest
+             WHERE turn_id > :after AND turn_id <= :upto_turn AND id <= :upto_grade
              ORDER BY turn_id, id",
         )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let row = (r.get(0)?, r.get(1)?, r.get(2)?);
-            match latest.last_mut() {
-                Some(last) if last.0 == row.0 => *last = row,
-                _ => latest.push(row),
+        let mut latest = last_per_turn(&mut stmt.query(params)?)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT turn_id, id, score, outcome = 'graded' FROM grades INDEXED BY grades_self
+             WHERE grader = 'self' AND turn_id > :after AND turn_id <= :upto_turn
+               AND id <= :upto_grade
+             ORDER BY turn_id, id",
+        )?;
+        for checked in last_per_turn(&mut stmt.query(params)?)? {
+            if let Ok(i) = latest.binary_search_by_key(&checked.turn_id, |g| g.turn_id) {
+                latest[i] = checked;
             }
         }
+        Ok(latest)
+    }
+
+    /// The effective grade of every answered question turn, oldest first.
+    pub fn question_grades(&self) -> Result<Vec<QuestionGrade>> {
+        let all = SnapshotMark {
+            turn: i64::MAX,
+            grade: i64::MAX,
+        };
+        let latest = self.effective_grades(0, &all)?;
         let mut stmt = self.conn.prepare(
             "SELECT id, question_id, topic, answered_at FROM turns INDEXED BY turns_timeline
              WHERE parent_id IS NULL AND skipped = 0 ORDER BY answered_at, id",
@@ -134,15 +192,15 @@ impl Store {
         let mut grades = Vec::with_capacity(latest.len());
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            let Ok(at) = latest.binary_search_by_key(&id, |l| l.0) else {
+            let Ok(at) = latest.binary_search_by_key(&id, |l| l.turn_id) else {
                 continue;
             };
             grades.push(QuestionGrade {
                 question_id: r.get(1)?,
                 topic: r.get(2)?,
                 answered_at: r.get(3)?,
-                score: latest[at].1,
-                graded: latest[at].2,
+                score: latest[at].score,
+                graded: latest[at].graded,
             });
         }
         Ok(grades)
@@ -221,7 +279,10 @@ mod tests {
         store.insert_grade(t, 4, &grade(70)).unwrap();
         let turns = store.session_turns(s).unwrap();
         assert_eq!(turns[0].grade.as_ref().unwrap().score, 70);
-        assert_eq!(store.sessions().unwrap()[0].mean_score, Some(70.0));
+        assert_eq!(
+            store.sessions().unwrap()[0].scores.questions.mean,
+            Some(70.0)
+        );
         let n: i64 = store
             .conn
             .query_row("SELECT COUNT(*) FROM grades", [], |r| r.get(0))

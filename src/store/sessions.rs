@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use rusqlite::named_params;
 use serde::Serialize;
 
-use super::{Store, StoredGrade, TurnRecord};
+use super::{SessionScores, Store, StoredGrade, TurnRecord};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SessionSummary {
@@ -17,8 +17,7 @@ pub struct SessionSummary {
     /// Questions asked (follow-ups not counted).
     pub questions: u32,
     pub answered: u32,
-    /// Mean of the latest scores of the graded turns.
-    pub mean_score: Option<f64>,
+    pub scores: SessionScores,
 }
 
 /// Which sessions `viva review list` shows; every field left empty lets everything through.
@@ -88,10 +87,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.started_at, s.ended_at,
                     (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.parent_id IS NULL),
-                    (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.parent_id IS NULL AND NOT t.skipped),
-                    (SELECT AVG(g.score) FROM turns t JOIN grades g ON g.id =
-                        (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
-                     WHERE t.session_id = s.id AND g.outcome = 'graded')
+                    (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.parent_id IS NULL AND NOT t.skipped)
              FROM sessions s
              WHERE (:since IS NULL OR s.started_at >= :since) AND (:id IS NULL OR s.id = :id)
                AND (:topic IS NULL OR EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.topic = :topic))
@@ -109,10 +105,14 @@ impl Store {
                 ended_at: r.get(2)?,
                 questions: r.get(3)?,
                 answered: r.get(4)?,
-                mean_score: r.get(5)?,
+                scores: SessionScores::default(),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut sessions = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        for s in &mut sessions {
+            s.scores = self.session_scores(s.id)?;
+        }
+        Ok(sessions)
     }
 
     pub fn session(&self, id: i64) -> Result<Option<SessionSummary>> {

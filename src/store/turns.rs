@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use rusqlite::named_params;
 use serde::{Deserialize, Serialize};
 
+use super::grades::EFFECTIVE_GRADE_ID;
 use super::{SnapshotMark, Store, row};
 use crate::delivery::Delivery;
 use crate::grade::Grade;
@@ -49,7 +50,7 @@ pub struct TurnRecord {
     pub hints: u32,
     pub asked_at: i64,
     pub answered_at: i64,
-    /// The latest grade, if the turn was graded.
+    /// The effective grade (see `grades`), if the turn was graded.
     #[serde(skip_deserializing)]
     pub grade: Option<Grade>,
     pub retry_of: Option<i64>,
@@ -61,16 +62,17 @@ pub struct TurnRecord {
 }
 
 /// One asked question as the learner replays it: the question turn with its follow-ups counted
-/// once, carrying the latest grade given to any turn of the thread (regrades included).
+/// once, carrying the latest effective grade given to any turn of the thread (regrades
+/// included, but never over a self-checked grade of the same turn).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerRecord {
     pub question_id: String,
     pub topic: String,
     pub difficulty: String,
     pub skipped: bool,
-    /// The latest grade's score; None when no turn of the thread was graded.
+    /// That grade's score; None when no turn of the thread was graded.
     pub score: Option<u8>,
-    /// The latest grade's outcome was `graded` (not insufficient evidence).
+    /// That grade's outcome was `graded` (not insufficient evidence).
     pub graded: bool,
     pub answered_at: i64,
 }
@@ -80,16 +82,15 @@ impl Store {
         row::insert(&self.conn, "turns", t)
     }
 
-    /// One session's turns in order, each with its latest grade.
+    /// One session's turns in order, each with its effective grade.
     pub fn session_turns(&self, session_id: i64) -> Result<Vec<TurnRecord>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT t.*,
-                    (SELECT grade FROM grades WHERE turn_id = t.id ORDER BY id DESC LIMIT 1)
-                        AS latest_grade,
+                    (SELECT grade FROM grades WHERE id = {EFFECTIVE_GRADE_ID}) AS latest_grade,
                     d.metrics AS delivery_metrics
              FROM turns t LEFT JOIN delivery d ON d.turn_id = t.id
-             WHERE t.session_id = :session_id ORDER BY t.seq, t.id",
-        )?;
+             WHERE t.session_id = :session_id ORDER BY t.seq, t.id"
+        ))?;
         let rows = stmt.query_map(named_params! { ":session_id": session_id }, |r| {
             let turn: TurnRecord = row::read(r)?;
             let grade: Option<String> = r.get("latest_grade")?;
@@ -150,28 +151,10 @@ impl Store {
         after: i64,
         upto: &SnapshotMark,
     ) -> Result<Option<Vec<AnswerRecord>>> {
-        // The latest grade of each turn, in turn id order: the index is ordered by (turn_id,
-        // id) and grade ids grow with time, so the last row of a turn is its latest grade.
-        let mut latest: Vec<(i64, i64, u8, bool)> = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT turn_id, id, score, outcome = 'graded' FROM grades INDEXED BY grades_latest
-             WHERE turn_id > :after AND turn_id <= :upto_turn AND id <= :upto_grade",
-        )?;
-        let mut rows = stmt.query(named_params! {
-            ":after": after,
-            ":upto_turn": upto.turn,
-            ":upto_grade": upto.grade,
-        })?;
-        while let Some(r) = rows.next()? {
-            let row = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            match latest.last_mut() {
-                Some(last) if last.0 == row.0 => *last = row,
-                _ => latest.push(row),
-            }
-        }
+        let latest = self.effective_grades(after, upto)?;
         let grade_of = |turn: i64| {
             latest
-                .binary_search_by_key(&turn, |g| g.0)
+                .binary_search_by_key(&turn, |g| g.turn_id)
                 .ok()
                 .map(|i| latest[i])
         };
@@ -200,15 +183,15 @@ impl Store {
                     roots.push((id, records.len()));
                     let grade = grade_of(id);
                     records.push((
-                        grade.map(|g| g.1),
+                        grade.map(|g| g.grade_id),
                         AnswerRecord {
                             question_id: r.get(2)?,
                             topic: r.get(3)?,
                             difficulty: r.get(4)?,
                             skipped: r.get(5)?,
                             answered_at: r.get(6)?,
-                            score: grade.map(|g| g.2),
-                            graded: grade.is_some_and(|g| g.3),
+                            score: grade.map(|g| g.score),
+                            graded: grade.is_some_and(|g| g.graded),
                         },
                     ));
                 }
@@ -235,12 +218,12 @@ impl Store {
             };
             // Pushed in id order, so `threaded` stays sorted.
             threaded.push((id, root));
-            if let Some((_, grade_id, score, graded)) = grade_of(id) {
+            if let Some(g) = grade_of(id) {
                 let (seen, record) = &mut records[root];
-                if seen.is_none_or(|s| grade_id > s) {
-                    *seen = Some(grade_id);
-                    record.score = Some(score);
-                    record.graded = graded;
+                if seen.is_none_or(|s| g.grade_id > s) {
+                    *seen = Some(g.grade_id);
+                    record.score = Some(g.score);
+                    record.graded = g.graded;
                 }
             }
         }
@@ -264,7 +247,7 @@ mod tests {
         let turns = store.session_turns(s).unwrap();
         assert_eq!(turns[0].answer, "typed before the crash");
         assert!(turns[0].grade.is_none());
-        assert_eq!(store.sessions().unwrap()[0].mean_score, None);
+        assert_eq!(store.sessions().unwrap()[0].scores.questions.mean, None);
     }
 
     #[test]

@@ -79,6 +79,10 @@ fn a_study_session_explains_retries_wraps_and_colours() {
     p.send_line("").unwrap();
     s.expect(&mut p, "Score: ");
     s.expect(&mut p, "Delivery:");
+    // Enter at the self-check keeps viva's marks.
+    s.expect(&mut p, "check> ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Kept viva's marks");
     s.expect(&mut p, "Question 2/2");
     s.expect(&mut p, "> ");
     p.send_line("/why").unwrap();
@@ -99,6 +103,8 @@ fn a_study_session_explains_retries_wraps_and_colours() {
     }
     p.send_line("").unwrap();
     s.expect(&mut p, "Score: ");
+    s.expect(&mut p, "check> ");
+    p.send_line("").unwrap();
     // The question set aside by the retry comes back.
     s.expect(&mut p, "Question 2/2");
     s.expect(&mut p, "> ");
@@ -160,6 +166,10 @@ fn a_real_session_is_timed_holds_feedback_and_ends_in_a_debrief() {
     );
     s.expect(&mut p, "over the limit");
     s.expect(&mut p, "Score: ");
+    // The debrief offers the self-check of each graded answer before the summary.
+    s.expect(&mut p, "Check question 2:");
+    s.expect(&mut p, "check> ");
+    p.send_line("").unwrap();
     s.expect(&mut p, "Session 1 finished");
     s.expect(&mut p, "Questions about a grade?");
     s.expect(&mut p, "> ");
@@ -173,4 +183,79 @@ fn a_real_session_is_timed_holds_feedback_and_ends_in_a_debrief() {
         "NO_COLOR means no styles"
     );
     assert!(s.widest() <= 100, "{}", s.0);
+}
+
+const GIL_PARTIAL: &str =
+    "The GIL is a lock in CPython that lets one thread run bytecode at a time.";
+
+#[test]
+fn a_self_check_counts_for_status_and_spaced_review() {
+    let args = "practice -n 1 -t concurrency --seed 4 --follow-ups 0";
+    let (mut p, home) = spawn(100, args, true);
+    let mut s = Screen::default();
+    s.expect(&mut p, "Question 1/1");
+    s.expect(&mut p, "> ");
+    p.send_line(GIL_PARTIAL).unwrap();
+    s.expect(&mut p, ". ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Check viva's marks");
+    s.expect(&mut p, "check> ");
+    p.send_line("m").unwrap();
+    s.expect(&mut p, "Model answer for question 1");
+    s.expect(&mut p, "check> ");
+    // Bad input re-asks with a hint, and the line typed comes back to be corrected.
+    p.send_line("1 two").unwrap();
+    s.expect(&mut p, "Type the numbers of the points you made");
+    s.expect(&mut p, "check> 1 two");
+    p.send_control('u').unwrap();
+    p.send_line("1 2 3").unwrap();
+    s.expect(&mut p, "Checked by you: 3 of ");
+    s.expect(&mut p, "> ");
+    p.send_line("/why").unwrap();
+    s.expect(&mut p, "Your check: ");
+    s.expect(&mut p, "> ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Session 1 finished");
+    p.exp_eof().unwrap();
+
+    let shown = crate::json_of(crate::viva(home.path()).args(["review", "show", "1", "--json"]));
+    let grade = &shown["turns"][0]["grade"];
+    assert_eq!(grade["grader"], "self", "{shown}");
+    let checked = grade["score"].as_u64().unwrap();
+    let store = viva::store::Store::open(&home.path().join("viva.db")).unwrap();
+    let records = store.answer_records().unwrap();
+    assert_eq!(
+        records[0].score,
+        Some(checked as u8),
+        "spaced review replays the self-checked grade"
+    );
+
+    // The same answer piped has viva's grade only: its status differs from the checked one.
+    let piped = tempfile::tempdir().unwrap();
+    let out = crate::stdout_of(
+        crate::viva(piped.path())
+            .args(args.split(' '))
+            .write_stdin(format!("{GIL_PARTIAL}\n\n")),
+    );
+    assert!(
+        !out.contains("check>"),
+        "pipe mode never shows the self-check: {out}"
+    );
+    let viva_shown =
+        crate::json_of(crate::viva(piped.path()).args(["review", "show", "1", "--json"]));
+    let viva_score = viva_shown["turns"][0]["grade"]["score"].as_u64().unwrap();
+    assert_ne!(viva_score, checked, "the check changed the marks");
+    let expected = |home: &Path| {
+        let status = crate::json_of(crate::viva(home).args(["status", "--json"]));
+        let topics = status["topics"].as_array().unwrap().clone();
+        topics.iter().find(|t| t["topic"] == "concurrency").unwrap()["expected_score"]
+            .as_f64()
+            .unwrap()
+    };
+    let (mine, vivas) = (expected(home.path()), expected(piped.path()));
+    assert_eq!(
+        mine > vivas,
+        checked > viva_score,
+        "viva status follows the self-checked grade ({mine} vs {vivas})"
+    );
 }

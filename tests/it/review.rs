@@ -373,3 +373,66 @@ fn exports_to_markdown_json_and_jsonl_carry_the_transcript() {
     let neither = viva(home.path()).args(["export"]).output().unwrap();
     assert_eq!(neither.status.code(), Some(2), "an id or --all is required");
 }
+
+#[test]
+fn one_sessions_scores_read_the_same_everywhere() {
+    let home = tempfile::tempdir().unwrap();
+    // A half answer, its follow-up, a retry of that follow-up (from the next question's
+    // prompt), the next question, and its follow-up skipped.
+    let half = "The GIL is a lock, so only one thread runs at a time.";
+    let input = format!(
+        "{half}\n\nI would use processes for CPU work.\n\n/retry\n\
+         Use a process pool for CPU-bound work; threads still help with I/O waits.\n\n\
+         {GIL_ANSWER}\n\n/skip\n"
+    );
+    let summary = stdout_of(
+        viva(home.path())
+            .args(["practice", "--topic", "concurrency", "--grader", "offline"])
+            .args(["--count", "2", "--seed", "4", "--follow-ups", "1"])
+            .write_stdin(input),
+    );
+    assert!(summary.contains("Retried the follow-up"), "{summary}");
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("questions "))
+        .unwrap_or_else(|| panic!("no scores line: {summary}"))
+        .to_string();
+    assert!(line.contains("· follow-ups "), "{line}");
+
+    let list = stdout_of(viva(home.path()).args(["review", "list"]));
+    let show = stdout_of(viva(home.path()).args(["review", "show", "1"]));
+    let report = stdout_of(viva(home.path()).args(["report"]));
+    let markdown = stdout_of(viva(home.path()).args(["export", "1"]));
+    let html = stdout_of(viva(home.path()).args(["export", "1", "--format", "html"]));
+    for (place, text) in [
+        ("review list", &list),
+        ("review show", &show),
+        ("report", &report),
+        ("markdown export", &markdown),
+        ("html export", &html),
+    ] {
+        assert!(
+            text.contains(&line),
+            "{place} differs from {line:?}:\n{text}"
+        );
+    }
+
+    let scores = |v: &Value| v["scores"].clone();
+    let listed = json_of(viva(home.path()).args(["review", "list", "--json"]));
+    let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
+    let reported = json_of(viva(home.path()).args(["report", "--json"]));
+    let exported = json_of(viva(home.path()).args(["export", "1", "--format", "json"]));
+    let expected = scores(&listed[0]);
+    assert!(
+        expected["follow_ups"]["graded"].as_u64().unwrap() >= 1,
+        "{expected}"
+    );
+    assert_eq!(
+        expected["questions"]["graded"], 2,
+        "a retry is not a question"
+    );
+    assert_eq!(scores(&shown["session"]), expected);
+    assert_eq!(scores(&reported["sessions"][0]), expected);
+    let session = exported.get("sessions").map_or(&exported, |s| &s[0]);
+    assert_eq!(scores(session), expected, "{exported}");
+}

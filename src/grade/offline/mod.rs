@@ -299,7 +299,7 @@ const LISTED_SHARE: f64 = 0.5;
 /// interview is a passing answer, not a 50. A stated misconception caps the score, because a
 /// fluent answer resting on one is wrong whatever else it names; so does a list of terms (it
 /// names points without making any) and an answer that instructs the grader.
-fn score(coverage: f64, red_flags: usize, listed: bool, injection: bool) -> u8 {
+pub(crate) fn score(coverage: f64, red_flags: usize, listed: bool, injection: bool) -> u8 {
     let mut score = 100.0 * coverage.powf(COVERAGE_CURVE);
     let cap = match red_flags {
         0 => 100.0,

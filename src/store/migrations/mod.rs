@@ -13,6 +13,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("0005_replay_index.sql"),
     include_str!("0006_learner_snapshot.sql"),
     include_str!("0007_calls.sql"),
+    include_str!("0008_self_grades.sql"),
 ];
 
 /// Brings the schema up to date, one migration per transaction. Each transaction takes the write
