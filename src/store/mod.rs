@@ -33,6 +33,9 @@ pub use sessions::{SessionExport, SessionFilter, SessionSummary, Totals, TurnExp
 pub use snapshots::SnapshotMark;
 pub use turns::{AnswerRecord, NewTurn, TurnRecord};
 
+/// How long an opener waits for another process's lock on the store.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct Store {
     conn: Connection,
 }
@@ -49,8 +52,17 @@ impl Store {
         // other's lock, here and in the migrations, and lets `viva review` read while a session
         // writes. WAL with synchronous=NORMAL survives a killed process (not a power cut) without
         // an fsync per answer.
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Switching a fresh file to WAL can report "database is locked" at once, without waiting,
+        // while another process holds its first write lock; so it is retried until the timeout.
+        let started = std::time::Instant::now();
+        while let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
+            let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+            if !busy || started.elapsed() > BUSY_TIMEOUT {
+                return Err(e).with_context(|| format!("cannot open the store {}", path.display()));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         Store::init(conn).with_context(|| format!("cannot prepare the store {}", path.display()))
     }
