@@ -9,28 +9,28 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
-pub mod eval;
+pub(crate) mod eval;
 pub mod grade;
-pub mod home;
+pub(crate) mod home;
 pub mod learner;
 pub mod llm;
 pub mod prompt;
-pub mod random;
-pub mod read_aloud;
-pub mod regrade;
-pub mod render;
-pub mod repl;
+pub(crate) mod random;
+pub(crate) mod read_aloud;
+pub(crate) mod regrade;
+pub(crate) mod render;
+pub(crate) mod repl;
 pub mod review;
 pub mod rubric;
 pub mod select;
-pub mod session;
-pub mod sim;
+pub(crate) mod session;
+pub(crate) mod sim;
 pub mod store;
 pub mod term;
-pub mod toml_error;
-pub mod words;
+pub(crate) mod toml_error;
+pub(crate) mod words;
 
 /// The files of data/, rubrics/ and prompts/, compiled in by build.rs.
-pub mod embedded {
+pub(crate) mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }

@@ -145,29 +145,6 @@ const KIND_DETERMINERS: &[&str] = &[
     "which",
 ];
 
-/// Words that tie ideas together; their presence marks an explanation rather than a list.
-pub const CONNECTIVES: &[&str] = &[
-    "because",
-    "so",
-    "which",
-    "means",
-    "when",
-    "since",
-    "therefore",
-    "whereas",
-    "while",
-    "if",
-    "unless",
-    "instead",
-    "by",
-    "until",
-    "otherwise",
-    "but",
-    "then",
-    "that",
-    "thus",
-];
-
 /// Spellings that mean the same thing. Applied to words before stemming; the right-hand side
 /// may be several words ("gc" is "garbage collector").
 const EXPANSIONS: &[(&str, &str)] = &[

@@ -199,11 +199,7 @@ fn parse_command(line: &str) -> Input {
 }
 
 /// Reads one answer or command. `notice` receives messages for the user (Ctrl-C cleared input).
-pub fn read_input(src: &mut dyn LineSource, notice: &mut dyn Write) -> io::Result<Input> {
-    read_input_until(src, notice, None, &mut Draft::default())
-}
-
-/// As `read_input`, with a deadline (Unix ms): the prompt shows the time left, and the first
+/// With a deadline (Unix ms) the prompt shows the time left, and the first
 /// line submitted after it ends the answer. Reading goes on from `draft`; a command typed in the
 /// middle of an answer that leaves it open (/hint, /repeat, /status, /help) is returned with the
 /// answer so far kept in `draft`, and anything else leaves `draft` empty.
@@ -517,7 +513,7 @@ fn answer(
     // The grader's reasoning is shown as it streams in, so a slow model is visibly working;
     // in real mode it is feedback, and held back.
     let mut streamed = false;
-    let answered = session.answer_streaming(text, &mut |chunk| {
+    let answered = session.answer(text, &mut |chunk| {
         spinner.stop();
         if real {
             return;
@@ -721,7 +717,7 @@ mod tests {
         let mut src = Plain::new("typed\n/skip\n\n".as_bytes());
         let mut notice = Vec::new();
         assert_eq!(
-            read_input(&mut src, &mut notice).unwrap(),
+            read_input_until(&mut src, &mut notice, None, &mut Draft::default()).unwrap(),
             Input::Answer("typed".into())
         );
         assert!(
@@ -758,7 +754,7 @@ mod tests {
         ]);
         let mut notice = Vec::new();
         assert_eq!(
-            read_input(&mut src, &mut notice).unwrap(),
+            read_input_until(&mut src, &mut notice, None, &mut Draft::default()).unwrap(),
             Input::Answer("right answer".into())
         );
         assert_eq!(String::from_utf8(notice).unwrap(), "(answer cleared)\n");

@@ -119,7 +119,7 @@ mod tests {
         let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
         assert!(s.dispute(None, "too early").unwrap().is_none());
         s.ask_next().unwrap().unwrap();
-        let a = s.answer("threads share a lock").unwrap();
+        s.answer("threads share a lock", &mut |_| {}).unwrap();
         match s.dispute(None, "I did explain the lock").unwrap() {
             Some(Disputed::Flagged { number, reason }) => {
                 assert_eq!(number, 1);
@@ -129,7 +129,7 @@ mod tests {
         }
         let pending = store.pending_disputes().unwrap();
         assert_eq!(pending.len(), 1);
-        assert_eq!(pending[0].turn_id, a.turn_id);
+        assert_eq!(pending[0].turn_id, s.attempts()[0].turn_id);
         assert_eq!(pending[0].objection, "I did explain the lock");
     }
 
@@ -168,7 +168,11 @@ mod tests {
         )
         .unwrap();
         s.ask_next().unwrap().unwrap();
-        let first = s.answer("threads and a lock").unwrap().grade.unwrap();
+        let first = s
+            .answer("threads and a lock", &mut |_| {})
+            .unwrap()
+            .grade
+            .unwrap();
         let Some(Disputed::Regraded {
             before,
             after,

@@ -20,8 +20,8 @@ use crate::select::{self, Filters, History, Rng};
 use crate::store::{NewTurn, Store};
 
 pub use dispute::Disputed;
+pub use summary::Scorecard;
 use summary::TurnOutcome;
-pub use summary::{Practice, RetryResult, Scorecard};
 
 /// Points a hint costs in study mode: a hint gives away the words of a key point.
 pub const HINT_COST: u8 = 10;
@@ -78,7 +78,6 @@ pub struct Asked {
 /// A stored answer and its grade.
 #[derive(Debug, Clone)]
 pub struct Answered {
-    pub turn_id: i64,
     /// None when grading failed; the answer is stored and can be re-graded later.
     pub grade: Option<Grade>,
     pub error: Option<String>,
@@ -325,17 +324,9 @@ impl<'a> Session<'a> {
         Some(hint)
     }
 
-    /// Stores the answer, then grades it. Fails only when the answer could not be stored.
-    pub fn answer(&mut self, text: &str) -> Result<Answered> {
-        self.answer_streaming(text, &mut |_| {})
-    }
-
-    /// As `answer`, showing the grader's reasoning through `on_text` as it arrives.
-    pub fn answer_streaming(
-        &mut self,
-        text: &str,
-        on_text: &mut dyn FnMut(&str),
-    ) -> Result<Answered> {
+    /// Stores the answer, then grades it, showing the grader's reasoning through `on_text` as it
+    /// arrives. Fails only when the answer could not be stored.
+    pub fn answer(&mut self, text: &str, on_text: &mut dyn FnMut(&str)) -> Result<Answered> {
         let current = self
             .current
             .take()
@@ -417,7 +408,6 @@ impl<'a> Session<'a> {
             root: current.parent.unwrap_or(turn_id),
         });
         Ok(Answered {
-            turn_id,
             grade,
             error,
             delivery,
@@ -615,7 +605,7 @@ mod tests {
             if answer.is_empty() {
                 session.skip().unwrap();
             } else {
-                let a = session.answer(answer).unwrap();
+                let a = session.answer(answer, &mut |_| {}).unwrap();
                 assert!(a.grade.is_some());
             }
         }
@@ -699,7 +689,7 @@ mod tests {
             session.hint();
         }
         assert!(session.hint().is_none(), "no more hints than key points");
-        session.answer("an answer").unwrap();
+        session.answer("an answer", &mut |_| {}).unwrap();
         let id = session.id();
         session.finish().unwrap();
         assert_eq!(
@@ -727,7 +717,7 @@ mod tests {
         let mut session =
             Session::start(&bank, &rubrics, &Failing, &store, settings(1, "oop")).unwrap();
         session.ask_next().unwrap().unwrap();
-        let a = session.answer("my precious answer").unwrap();
+        let a = session.answer("my precious answer", &mut |_| {}).unwrap();
         assert!(a.grade.is_none());
         assert!(a.error.unwrap().contains("unreachable"));
         let turns = store.session_turns(session.id()).unwrap();
@@ -748,7 +738,9 @@ mod tests {
             Session::start(&bank, &rubrics, &OfflineGrader, &store, settings).unwrap();
         let first = session.ask_next().unwrap().unwrap();
         assert!(!first.follow_up);
-        let a = session.answer(&first.question.model_answer).unwrap();
+        let a = session
+            .answer(&first.question.model_answer, &mut |_| {})
+            .unwrap();
         let grade = a.grade.unwrap();
         let expected = grade
             .follow_up
@@ -760,7 +752,7 @@ mod tests {
         assert_eq!(follow.question.prompt, expected);
         assert!(first.question.follow_ups.contains(&expected));
         session
-            .answer("I would use a process pool for that.")
+            .answer("I would use a process pool for that.", &mut |_| {})
             .unwrap();
         // At most one follow-up per question: the next is a new question.
         let second = session.ask_next().unwrap().unwrap();
@@ -798,14 +790,21 @@ mod tests {
             let store = Store::open_in_memory().unwrap();
             let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
             let q = s.ask_next().unwrap().unwrap().question;
-            s.answer(&q.model_answer).unwrap().grade.unwrap()
+            s.answer(&q.model_answer, &mut |_| {})
+                .unwrap()
+                .grade
+                .unwrap()
         };
         let store = Store::open_in_memory().unwrap();
         let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
         let q = s.ask_next().unwrap().unwrap().question;
         s.hint().unwrap();
         s.hint().unwrap();
-        let hinted = s.answer(&q.model_answer).unwrap().grade.unwrap();
+        let hinted = s
+            .answer(&q.model_answer, &mut |_| {})
+            .unwrap()
+            .grade
+            .unwrap();
         assert_eq!(hinted.score, plain.score - 2 * HINT_COST);
         assert!(
             hinted.notes.iter().any(|n| n.starts_with("2 hints used")),
@@ -835,7 +834,7 @@ mod tests {
         let mut s = start(&bank, &rubrics, &store, real);
         s.ask_next().unwrap().unwrap();
         assert!(s.hint().is_none());
-        s.answer("classes hold state and behaviour together")
+        s.answer("classes hold state and behaviour together", &mut |_| {})
             .unwrap();
         assert!(s.retry().is_none());
         assert_eq!(s.mode().time_limit_ms(), Some(120_000));
@@ -854,13 +853,13 @@ mod tests {
             .split_whitespace()
             .take(20)
             .collect();
-        s.answer(&half.join(" ")).unwrap();
+        s.answer(&half.join(" "), &mut |_| {}).unwrap();
         let second = s.ask_next().unwrap().unwrap();
         let again = s.retry().unwrap();
         assert!(again.retry);
         assert_eq!(again.number, 1);
         assert_eq!(again.question.id, first.question.id);
-        s.answer(&first.question.model_answer).unwrap();
+        s.answer(&first.question.model_answer, &mut |_| {}).unwrap();
         let next = s.ask_next().unwrap().unwrap();
         assert_eq!(
             next.question.id, second.question.id,
@@ -902,7 +901,10 @@ mod tests {
         let mut s = start(&bank, &rubrics, &store, settings(1, "concurrency"));
         s.ask_next().unwrap().unwrap();
         let a = s
-            .answer("um, so, uh, the lock, you know, lets one thread run at a time")
+            .answer(
+                "um, so, uh, the lock, you know, lets one thread run at a time",
+                &mut |_| {},
+            )
             .unwrap();
         assert_eq!(a.delivery.fillers, 3);
         let turns = store.session_turns(s.id()).unwrap();

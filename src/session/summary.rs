@@ -197,7 +197,10 @@ mod tests {
         let mut session = start(&bank, &rubrics, &store, settings(3, "concurrency"));
         session.ask_next().unwrap().unwrap();
         session
-            .answer("Only one thread runs bytecode at a time because of the lock.")
+            .answer(
+                "Only one thread runs bytecode at a time because of the lock.",
+                &mut |_| {},
+            )
             .unwrap();
         session.ask_next().unwrap().unwrap();
         let summary = session.finish().unwrap();
