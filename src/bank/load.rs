@@ -172,7 +172,21 @@ struct RawQuestion {
     red_flags: Option<Spanned<Vec<String>>>,
     follow_ups: Option<Spanned<Vec<String>>>,
     model_answer: Option<Spanned<String>>,
+    #[serde(default)]
+    also: Vec<Spanned<RawAlso>>,
 }
+
+/// `[[question.also]]`: other phrasings of key point `point` (1-based).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlso {
+    point: Option<usize>,
+    #[serde(default)]
+    say: Vec<String>,
+}
+
+/// A phrasing needs this many content words to say anything a grader can find.
+const ALSO_MIN_WORDS: usize = 2;
 
 /// Collects the errors of one question while its fields are checked.
 struct Checker<'a> {
@@ -334,6 +348,39 @@ pub fn parse_questions(
         let red_flags = c.list(raw.red_flags, "red_flags", AT_LEAST_ONE);
         let follow_ups = c.list(raw.follow_ups, "follow_ups", AT_LEAST_ONE);
         let model_answer = c.text(raw.model_answer, "model_answer");
+        let mut also = std::collections::BTreeMap::new();
+        for entry in raw.also {
+            let span = entry.span();
+            let RawAlso { point, say } = entry.into_inner();
+            let Some(point) = point.filter(|p| (1..=what_they_test.len()).contains(p)) else {
+                let msg = format!(
+                    "`point` must name a key point, 1 to {}",
+                    what_they_test.len()
+                );
+                c.err(Some(span), "also", msg);
+                continue;
+            };
+            let say: Vec<String> = say.iter().map(|s| s.trim().to_string()).collect();
+            if say.is_empty() {
+                c.err(Some(span), "also", "`say` lists no phrasing");
+            } else if let Some(thin) = say
+                .iter()
+                .find(|s| crate::words::content_stems(s).len() < ALSO_MIN_WORDS)
+            {
+                let msg = format!("{thin:?} has fewer than {ALSO_MIN_WORDS} content words");
+                c.err(Some(span), "also", msg);
+            } else if let Some(same) = say.iter().find(|s| **s == what_they_test[point - 1]) {
+                c.err(
+                    Some(span),
+                    "also",
+                    format!("{same:?} repeats the key point"),
+                );
+            } else {
+                also.entry(what_they_test[point - 1].clone())
+                    .or_insert_with(Vec::new)
+                    .extend(say);
+            }
+        }
 
         if !c.errors.is_empty() {
             errors.append(&mut c.errors);
@@ -362,6 +409,7 @@ pub fn parse_questions(
             concepts: raw.concepts,
             prompt,
             what_they_test,
+            also,
             strong_signals,
             red_flags,
             follow_ups,
@@ -414,6 +462,33 @@ model_answer = "The GIL is a lock..."
 
     fn errors_of(text: &str) -> Vec<BankError> {
         parse_questions("bank/x.toml", text, TOPICS).unwrap_err()
+    }
+
+    #[test]
+    fn also_phrasings_attach_to_their_point_and_are_checked() {
+        let text = format!(
+            "{}\n[[question.also]]\npoint = 1\nsay = [\"threads take turns running Python code\"]\n",
+            good()
+        );
+        let qs = parse_questions("bank/x.toml", &text, TOPICS).unwrap();
+        assert_eq!(
+            qs[0].also["one thread runs bytecode at a time"],
+            ["threads take turns running Python code"]
+        );
+
+        let out_of_range = text.replace("point = 1", "point = 4");
+        let errs = errors_of(&out_of_range);
+        assert_eq!(errs[0].field.as_deref(), Some("also"));
+        assert_eq!(errs[0].line, Some(14));
+        assert!(errs[0].message.contains("1 to 3"), "{}", errs[0].message);
+
+        let thin = text.replace("threads take turns running Python code", "threads");
+        let errs = errors_of(&thin);
+        assert!(
+            errs[0].message.contains("fewer than 2 content words"),
+            "{}",
+            errs[0].message
+        );
     }
 
     #[test]

@@ -114,6 +114,9 @@ pub struct Question {
     pub concepts: Vec<String>,
     pub prompt: String,
     pub what_they_test: Vec<String>,
+    /// Other ways a key point is commonly said, by the point's text: the offline grader credits
+    /// the point when an answer makes it in any of them.
+    pub also: std::collections::BTreeMap<String, Vec<String>>,
     pub strong_signals: Vec<String>,
     pub red_flags: Vec<String>,
     pub follow_ups: Vec<String>,

@@ -84,6 +84,9 @@ pub fn show(bank: &Bank, id: &str, json: bool, out: &mut dyn Write) -> Result<()
         writeln!(out, "{title}:")?;
         for i in items {
             writeln!(out, "  - {i}")?;
+            for also in q.also.get(i).into_iter().flatten() {
+                writeln!(out, "      also: {also}")?;
+            }
         }
     }
     writeln!(out, "\nModel answer:\n  {}", q.model_answer)?;

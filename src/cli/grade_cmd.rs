@@ -59,6 +59,7 @@ impl InlineQuestion {
             concepts: self.concepts,
             prompt: self.prompt,
             what_they_test: self.what_they_test,
+            also: Default::default(),
             strong_signals: self.strong_signals,
             red_flags: self.red_flags,
             follow_ups: self.follow_ups,

@@ -118,13 +118,18 @@ impl Grader for OfflineGrader {
             .filter_map(|f| detect_red_flag(&answer, f, &prompt_stems))
             .collect();
 
-        let point_terms: Vec<Vec<Term>> = question
+        // Each point is read in the phrasing the answer comes closest to: its own words or one
+        // of the bank's `also` phrasings.
+        let phrasings: Vec<&str> = question
             .what_they_test
+            .iter()
+            .map(|point| closest_phrasing(&answer, question, point, &prompt_stems))
+            .collect();
+        let point_terms: Vec<Vec<Term>> = phrasings
             .iter()
             .map(|line| terms_of(line, &prompt_stems))
             .collect();
-        let claims: Vec<Claim> = question
-            .what_they_test
+        let claims: Vec<Claim> = phrasings
             .iter()
             .zip(&point_terms)
             .map(|(line, terms)| Claim::of(line, terms))
@@ -282,6 +287,34 @@ impl Grader for OfflineGrader {
     }
 }
 
+/// The phrasing of `point` (its own, or one of its `also` phrasings) whose terms the answer
+/// makes best: the best verdict, then the largest share of its terms.
+fn closest_phrasing<'q>(
+    answer: &Answer,
+    question: &'q Question,
+    point: &'q str,
+    prompt_stems: &BTreeSet<String>,
+) -> &'q str {
+    let Some(also) = question.also.get(point) else {
+        return point;
+    };
+    let rank = |line: &str| {
+        let (verdict, hit, _) = verdict_for(answer, &terms_of(line, prompt_stems));
+        (verdict.credit(), hit.map_or(0.0, |h| h.ratio))
+    };
+    std::iter::once(point)
+        .chain(also.iter().map(String::as_str))
+        .map(|line| (rank(line), line))
+        .fold(
+            None,
+            |best: Option<((f64, f64), &str)>, (r, line)| match best {
+                Some((b, _)) if b >= r => best,
+                _ => Some((r, line)),
+            },
+        )
+        .map_or(point, |(_, line)| line)
+}
+
 /// Share of a red flag's terms a contradicting sentence must carry for that flag to be the
 /// misconception it states (lower than for a flag raised on its own: the sentence is already
 /// known to invert a key point).
@@ -375,6 +408,7 @@ mod tests {
                 "CPU-bound work needs multiprocessing or native code to run in parallel".into(),
                 "asyncio handles many I/O-bound tasks on a single thread".into(),
             ],
+            also: Default::default(),
             strong_signals: vec!["Mentions the free-threaded build from PEP 703".into(), "Measures before choosing".into()],
             red_flags: vec![
                 "Claims threads make CPU-bound Python code run in parallel".into(),
@@ -721,5 +755,22 @@ mod tests {
             )
             .unwrap();
         assert_ne!(lock.key_points[0].verdict, Verdict::Missed, "{lock:#?}");
+    }
+
+    /// A point the bank lists in other words is credited when the answer uses them.
+    #[test]
+    fn an_also_phrasing_credits_its_point() {
+        let mut q = gil();
+        let answer = "Two threads can never be inside the interpreter loop together; they take turns on one big lock.";
+        let rubric = Rubrics::embedded().for_kind(Kind::Concept).clone();
+        let before = OfflineGrader.grade(&q, &rubric, answer).unwrap();
+        assert_ne!(before.key_points[0].verdict, Verdict::Covered);
+        q.also.insert(
+            q.what_they_test[0].clone(),
+            vec!["threads take turns on one lock inside the interpreter".into()],
+        );
+        let after = OfflineGrader.grade(&q, &rubric, answer).unwrap();
+        assert_eq!(after.key_points[0].verdict, Verdict::Covered, "{after:#?}");
+        assert_eq!(after.key_points[0].point, q.what_they_test[0]);
     }
 }
