@@ -1,6 +1,6 @@
 //! Delivery: how an answer was said, measured apart from what it says. Fillers, hedges,
 //! restarts, pace and length are counted from the same tokens the offline grader reads
-//! (`grade::text`), so a filler the grader ignores is exactly a filler reported here. Nothing
+//! (`words`), so a filler the grader ignores is exactly a filler reported here. Nothing
 //! in this module changes a content score.
 
 use std::collections::BTreeMap;

@@ -45,7 +45,7 @@ pub struct Analysis {
     pub tokens: Vec<Token>,
     /// Byte range of each sentence in the original text.
     pub sentences: Vec<(usize, usize)>,
-    /// Every filler and restart, in order: what the `speech` module counts as delivery.
+    /// Every filler and restart, in order: what the `delivery` module counts.
     pub disfluencies: Vec<Disfluency>,
 }
 

@@ -24,7 +24,7 @@ use crate::store::AnswerRecord;
 pub use memory::{Due, Memory, Rating};
 pub use posterior::{Posterior, ScoreOutOfRange, sigmoid};
 
-/// The model's constants (see ../shared/adaptive-benchmark.md for where they come from).
+/// The model's constants (see docs/selector.md for where they come from).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
     /// Prior spread of the general level.

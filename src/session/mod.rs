@@ -1,7 +1,7 @@
 //! The interview state machine: ask → answer → grade → follow-up → next. It knows nothing of
 //! terminals: a front end (the REPL, or a test with scripted answers) calls `ask_next`, then
 //! `answer`, `skip` or `hint`, and finally `finish`. Every answer is stored before it is graded,
-//! with its delivery (`speech`). Between questions the front end may ask about the last answer:
+//! with its delivery (`delivery`). Between questions the front end may ask about the last answer:
 //! `why`, `model_answer`, `retry`, `dispute`.
 
 mod dispute;

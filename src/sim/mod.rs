@@ -1,4 +1,4 @@
-//! The simulation benchmark of ../shared/adaptive-benchmark.md (`viva sim`): simulated candidates
+//! The simulation benchmark of docs/selector.md (`viva sim`): simulated candidates
 //! and grader, learner dynamics L0–L3, viva's selector against the baselines, every metric, and
 //! the targets T1–T10 checked against the figures (T11, the selector's speed, is measured by
 //! `cargo bench --bench viva`).
