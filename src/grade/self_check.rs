@@ -4,6 +4,7 @@
 //! grade is kept to show both.
 
 use super::{Grade, KeyPointVerdict, Verdict, offline};
+use crate::rubric::{Measure, Rubric};
 
 /// The grader name of a self-checked grade.
 pub const NAME: &str = "self";
@@ -12,9 +13,9 @@ impl Grade {
     /// The grade the candidate gives themselves after reading `viva`'s: the points numbered in
     /// `made` (1-based, as listed) are covered, every other point missed. The quotes viva found
     /// stay as evidence; red flags stay, because the candidate checks points, not
-    /// misconceptions. The score follows the offline grader's formula, so the two are on one
-    /// scale.
-    pub fn self_checked(viva: &Grade, made: &[usize]) -> Grade {
+    /// misconceptions, and so does the depth viva measured against `rubric`. The score follows
+    /// the offline grader's formula, so confirming viva's marks gives viva's score.
+    pub fn self_checked(viva: &Grade, made: &[usize], rubric: &Rubric) -> Grade {
         let key_points: Vec<KeyPointVerdict> = viva
             .key_points
             .iter()
@@ -33,8 +34,19 @@ impl Grade {
             .collect();
         let n = key_points.len().max(1) as f64;
         let coverage = key_points.iter().map(|k| k.verdict.credit()).sum::<f64>() / n;
+        let depth = viva
+            .criteria
+            .iter()
+            .find(|c| {
+                rubric
+                    .criteria
+                    .iter()
+                    .any(|rc| rc.id == c.id && rc.measure == Measure::Depth)
+            })
+            .map_or(0.0, |c| f64::from(c.level) / 4.0);
+        let measured = offline::measured(coverage, depth);
         Grade {
-            score: offline::score(coverage, viva.red_flags.len(), false, false),
+            score: offline::score(measured, viva.red_flags.len(), false, false),
             outcome: viva.outcome,
             key_points,
             red_flags: viva.red_flags.clone(),
@@ -54,6 +66,12 @@ impl Grade {
 mod tests {
     use super::*;
     use crate::grade::{Outcome, RedFlagHit};
+
+    fn rubric() -> Rubric {
+        crate::rubric::Rubrics::embedded()
+            .for_kind(crate::bank::Kind::Concept)
+            .clone()
+    }
 
     fn viva() -> Grade {
         let point = |id, verdict, evidence: Option<&str>| KeyPointVerdict {
@@ -76,7 +94,7 @@ mod tests {
 
     #[test]
     fn the_points_named_are_covered_and_the_rest_missed() {
-        let g = Grade::self_checked(&viva(), &[2, 3]);
+        let g = Grade::self_checked(&viva(), &[2, 3], &rubric());
         let verdicts: Vec<Verdict> = g.key_points.iter().map(|k| k.verdict).collect();
         use Verdict::*;
         assert_eq!(verdicts, [Missed, Covered, Covered, Missed]);
@@ -86,7 +104,11 @@ mod tests {
         assert_eq!(g.grader, NAME);
         assert!(!g.approximate);
         assert_eq!(g.notes, ["checked by you"]);
-        assert_eq!(g.score, offline::score(0.5, 0, false, false));
+        // viva measured no depth here, so only the key points count.
+        assert_eq!(
+            g.score,
+            offline::score(offline::measured(0.5, 0.0), 0, false, false)
+        );
     }
 
     #[test]
@@ -96,9 +118,9 @@ mod tests {
             flag: "threads run in parallel".into(),
             evidence: "they run in parallel".into(),
         });
-        let g = Grade::self_checked(&v, &[1, 2, 3, 4]);
+        let g = Grade::self_checked(&v, &[1, 2, 3, 4], &rubric());
         assert_eq!(g.red_flags, v.red_flags);
         assert_eq!(g.score, offline::score(1.0, 1, false, false));
-        assert!(g.score < Grade::self_checked(&viva(), &[1, 2, 3, 4]).score);
+        assert!(g.score < Grade::self_checked(&viva(), &[1, 2, 3, 4], &rubric()).score);
     }
 }

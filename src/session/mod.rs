@@ -425,13 +425,16 @@ impl<'a> Session<'a> {
     /// Stores the candidate's check of the grade of answer `turn_id`: the key points they say
     /// they made (1-based). None when that answer has no grade to check.
     pub fn self_check(&mut self, turn_id: i64, made: &[usize]) -> Result<Option<Grade>> {
-        let Some(a) = self.attempts.iter_mut().find(|a| a.turn_id == turn_id) else {
+        let Some(i) = self.attempts.iter().position(|a| a.turn_id == turn_id) else {
             return Ok(None);
         };
+        let rubric = self.rubric(&self.attempts[i].question);
+        let a = &self.attempts[i];
         let Some(viva) = &a.grade else {
             return Ok(None);
         };
-        let mut checked = Grade::self_checked(viva, made);
+        let mut checked = Grade::self_checked(viva, made, rubric);
+        let a = &mut self.attempts[i];
         charge_hints(&mut checked, a.hints);
         self.store.insert_grade(turn_id, now_ms(), &checked)?;
         a.self_check = Some(checked.clone());

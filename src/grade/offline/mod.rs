@@ -250,8 +250,12 @@ impl Grader for OfflineGrader {
             .map(|s| verdict_for(&answer, &terms_of(s, &prompt_stems)).0.credit())
             .sum();
         let depth = (signal_credit / question.strong_signals.len().clamp(1, 2) as f64).min(1.0);
-        let measured = (1.0 - DEPTH_WEIGHT) * coverage + DEPTH_WEIGHT * depth;
-        let score = score(measured, red_flags.len(), listed, injection.is_some());
+        let score = score(
+            measured(coverage, depth),
+            red_flags.len(),
+            listed,
+            injection.is_some(),
+        );
 
         // Only the criteria with a rule the offline grader can check are reported: key points
         // and depth. Accuracy and clarity have no level here rather than an invented one.
@@ -332,6 +336,11 @@ const LISTED_SHARE: f64 = 0.5;
 /// interview is a passing answer, not a 50. A stated misconception caps the score, because a
 /// fluent answer resting on one is wrong whatever else it names; so does a list of terms (it
 /// names points without making any) and an answer that instructs the grader.
+/// The content an answer shows, 0 to 1: key points, and depth (the strong signals) beside them.
+pub(crate) fn measured(coverage: f64, depth: f64) -> f64 {
+    (1.0 - DEPTH_WEIGHT) * coverage + DEPTH_WEIGHT * depth
+}
+
 pub(crate) fn score(coverage: f64, red_flags: usize, listed: bool, injection: bool) -> u8 {
     let mut score = 100.0 * coverage.powf(COVERAGE_CURVE);
     let cap = match red_flags {
