@@ -129,9 +129,17 @@ impl Grader for OfflineGrader {
             .iter()
             .map(|line| terms_of(line, &prompt_stems))
             .collect();
-        let claims: Vec<Claim> = phrasings
+        // Polarity is read against the point in the bank's own words: a paraphrase helps an
+        // answer make the point, never makes it say the point backwards.
+        let own_terms: Vec<Vec<Term>> = question
+            .what_they_test
             .iter()
-            .zip(&point_terms)
+            .map(|line| terms_of(line, &prompt_stems))
+            .collect();
+        let claims: Vec<Claim> = question
+            .what_they_test
+            .iter()
+            .zip(&own_terms)
             .map(|(line, terms)| Claim::of(line, terms))
             .collect();
         let mut verdicts: Vec<(Verdict, Option<Hit>, bool)> = point_terms
@@ -639,7 +647,15 @@ mod tests {
     /// named misconception, when it is a bare list, or when one point is all it touches.
     #[test]
     fn rare_shared_terms_in_a_sentence_make_a_point_partly() {
-        let grade = |answer: &str| grade_bank("numpy-broadcasting-rules", answer);
+        // The point's own words only: `also` phrasings would make some of these points outright.
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let mut q = bank.get("numpy-broadcasting-rules").unwrap().clone();
+        q.also.clear();
+        let grade = |answer: &str| {
+            OfflineGrader
+                .grade(&q, Rubrics::embedded().for_kind(q.kind), answer)
+                .unwrap()
+        };
         let verdicts = |answer: &str| -> Vec<Verdict> {
             grade(answer).key_points.iter().map(|k| k.verdict).collect()
         };
