@@ -265,16 +265,9 @@ fn offline_json_is_labelled_approximate_with_only_measured_criteria() {
 #[test]
 fn the_agreement_set_stuffing_and_injection_stay_low() {
     let home = tempfile::tempdir().unwrap();
-    let out = viva(home.path())
-        .args(["eval", "--grader", "offline", "--split", "all", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = crate::json_of(
+        viva(home.path()).args(["eval", "--grader", "offline", "--split", "all", "--json"]),
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let a = &report["agreement"];
     assert!(a["rows"].as_u64().unwrap() >= 300);
     assert!(a["stuffing_max"].as_u64().unwrap() <= 35, "{a:#}");
