@@ -39,7 +39,8 @@ pub fn schema() -> Value {
 }
 
 /// Finds the JSON object in a reply: the whole reply, a fenced ```json block, or the last
-/// balanced `{...}` (models that think aloud before answering).
+/// complete top-level `{...}` (models that think aloud before answering). One pass over the
+/// reply, whatever it holds: a reply of nothing but braces costs as much as any other.
 pub fn extract(reply: &str) -> Result<Value, String> {
     let trimmed = reply.trim();
     if let Ok(v @ Value::Object(_)) = serde_json::from_str(trimmed) {
@@ -52,18 +53,49 @@ pub fn extract(reply: &str) -> Result<Value, String> {
             return Ok(v);
         }
     }
-    let mut end = trimmed.len();
-    while let Some(close) = trimmed[..end].rfind('}') {
-        let mut start = close;
-        while let Some(open) = trimmed[..start].rfind('{') {
-            if let Ok(v @ Value::Object(_)) = serde_json::from_str(&trimmed[open..=close]) {
-                return Ok(v);
-            }
-            start = open;
+    for span in top_level_objects(trimmed).into_iter().rev() {
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str(&trimmed[span]) {
+            return Ok(v);
         }
-        end = close;
     }
-    Err("the reply contains no JSON object".to_string())
+    Err("the reply contains no complete JSON object".to_string())
+}
+
+/// The byte ranges of the outermost `{...}` of a text, in order. Braces inside JSON strings do
+/// not count; quotes outside an object are prose and do not start strings. An object still
+/// open at the end (a reply cut at the token limit) is not one: its inner objects are parts of
+/// a verdict, never a verdict.
+fn top_level_objects(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let (mut depth, mut start, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' if depth > 0 => in_string = true,
+            b'{' => {
+                if depth == 0 {
+                    start = i;
+                }
+                depth += 1;
+            }
+            b'}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    spans.push(start..i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
 }
 
 fn int(v: &Value) -> Option<i64> {
@@ -443,6 +475,27 @@ mod tests {
             3
         );
         assert!(extract("no object here").is_err());
+        // Braces inside strings are text.
+        assert_eq!(
+            extract(r#"ok: {"a": "x } y {", "b": 1} end"#).unwrap()["b"],
+            1
+        );
+    }
+
+    /// A reply cut at the token limit holds complete inner objects; none of them is the verdict.
+    #[test]
+    fn a_truncated_reply_has_no_object_rather_than_an_inner_one() {
+        let cut = r#"{"reasoning": "r", "criteria": [{"id": "coverage", "level": 3}, {"id": "acc"#;
+        assert!(extract(cut).is_err());
+    }
+
+    /// A megabyte of braces is read in one pass (it used to try every pair of braces).
+    #[test]
+    fn a_reply_of_braces_is_no_json_and_no_hang() {
+        let bomb = "{".repeat(500_000) + &"}".repeat(500_000);
+        assert!(extract(&bomb).is_err());
+        let unbalanced = "}".repeat(500_000) + &"{".repeat(500_000);
+        assert!(extract(&unbalanced).is_err());
     }
 
     #[test]

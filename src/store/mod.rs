@@ -40,12 +40,34 @@ pub struct Store {
     conn: Connection,
 }
 
+/// Answers are private: a directory the store creates is readable by its owner only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the store file owner-only (0600) when it does not exist yet; SQLite gives its WAL
+/// and shared-memory files the same permissions. An existing file keeps its own.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        create_private_file(path).with_context(|| format!("cannot create {}", path.display()))?;
         let conn =
             Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         // The busy timeout comes first so that processes opening the store at once wait for each
@@ -87,5 +109,25 @@ impl Store {
             .optional()?
             .flatten()
             .unwrap_or(0))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::Store;
+
+    #[test]
+    fn a_new_store_and_its_directory_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let path = home.join("viva.db");
+        let store = Store::open(&path).unwrap();
+        store.start_session(1, &serde_json::json!({})).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&home), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&home.join("viva.db-wal")), 0o600);
     }
 }

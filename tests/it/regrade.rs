@@ -348,7 +348,7 @@ fn a_batch_round_trip_stores_the_grades_and_reports_the_lines_it_could_not_use()
         format!("{file}:4: custom_id: no answered turn 999 in this store"),
         format!("{file}:5: error: This request could not be executed before the batch expired."),
         format!(
-            "{file}:6: response.body: the verdict is unusable: the reply contains no JSON object"
+            "{file}:6: response.body: the verdict is unusable: the reply contains no complete JSON object"
         ),
         format!(
             "{file}:7: custom_id: {} was already graded from line 1",

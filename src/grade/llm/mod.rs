@@ -277,6 +277,17 @@ impl LlmGrader {
 
 /// The grading messages for one answer (system, then user), and whether the answer was cut to
 /// `answer_budget` tokens. Shared by the live grader and the batch files, so both ask the same.
+/// The answer with every spelling of the fence tag neutralised, so it cannot close the fence
+/// early: any case, spaces inside the brackets (`</ Candidate_Answer >`).
+fn unfenced(answer: &str) -> String {
+    static TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let tag = TAG.get_or_init(|| {
+        regex::Regex::new(r"(?i)<\s*(/?)\s*candidate_answer\s*>").expect("a valid pattern")
+    });
+    tag.replace_all(answer, "‹${1}candidate_answer›")
+        .into_owned()
+}
+
 pub fn messages(
     prompts: &Prompts,
     answer_budget: usize,
@@ -286,10 +297,7 @@ pub fn messages(
     schema_in_prompt: bool,
 ) -> Result<(Vec<Message>, bool)> {
     let (answer, truncated) = tokens::truncate(answer, answer_budget);
-    // The fence must hold: an answer cannot close it early.
-    let fenced = answer
-        .replace("<candidate_answer>", "‹candidate_answer›")
-        .replace("</candidate_answer>", "‹/candidate_answer›");
+    let fenced = unfenced(&answer);
     let schema = serde_json::to_string(&verdict::schema())?;
     let system = prompts.render(
         "grade_system.j2",
