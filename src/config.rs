@@ -17,7 +17,9 @@ use crate::error::bad;
 pub enum GraderChoice {
     /// The LLM when an endpoint is configured, offline otherwise.
     Auto,
+    /// Always the LLM; an error when no endpoint is configured.
     Llm,
+    /// Always the offline grader, even with an endpoint configured.
     Offline,
 }
 

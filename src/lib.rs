@@ -14,6 +14,7 @@ pub mod grade;
 pub(crate) mod home;
 pub mod learner;
 pub mod llm;
+pub(crate) mod names;
 pub mod prompt;
 pub(crate) mod random;
 pub(crate) mod read_aloud;

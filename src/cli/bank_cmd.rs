@@ -8,9 +8,11 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::bank::{Bank, BankError, Layer, Question, SourceFile, embedded_sources};
+use crate::bank::{Bank, BankError, Kind, Layer, Question, SourceFile, embedded_sources};
 use crate::error::{BadInput, bad};
 use crate::home::Home;
+use crate::names;
+use crate::select::Filters;
 
 /// The rubric standard of the shipped bank: more than the loader demands of user files.
 pub const MIN_STRONG_SIGNALS: usize = 2;
@@ -28,11 +30,17 @@ pub fn errors_to_bad_input(errors: &[BankError]) -> anyhow::Error {
     .into()
 }
 
-pub fn list(bank: &Bank, topics: &[String], json: bool, out: &mut dyn Write) -> Result<()> {
+pub fn list(
+    bank: &Bank,
+    filters: &Filters,
+    kind: Option<Kind>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let questions: Vec<&Question> = bank
         .questions()
         .iter()
-        .filter(|q| topics.is_empty() || topics.contains(&q.topic))
+        .filter(|q| filters.allows(q) && kind.is_none_or(|k| k == q.kind))
         .collect();
     if json {
         let rows: Vec<_> = questions
@@ -55,7 +63,8 @@ pub fn list(bank: &Bank, topics: &[String], json: bool, out: &mut dyn Write) -> 
 pub fn show(bank: &Bank, id: &str, json: bool, out: &mut dyn Write) -> Result<()> {
     let q = bank
         .get(id)
-        .ok_or_else(|| bad(format!("no question with id {id:?} (see: viva bank list)")))?;
+        .or_else(|| bank.questions().iter().find(|q| names::same(&q.id, id)))
+        .ok_or_else(|| unknown_id(bank, id))?;
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(q)?)?;
         return Ok(());
@@ -91,6 +100,15 @@ pub fn show(bank: &Bank, id: &str, json: bool, out: &mut dyn Write) -> Result<()
     }
     writeln!(out, "\nModel answer:\n  {}", q.model_answer)?;
     Ok(())
+}
+
+/// No question has this id: suggest the close ones (`gil` finds `gil-what-it-is`).
+fn unknown_id(bank: &Bank, id: &str) -> anyhow::Error {
+    let ids: Vec<&str> = bank.questions().iter().map(|q| q.id.as_str()).collect();
+    bad(format!(
+        "no question with id {id:?}{} (see: viva bank list)",
+        names::did_you_mean(id, &ids)
+    ))
 }
 
 #[derive(Debug, Serialize)]

@@ -2,12 +2,13 @@
 //! answers the way the grader needs. The doctor's calls are logged like the grader's.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::Env;
-use crate::config::Endpoint;
+use crate::config::{Endpoint, PRESETS};
 use crate::llm::{self, CallPurpose, ChatRequest, LlmClient, Message, Role};
 
 pub fn print_config(described: &Value, out: &mut dyn Write) -> Result<()> {
@@ -20,8 +21,34 @@ pub fn print_config(described: &Value, out: &mut dyn Write) -> Result<()> {
                 let v = o.get("value").map_or("-".to_string(), show);
                 writeln!(out, "{key:<22} {v}  (from {})", show(&o["from"]))?;
             }
+            Value::Object(prices) if key == PRICES => print_prices(prices, out)?,
             other => writeln!(out, "{key:<22} {}", show(other))?,
         }
+    }
+    Ok(())
+}
+
+/// The key of `Config::describe` holding the prices per model.
+const PRICES: &str = "prices_per_million_tokens";
+
+/// One line per model, in dollars, rather than the JSON object `--json` gives.
+fn print_prices(prices: &serde_json::Map<String, Value>, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "prices                 dollars per million tokens, input / output"
+    )?;
+    for (model, price) in prices {
+        let dollars = |side: &str| {
+            price[side]
+                .as_f64()
+                .map_or("-".into(), |d| format!("{d:.2}"))
+        };
+        writeln!(
+            out,
+            "  {model:<20} {} / {}",
+            dollars("input"),
+            dollars("output")
+        )?;
     }
     Ok(())
 }
@@ -44,7 +71,7 @@ pub fn run(ctx: &Env, out: &mut dyn Write) -> Result<()> {
             out,
             "no LLM endpoint configured: viva grades offline (the embedded grader)."
         )?;
-        return Ok(());
+        return print_setup(&config.path, out);
     };
     writeln!(
         out,
@@ -62,6 +89,39 @@ pub fn run(ctx: &Env, out: &mut dyn Write) -> Result<()> {
         out,
         "viva will grade with {} at {}.",
         endpoint.model, endpoint.api_base
+    )?;
+    Ok(())
+}
+
+/// How to point viva at the common servers, for a user who has configured none.
+fn print_setup(config_file: &Path, out: &mut dyn Write) -> Result<()> {
+    let preset = |name: &str| PRESETS.iter().find(|p| p.name == name);
+    let base = |name: &str| preset(name).map_or("", |p| p.api_base);
+    let openai_model = preset("openai")
+        .and_then(|p| p.default_model)
+        .unwrap_or("-");
+    writeln!(
+        out,
+        "To grade with a model, set up one of these and run viva doctor again:"
+    )?;
+    writeln!(
+        out,
+        "  OpenAI     export OPENAI_API_KEY=sk-...   ({openai_model} unless --model says otherwise)"
+    )?;
+    writeln!(
+        out,
+        "  Ollama     viva --api-base {} --model llama3.1",
+        base("ollama")
+    )?;
+    writeln!(
+        out,
+        "  llama.cpp  viva --api-base {} --model <the model llama-server loaded>",
+        base("llamacpp")
+    )?;
+    writeln!(
+        out,
+        "or keep it in {}: provider = \"ollama\" and model = \"llama3.1\"",
+        config_file.display()
     )?;
     Ok(())
 }

@@ -25,6 +25,7 @@ pub(super) struct EvalArgs {
     /// Also print every row: id, label, the labeller's score and the grader's
     #[arg(long)]
     rows: bool,
+    /// Print the figures as JSON
     #[arg(long)]
     json: bool,
 }

@@ -5,6 +5,7 @@ mod bank_cmd;
 mod calls_cmd;
 mod doctor_cmd;
 mod eval_cmd;
+mod filters;
 mod grade_cmd;
 mod import_cmd;
 mod practice_cmd;
@@ -18,9 +19,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::bank::{Bank, Difficulty};
+use crate::bank::Bank;
 use crate::config::{Config, FileConfig, Flags, GraderChoice};
 use crate::error::bad;
 use crate::grade::Grader;
@@ -40,20 +41,23 @@ use crate::store::Store;
     about = "Adaptive mock interviews in the terminal: answer aloud, get graded against a rubric."
 )]
 pub struct Cli {
-    /// Data directory: the store, history and user bank files [default: the platform data dir]
-    #[arg(long, env = "VIVA_HOME", global = true, value_name = "DIR")]
+    /// Data directory: the store, history, config.toml and user bank files [env: VIVA_HOME]
+    /// [default: the platform data dir]
+    // VIVA_HOME is read by `Home::resolve`, not clap, so that an empty or wrong VIVA_HOME is
+    // reported as such rather than as a bad flag, and usage lines do not show it as given.
+    #[arg(long, global = true, value_name = "DIR")]
     home: Option<PathBuf>,
 
     /// Model to grade with [env: VIVA_MODEL]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GRADING)]
     model: Option<String>,
 
     /// OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 [env: VIVA_API_BASE, OPENAI_BASE_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = GRADING)]
     api_base: Option<String>,
 
     /// Which grader to use: the LLM when configured (auto), always the LLM, or offline
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, help_heading = GRADING)]
     grader: Option<GraderChoice>,
 
     #[command(subcommand)]
@@ -62,6 +66,15 @@ pub struct Cli {
     /// Bare `viva` runs a practice session with these options.
     #[command(flatten)]
     practice: PracticeArgs,
+}
+
+/// The heading of the grading options every command accepts, so that each command's own options
+/// are not lost among them.
+const GRADING: &str = "Grading options";
+
+/// The whole command tree, for tests that check every command's help.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,29 +91,40 @@ enum Command {
     Review(review_cmd::ReviewCommand),
     /// Progress across sessions: ability per topic, weakest topics, questions due, totals.
     Report {
+        /// Print the report as JSON
         #[arg(long)]
         json: bool,
     },
     /// Export sessions as Markdown, JSON, JSON Lines or one self-contained HTML page.
     Export(review_cmd::ExportArgs),
-    /// Grade stored answers again with the grader configured now (the old grades are kept; the
-    /// latest wins), or hand the grading to a batch runner through files.
+    /// Grade stored answers again with the grader configured now.
+    ///
+    /// The old grades are kept and the latest wins. With --batch-out and --batch-in the grading
+    /// is handed to a batch runner (the OpenAI Batch API, vllm run-batch) through files.
     Regrade(regrade_cmd::RegradeArgs),
     /// Grade the labelled agreement set and print how closely the grader agrees with the labels.
     Eval(eval_cmd::EvalArgs),
     /// Print the resolved configuration (the API key masked).
     Config {
+        /// Print the configuration as JSON, each value with where it came from
         #[arg(long)]
         json: bool,
     },
-    /// Check the configured endpoint: models, a tiny completion, structured output.
+    /// Check that the configured endpoint can grade, or show how to configure one.
+    ///
+    /// Lists the models, asks for a tiny completion, a streamed one and structured output, and
+    /// says what grading will use. Exits 1 when an endpoint is configured but cannot grade.
     Doctor,
     /// What viva believes about you: per-topic estimates, the likely weakest, reviews due.
     Status {
+        /// Print the status as JSON
         #[arg(long)]
         json: bool,
     },
     /// The selector's simulation benchmark: simulated candidates, every policy, every target.
+    ///
+    /// A developer's benchmark (see BENCHMARKS.md), hidden from the command list.
+    #[command(hide = true)]
     Sim {
         /// Simulated candidates per cell and policy (the documented run uses 3000)
         #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -111,6 +135,7 @@ enum Command {
         /// Run only this cell (repeatable; default: all)
         #[arg(long = "cell", value_name = "NAME")]
         cells: Vec<String>,
+        /// Print the results as JSON
         #[arg(long)]
         json: bool,
     },
@@ -149,9 +174,9 @@ struct PracticeArgs {
     /// Only ask questions of this topic (repeatable)
     #[arg(long = "topic", short = 't', value_name = "TOPIC")]
     topics: Vec<String>,
-    /// Only ask questions of this difficulty
-    #[arg(long, value_enum)]
-    difficulty: Option<DifficultyArg>,
+    /// Only ask questions of this difficulty: easy, medium or hard
+    #[arg(long)]
+    difficulty: Option<String>,
     /// Only ask questions reported at this company
     #[arg(long)]
     company: Option<String>,
@@ -201,46 +226,43 @@ impl PracticeArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum DifficultyArg {
-    Easy,
-    Medium,
-    Hard,
-}
-
-impl From<DifficultyArg> for Difficulty {
-    fn from(d: DifficultyArg) -> Difficulty {
-        match d {
-            DifficultyArg::Easy => Difficulty::Easy,
-            DifficultyArg::Medium => Difficulty::Medium,
-            DifficultyArg::Hard => Difficulty::Hard,
-        }
-    }
-}
-
 #[derive(Debug, Subcommand)]
 enum BankCommand {
     /// List questions.
     List {
-        #[arg(long = "topic", short = 't')]
+        /// Only questions of this topic (repeatable)
+        #[arg(long = "topic", short = 't', value_name = "TOPIC")]
         topics: Vec<String>,
+        /// Only questions of this kind: concept, coding, design, debugging or behavioral
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only questions of this difficulty: easy, medium or hard
+        #[arg(long)]
+        difficulty: Option<String>,
+        /// Print the questions as JSON
         #[arg(long)]
         json: bool,
     },
     /// Show one question with its rubric.
     Show {
+        /// The question's id (see: viva bank list)
         id: String,
+        /// Print the question as JSON
         #[arg(long)]
         json: bool,
     },
     /// Counts per topic, kind and difficulty, and rubric completeness.
     Stats {
+        /// Print the counts as JSON
         #[arg(long)]
         json: bool,
     },
     /// Validate bank files (default: the whole bank, shipped and user files).
     Check {
+        /// Bank files to check against the shipped topics [default: the whole bank]
+        #[arg(value_name = "FILE")]
         paths: Vec<PathBuf>,
+        /// Print the result as JSON
         #[arg(long)]
         json: bool,
     },
@@ -331,7 +353,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         follow_ups: practice_args.follow_ups,
     };
     let ctx = Env {
-        home: Home::resolve(cli.home)?,
+        home: Home::resolve(cli.home, std::env::var_os("VIVA_HOME"))?,
         flags,
     };
     match cli.command {
@@ -359,12 +381,22 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Some(Command::Doctor) => doctor_cmd::run(&ctx, out),
         Some(Command::Bank(cmd)) => match cmd {
-            BankCommand::List { topics, json } => bank_cmd::list(&ctx.bank()?, &topics, json, out),
+            BankCommand::List {
+                topics,
+                kind,
+                difficulty,
+                json,
+            } => {
+                let bank = ctx.bank()?;
+                let filters = filters::resolve(&bank, &topics, difficulty.as_deref(), None)?;
+                let kind = filters::kind(kind.as_deref())?;
+                bank_cmd::list(&bank, &filters, kind, json, out)
+            }
             BankCommand::Show { id, json } => bank_cmd::show(&ctx.bank()?, &id, json, out),
             BankCommand::Stats { json } => bank_cmd::stats(&ctx.bank()?, json, out),
             BankCommand::Check { paths, json } => bank_cmd::check(&ctx.home, &paths, json, out),
         },
-        Some(Command::Review(cmd)) => review_cmd::review(&ctx.store()?, cmd, out),
+        Some(Command::Review(cmd)) => review_cmd::review(&ctx, cmd, out),
         Some(Command::Report { json }) => {
             review_cmd::report(&ctx.bank()?, &ctx.store()?, json, out)
         }

@@ -5,11 +5,10 @@ use std::io::{IsTerminal, Write};
 use anyhow::{Context, Result};
 
 use super::{DEFAULT_MINUTES, Env, ModeArg, PracticeArgs};
-use crate::bank::{Bank, Difficulty};
+use crate::bank::Bank;
 use crate::error::bad;
 use crate::read_aloud::{self, Speaker};
 use crate::repl::{self, LineSource, Plain, Terminal};
-use crate::select::Filters;
 use crate::session::{Mode, Session, Settings};
 
 pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<()> {
@@ -56,15 +55,6 @@ pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<
 /// Checks the practice options against the bank, so that a typo in a topic name is an error
 /// rather than an empty session.
 fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result<Settings> {
-    for t in &args.topics {
-        if bank.topic(t).is_none() {
-            let known: Vec<&str> = bank.topics().iter().map(|t| t.id.as_str()).collect();
-            return Err(bad(format!(
-                "--topic: unknown topic {t:?} (known: {})",
-                known.join(", ")
-            )));
-        }
-    }
     let mode = match (args.mode, args.minutes) {
         (ModeArg::Study, Some(_)) => {
             return Err(bad(
@@ -82,26 +72,12 @@ fn practice_settings(bank: &Bank, args: PracticeArgs, follow_ups: u32) -> Result
             Mode::Real { minutes }
         }
     };
-    if let Some(c) = &args.company {
-        let mut known: Vec<&str> = bank
-            .questions()
-            .iter()
-            .flat_map(|q| q.companies.iter().map(String::as_str))
-            .collect();
-        known.sort_by_key(|k| k.to_ascii_lowercase());
-        known.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        if !known.iter().any(|k| k.eq_ignore_ascii_case(c)) {
-            return Err(bad(format!(
-                "--company: no question of the bank is reported at {c:?} (known: {})",
-                known.join(", ")
-            )));
-        }
-    }
-    let filters = Filters {
-        topics: args.topics,
-        difficulty: args.difficulty.map(Difficulty::from),
-        company: args.company,
-    };
+    let filters = super::filters::resolve(
+        bank,
+        &args.topics,
+        args.difficulty.as_deref(),
+        args.company.as_deref(),
+    )?;
     let available = bank
         .questions()
         .iter()

@@ -22,27 +22,33 @@ pub enum ReviewCommand {
         /// Only sessions started on or after this day (YYYY-MM-DD, UTC)
         #[arg(long, value_name = "DATE", value_parser = super::date_arg)]
         since: Option<i64>,
+        /// Print the sessions as JSON
         #[arg(long)]
         json: bool,
     },
     /// Show one session's graded transcript.
     Show {
+        /// The session to show (see: viva review list)
         id: i64,
+        /// Print the transcript as JSON, every grade and dispute included
         #[arg(long)]
         json: bool,
     },
     /// Find answers and feedback containing every word given.
     Search {
+        /// Words every match contains, in any order
         #[arg(required = true, value_name = "WORD")]
         words: Vec<String>,
         /// How many matches to show at most
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Print the matches as JSON
         #[arg(long)]
         json: bool,
     },
     /// Delivery per session over time: fillers, hedges, restarts, pace.
     Delivery {
+        /// Print the figures as JSON
         #[arg(long)]
         json: bool,
     },
@@ -51,6 +57,7 @@ pub enum ReviewCommand {
         /// How many calls to show at most
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Print the full rows as JSON, requests and replies included
         #[arg(long)]
         json: bool,
     },
@@ -72,6 +79,7 @@ pub struct ExportArgs {
     /// Export every session
     #[arg(long)]
     all: bool,
+    /// Markdown, JSON, JSON Lines or one self-contained HTML page
     #[arg(long, value_enum, default_value = "md")]
     format: FormatArg,
     /// Write to FILE instead of standard output
@@ -79,9 +87,13 @@ pub struct ExportArgs {
     output: Option<PathBuf>,
 }
 
-pub fn review(store: &Store, cmd: ReviewCommand, out: &mut dyn Write) -> Result<()> {
+pub fn review(ctx: &super::Env, cmd: ReviewCommand, out: &mut dyn Write) -> Result<()> {
+    let store = &ctx.store()?;
     match cmd {
         ReviewCommand::List { topic, since, json } => {
+            let topic = topic
+                .map(|t| super::filters::topic(&ctx.bank()?, &t))
+                .transpose()?;
             let filter = SessionFilter {
                 topic,
                 since,

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::bank::{Bank, Difficulty, Kind, Question};
 use crate::learner::{self, Evidence, Learner, LearnerError, Observation, Status, sigmoid};
+use crate::names;
 pub use crate::random::Rng;
 pub use policy::{Choice, Item, Policy, Situation, Turn, Why};
 
@@ -20,13 +21,15 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// Topics and companies match as names do everywhere (`crate::names::same`), so a filter
+    /// stored with a session matches however the user spelled it.
     pub fn allows(&self, q: &Question) -> bool {
-        (self.topics.is_empty() || self.topics.contains(&q.topic))
+        (self.topics.is_empty() || self.topics.iter().any(|t| names::same(t, &q.topic)))
             && self.difficulty.is_none_or(|d| d == q.difficulty)
             && self
                 .company
                 .as_ref()
-                .is_none_or(|c| q.companies.iter().any(|qc| qc.eq_ignore_ascii_case(c)))
+                .is_none_or(|c| q.companies.iter().any(|qc| names::same(qc, c)))
     }
 }
 

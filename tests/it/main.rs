@@ -3,6 +3,7 @@
 
 mod adaptive;
 mod bank;
+mod cli;
 mod delivery;
 #[path = "../support/fake_llm.rs"]
 mod fake_llm;

@@ -176,7 +176,7 @@ fn a_company_no_question_names_is_a_usage_error_that_lists_the_known_ones() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("--company: no question of the bank is reported at \"Initech\""),
+        err.contains("--company: unknown company \"Initech\""),
         "{err}"
     );
     assert!(
