@@ -86,7 +86,41 @@ pub enum LlmError {
     Cancelled,
 }
 
+/// The scrubbing of `LlmClient::scrub`, for any text and key.
+pub fn scrub(text: &str, key: Option<&str>) -> String {
+    static SECRET: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let secret = SECRET.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\bsk-[A-Za-z0-9_-]{8,}")
+            .expect("a valid pattern")
+    });
+    let text = match key.filter(|k| k.len() >= 4) {
+        Some(k) => text.replace(k, "[redacted]"),
+        None => text.to_string(),
+    };
+    secret
+        .replace_all(&text, |c: &regex::Captures| {
+            format!("{}[redacted]", c.get(1).map_or("", |m| m.as_str()))
+        })
+        .into_owned()
+}
+
 impl LlmError {
+    /// The same error with `scrub` applied to every message it carries.
+    fn scrubbed(self, scrub: impl Fn(&str) -> String) -> LlmError {
+        match self {
+            LlmError::Http { status, message } => LlmError::Http {
+                status,
+                message: scrub(&message),
+            },
+            LlmError::Api(m) => LlmError::Api(scrub(&m)),
+            LlmError::Connect(m) => LlmError::Connect(scrub(&m)),
+            LlmError::Transport(m) => LlmError::Transport(scrub(&m)),
+            LlmError::Stream(m) => LlmError::Stream(scrub(&m)),
+            LlmError::Malformed(m) => LlmError::Malformed(scrub(&m)),
+            other => other,
+        }
+    }
+
     /// True when the server rejected the request itself (4xx other than 429), e.g. an unsupported
     /// `response_format`.
     pub fn is_rejection(&self) -> bool {
@@ -99,6 +133,8 @@ pub struct LlmClient {
     pub model: String,
     pub api_base: String,
     calls: Option<CallRecorder>,
+    /// The configured key, scrubbed from everything a call returns or records.
+    key: Option<String>,
 }
 
 impl LlmClient {
@@ -129,6 +165,11 @@ impl LlmClient {
             model: endpoint.model.clone(),
             api_base: endpoint.api_base.clone(),
             calls: None,
+            key: endpoint
+                .api_key
+                .as_ref()
+                .map(|k| k.expose().to_string())
+                .filter(|k| !k.is_empty()),
         })
     }
 
@@ -136,6 +177,12 @@ impl LlmClient {
     pub fn recording_to(mut self, sink: Arc<dyn CallSink>) -> LlmClient {
         self.calls = Some(CallRecorder::new(sink));
         self
+    }
+
+    /// `text` without the configured key or anything shaped like a secret (`sk-…`, `Bearer …`):
+    /// servers echo keys in their error messages, and those end up in notes, logs and on screen.
+    fn scrub(&self, text: &str) -> String {
+        scrub(text, self.key.as_deref())
     }
 
     /// Why a call could not be recorded, once: the caller decides how to tell the user.
@@ -165,7 +212,14 @@ impl LlmClient {
             None => None,
         };
         let started = Instant::now();
-        let result = self.send(req.stream, request, on_delta).await;
+        let result = self
+            .send(req.stream, request, on_delta)
+            .await
+            .map(|mut r| {
+                r.content = self.scrub(&r.content);
+                r
+            })
+            .map_err(|e| e.scrubbed(|t| self.scrub(t)));
         let latency = started.elapsed();
         if let Some(call) = call {
             let reply = result.as_ref().ok();
@@ -232,7 +286,8 @@ impl LlmClient {
             .and_then(|value| match reply::error_message(&value) {
                 Some(err) => Err(LlmError::Api(err)),
                 None => Ok(value),
-            });
+            })
+            .map_err(|e| e.scrubbed(|t| self.scrub(t)));
         if let Some(call) = call {
             let listing = result.as_ref().ok().map(Value::to_string);
             call.finish(Outcome {

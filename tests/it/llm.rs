@@ -769,3 +769,34 @@ fn an_answer_over_the_token_budget_is_cut_with_a_note() {
             .contains("cut to the first 20 tokens")
     );
 }
+
+/// A server that echoes the key in its error message: the key is scrubbed from the grade's
+/// notes, the output, the call log and the store, along with anything shaped like a key.
+#[test]
+fn a_key_echoed_by_the_server_is_scrubbed_everywhere() {
+    let echo = json!({"error": {"message":
+        "Incorrect API key provided: sk-test-echoed-secret-9876. Sent: Bearer sk-test-echoed-secret-9876"}});
+    let server = FakeLlm::start(vec![
+        Reply::status(401, echo.clone()),
+        Reply::status(401, echo),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "");
+    let line = json!({"question": question(), "answer": ANSWER}).to_string();
+    let out = viva(home.path())
+        .env("VIVA_API_BASE", &server.base)
+        .env("VIVA_MODEL", "test-model")
+        .env("VIVA_API_KEY", "sk-test-echoed-secret-9876")
+        .arg("grade")
+        .write_stdin(format!("{line}\n"))
+        .output()
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains("[redacted]"), "{printed}");
+    assert!(!printed.contains("echoed-secret"), "{printed}");
+    assert_no_key_in_store(home.path(), "echoed-secret");
+}
