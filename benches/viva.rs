@@ -163,6 +163,7 @@ fn llm_overhead(runs: usize) {
         model: "bench".into(),
         connect_timeout: Duration::from_secs(5),
         read_timeout: Duration::from_secs(5),
+        deadline: Duration::from_secs(15),
         max_retries: 0,
         retry_base: Duration::from_millis(1),
     };

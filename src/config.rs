@@ -86,6 +86,9 @@ const DEFAULT_PRICES: &[(&str, f64, f64)] = &[
     ("gpt-4.1", 2.00, 8.00),
 ];
 
+/// The default deadline of a model call, in read timeouts.
+const DEADLINE_READ_TIMEOUTS: u64 = 3;
+
 /// `config.toml`. Every field optional; unknown fields are errors so typos are caught.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +102,8 @@ pub struct FileConfig {
     pub answer_token_budget: Option<usize>,
     pub connect_timeout_secs: Option<u64>,
     pub read_timeout_secs: Option<u64>,
+    /// The most one model call may take, retries and waits included.
+    pub deadline_secs: Option<u64>,
     pub max_retries: Option<u32>,
     /// Stream replies (default true); some proxies only do plain responses.
     pub stream: Option<bool>,
@@ -114,13 +119,62 @@ impl FileConfig {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        toml::from_str(&text).map_err(|e| {
+        let file: FileConfig = toml::from_str(&text).map_err(|e| {
             let at = crate::toml_error::locate(&text, &e);
             let line = at.line.map_or(String::new(), |l| format!(":{l}"));
             let field = at.field.map_or(String::new(), |f| format!(": field `{f}`"));
             bad(format!("{}{line}{field}: {}", path.display(), at.message))
-        })
+        })?;
+        file.check().map_err(|(field, problem)| {
+            let line = key_line(&text, field).map_or(String::new(), |l| format!(":{l}"));
+            bad(format!(
+                "{}{line}: field `{field}`: {problem}",
+                path.display()
+            ))
+        })?;
+        Ok(file)
     }
+
+    /// Values that parse but cannot work: a zero timeout, retries without end, a budget that
+    /// leaves no answer, an endpoint that is not a URL. Returns the field and what is wrong.
+    fn check(&self) -> std::result::Result<(), (&'static str, String)> {
+        let within = |field: &'static str, value: Option<u64>, low: u64, high: u64| match value {
+            Some(v) if !(low..=high).contains(&v) => {
+                Err((field, format!("{v} is not between {low} and {high}")))
+            }
+            _ => Ok(()),
+        };
+        within("connect_timeout_secs", self.connect_timeout_secs, 1, 600)?;
+        within("read_timeout_secs", self.read_timeout_secs, 1, 3600)?;
+        within("deadline_secs", self.deadline_secs, 1, 3600)?;
+        within("max_retries", self.max_retries.map(u64::from), 0, 10)?;
+        within(
+            "answer_token_budget",
+            self.answer_token_budget.map(|b| b as u64),
+            10,
+            100_000,
+        )?;
+        if let Some(base) = &self.api_base
+            && !(base.starts_with("http://") || base.starts_with("https://"))
+        {
+            return Err((
+                "api_base",
+                format!("{base:?} is not an http:// or https:// URL"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The line of `key = ...` in a TOML text, 1-based.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 /// Command-line values that override everything else.
@@ -185,6 +239,9 @@ pub struct Endpoint {
     pub model: String,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
+    /// The most one call may take, retries and `Retry-After` waits included: a server that
+    /// trickles bytes never trips the read timeout.
+    pub deadline: Duration,
     /// Retries of 429 and 5xx responses.
     pub max_retries: u32,
     /// First backoff delay; doubles per retry unless the server sends Retry-After.
@@ -203,6 +260,7 @@ pub struct Config {
     pub answer_token_budget: usize,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
+    pub deadline: Duration,
     pub max_retries: u32,
     pub stream: bool,
     pub prices: BTreeMap<String, Price>,
@@ -332,6 +390,7 @@ impl Config {
             })
             .collect();
         prices.extend(file.prices);
+        let read_timeout_secs = file.read_timeout_secs.unwrap_or(60);
         Ok(Config {
             path,
             grader,
@@ -342,7 +401,11 @@ impl Config {
             follow_ups,
             answer_token_budget: file.answer_token_budget.unwrap_or(1500),
             connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
-            read_timeout: Duration::from_secs(file.read_timeout_secs.unwrap_or(60)),
+            read_timeout: Duration::from_secs(read_timeout_secs),
+            deadline: Duration::from_secs(
+                file.deadline_secs
+                    .unwrap_or(DEADLINE_READ_TIMEOUTS * read_timeout_secs),
+            ),
             max_retries: file.max_retries.unwrap_or(2),
             stream: file.stream.unwrap_or(true),
             prices,
@@ -377,6 +440,7 @@ impl Config {
             model,
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,
+            deadline: self.deadline,
             max_retries: self.max_retries,
             retry_base: Duration::from_millis(500),
         }))
@@ -400,6 +464,7 @@ impl Config {
             "answer_token_budget": self.answer_token_budget,
             "connect_timeout_secs": self.connect_timeout.as_secs(),
             "read_timeout_secs": self.read_timeout.as_secs(),
+            "deadline_secs": self.deadline.as_secs(),
             "max_retries": self.max_retries,
             "stream": self.stream,
             "prices_per_million_tokens": self.prices,

@@ -74,6 +74,8 @@ pub enum LlmError {
     Api(String),
     #[error("timed out waiting for the server")]
     Timeout,
+    #[error("no complete reply within the {} s deadline", .0.as_secs())]
+    Deadline(Duration),
     #[error("cannot connect to {0}")]
     Connect(String),
     #[error("the connection failed: {0}")]
@@ -135,6 +137,8 @@ pub struct LlmClient {
     calls: Option<CallRecorder>,
     /// The configured key, scrubbed from everything a call returns or records.
     key: Option<String>,
+    /// The most one call may take, retries included.
+    deadline: Duration,
 }
 
 impl LlmClient {
@@ -165,6 +169,7 @@ impl LlmClient {
             model: endpoint.model.clone(),
             api_base: endpoint.api_base.clone(),
             calls: None,
+            deadline: endpoint.deadline,
             key: endpoint
                 .api_key
                 .as_ref()
@@ -212,9 +217,9 @@ impl LlmClient {
             None => None,
         };
         let started = Instant::now();
-        let result = self
-            .send(req.stream, request, on_delta)
+        let result = tokio::time::timeout(self.deadline, self.send(req.stream, request, on_delta))
             .await
+            .unwrap_or(Err(LlmError::Deadline(self.deadline)))
             .map(|mut r| {
                 r.content = self.scrub(&r.content);
                 r
@@ -277,17 +282,16 @@ impl LlmClient {
                 json!({"method": "GET", "path": "/models"}),
             )
         });
-        let result = self
-            .inner
-            .models()
-            .list_byot::<Value>()
-            .await
-            .map_err(classify)
-            .and_then(|value| match reply::error_message(&value) {
-                Some(err) => Err(LlmError::Api(err)),
-                None => Ok(value),
-            })
-            .map_err(|e| e.scrubbed(|t| self.scrub(t)));
+        let models = self.inner.models();
+        let result = match tokio::time::timeout(self.deadline, models.list_byot::<Value>()).await {
+            Ok(listed) => listed.map_err(classify),
+            Err(_) => Err(LlmError::Deadline(self.deadline)),
+        }
+        .and_then(|value| match reply::error_message(&value) {
+            Some(err) => Err(LlmError::Api(err)),
+            None => Ok(value),
+        })
+        .map_err(|e| e.scrubbed(|t| self.scrub(t)));
         if let Some(call) = call {
             let listing = result.as_ref().ok().map(Value::to_string);
             call.finish(Outcome {

@@ -719,6 +719,7 @@ fn rendered_grading_prompts_match_their_snapshots() {
         model: "test-model".into(),
         connect_timeout: Duration::from_secs(1),
         read_timeout: Duration::from_secs(1),
+        deadline: Duration::from_secs(3),
         max_retries: 0,
         retry_base: Duration::from_millis(1),
     };
@@ -799,4 +800,52 @@ fn a_key_echoed_by_the_server_is_scrubbed_everywhere() {
     assert!(printed.contains("[redacted]"), "{printed}");
     assert!(!printed.contains("echoed-secret"), "{printed}");
     assert_no_key_in_store(home.path(), "echoed-secret");
+}
+
+/// A server that sends a keep-alive every half second never trips the read timeout; the
+/// overall deadline ends the wait and the answer is graded offline, with a note saying why.
+#[test]
+fn a_trickling_server_is_cut_off_at_the_deadline() {
+    let server = FakeLlm::start(vec![Reply::Trickle {
+        every: Duration::from_millis(500),
+        for_: Duration::from_secs(60),
+    }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "read_timeout_secs = 5\ndeadline_secs = 2\n");
+    let started = std::time::Instant::now();
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    let took = started.elapsed();
+    assert_eq!(g["grader"], "offline", "{g:#}");
+    assert!(
+        g["notes"].to_string().contains("2 s deadline"),
+        "{}",
+        g["notes"]
+    );
+    // The deadline, and the rest of the run: a debug build spends most of a second loading the
+    // bank and grading offline (a release build about a tenth of that).
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}
+
+#[test]
+fn config_values_that_cannot_work_are_refused_with_their_line() {
+    for (setting, field) in [
+        ("read_timeout_secs = 0", "read_timeout_secs"),
+        ("max_retries = 4294967295", "max_retries"),
+        ("answer_token_budget = 0", "answer_token_budget"),
+        ("api_base = \"localhost:11434\"", "api_base"),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(
+            home.path().join("config.toml"),
+            format!("stream = true\n{setting}\n"),
+        )
+        .unwrap();
+        let out = viva(home.path()).arg("config").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{setting}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("config.toml:2: field `{field}`")),
+            "{setting}: {err}"
+        );
+    }
 }

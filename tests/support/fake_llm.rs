@@ -33,6 +33,9 @@ pub enum Reply {
         events: Vec<String>,
         stall: Option<Duration>,
     },
+    /// A stream that never ends and never goes quiet: an SSE comment every `every`, for `for_`.
+    /// No read timeout ever fires; only an overall deadline stops the wait.
+    Trickle { every: Duration, for_: Duration },
     /// A correct verdict built from the request itself: every key point covered with a quote
     /// from the answer, every criterion at `level`. Streamed when the request asks for it.
     Verdict { level: u8 },
@@ -217,6 +220,7 @@ async fn chat(State(s): State<Shared>, headers: HeaderMap, body: String) -> Resp
         }) => respond(status, "application/json", body.to_string(), headers),
         Some(Reply::Raw { status, body }) => respond(status, "application/json", body, vec![]),
         Some(Reply::Sse { events, stall }) => sse(events, stall),
+        Some(Reply::Trickle { every, for_ }) => trickle(every, for_),
         Some(Reply::Verdict { level }) => {
             let content = verdict_for(&request, level).to_string();
             if request["stream"] == true {
@@ -272,6 +276,25 @@ fn sse(events: Vec<String>, stall: Option<Duration>) -> Response {
                 }
             }
         });
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap()
+}
+
+fn trickle(every: Duration, for_: Duration) -> Response {
+    let beats = (for_.as_millis() / every.as_millis().max(1)) as usize;
+    let stream = futures::stream::unfold(0usize, move |sent| async move {
+        if sent >= beats {
+            return None;
+        }
+        tokio::time::sleep(every).await;
+        Some((
+            Ok::<_, std::io::Error>(": keep-alive\n\n".to_string()),
+            sent + 1,
+        ))
+    });
     Response::builder()
         .status(200)
         .header("content-type", "text/event-stream")
