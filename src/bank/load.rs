@@ -5,7 +5,9 @@ use std::fmt;
 use std::ops::Range;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{Difficulty, Kind, Question, Source, Topic};
 
@@ -85,11 +87,81 @@ fn toml_error(file: &str, text: &str, err: toml::de::Error) -> BankError {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TopicsFile {
-    #[serde(default)]
-    topic: Vec<Spanned<RawTopic>>,
+/// The `[[key]]` entries of a bank file, each deserialized on its own so that one entry's error
+/// does not hide the next: every syntax error, every unknown field (top-level or in an entry) and
+/// the first wrongly typed value of each entry are all reported.
+fn entries<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+    key: &str,
+) -> Result<Vec<Spanned<T>>, Vec<BankError>> {
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        return Err(syntax
+            .into_iter()
+            .map(|e| toml_error(file, text, e))
+            .collect());
+    }
+    let lines = Lines::new(text);
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for (name, value) in doc.into_inner() {
+        let line = lines.line_of(name.span().start);
+        if name.get_ref() != key {
+            let msg = format!("unknown field `{}`, expected `{key}`", name.get_ref());
+            errors.push(BankError::at(file, line, name.get_ref(), msg));
+            continue;
+        }
+        let DeValue::Array(items) = value.into_inner() else {
+            errors.push(BankError::at(
+                file,
+                line,
+                key,
+                format!("expected [[{key}]] tables"),
+            ));
+            continue;
+        };
+        for item in items {
+            match entry(item) {
+                Ok(v) => parsed.push(v),
+                Err(es) => errors.extend(es.into_iter().map(|e| toml_error(file, text, e))),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        // Top to bottom, as the file is read and edited.
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+/// One entry, deserialized again without each unknown field found, so all of them are named.
+fn entry<T: DeserializeOwned>(
+    mut item: Spanned<DeValue>,
+) -> Result<Spanned<T>, Vec<toml::de::Error>> {
+    let mut errors = Vec::new();
+    loop {
+        let err = match Spanned::<T>::deserialize(ValueDeserializer::from(item.clone())) {
+            Ok(v) if errors.is_empty() => return Ok(v),
+            Ok(_) => return Err(errors),
+            Err(e) => e,
+        };
+        let unknown = err
+            .message()
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string);
+        errors.push(err);
+        let removed = match (unknown, item.get_mut()) {
+            (Some(field), DeValue::Table(table)) => table.remove(field.as_str()).is_some(),
+            _ => false,
+        };
+        if !removed {
+            return Err(errors);
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -101,11 +173,11 @@ struct RawTopic {
 }
 
 pub fn parse_topics(file: &str, text: &str) -> Result<Vec<Topic>, Vec<BankError>> {
-    let raw: TopicsFile = toml::from_str(text).map_err(|e| vec![toml_error(file, text, e)])?;
+    let raw: Vec<Spanned<RawTopic>> = entries(file, text, "topic")?;
     let lines = Lines::new(text);
     let mut errors = Vec::new();
     let mut topics: Vec<Topic> = Vec::new();
-    for entry in raw.topic {
+    for entry in raw {
         let line = lines.line_of(entry.span().start);
         let t = entry.into_inner();
         let Some(id) = t.id.filter(|id| !id.get_ref().trim().is_empty()) else {
@@ -141,13 +213,6 @@ pub fn parse_topics(file: &str, text: &str) -> Result<Vec<Topic>, Vec<BankError>
     } else {
         Err(errors)
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuestionsFile {
-    #[serde(default)]
-    question: Vec<Spanned<RawQuestion>>,
 }
 
 /// Every field optional, so that a missing one is reported by name and line instead of by serde's
@@ -270,12 +335,12 @@ pub fn parse_questions(
     text: &str,
     topics: &[&str],
 ) -> Result<Vec<Question>, Vec<BankError>> {
-    let raw: QuestionsFile = toml::from_str(text).map_err(|e| vec![toml_error(file, text, e)])?;
+    let raw: Vec<Spanned<RawQuestion>> = entries(file, text, "question")?;
     let lines = Lines::new(text);
     let mut errors = Vec::new();
     let mut questions: Vec<Question> = Vec::new();
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for entry in raw.question {
+    for entry in raw {
         let line = lines.line_of(entry.span().start);
         let mut c = Checker {
             file,

@@ -129,6 +129,8 @@ pub struct Question {
 pub struct Bank {
     topics: Vec<Topic>,
     questions: Vec<Question>,
+    /// The problems of the user's bank files left out by `load`.
+    skipped: Vec<BankError>,
 }
 
 /// One TOML text to load, named for messages.
@@ -156,15 +158,36 @@ impl SourceFile {
 }
 
 impl Bank {
-    /// The embedded bank extended by the `.toml` files of `user_dir` (when it exists).
+    /// The embedded bank extended by the `.toml` files of `user_dir` (when it exists). A user
+    /// file with a problem is left out, its problems kept in `skipped`, so that one broken file
+    /// does not stop an interview; `viva bank check` still fails on it.
     pub fn load(user_dir: Option<&Path>) -> Result<Bank, Vec<BankError>> {
         let mut sources = embedded_sources();
+        let mut skipped = Vec::new();
         if let Some(dir) = user_dir {
             for path in toml_files(dir).map_err(|e| vec![e])? {
-                sources.push(SourceFile::read(&path, Layer::User).map_err(|e| vec![e])?);
+                match SourceFile::read(&path, Layer::User) {
+                    Ok(file) => sources.push(file),
+                    Err(e) => skipped.push(e),
+                }
             }
         }
-        Bank::from_sources(&sources)
+        loop {
+            let errors = match Bank::from_sources(&sources) {
+                Ok(bank) => return Ok(Bank { skipped, ..bank }),
+                Err(errors) => errors,
+            };
+            let broken: Vec<String> = sources
+                .iter()
+                .filter(|s| s.layer == Layer::User && errors.iter().any(|e| e.file == s.name))
+                .map(|s| s.name.clone())
+                .collect();
+            if broken.is_empty() {
+                return Err(errors);
+            }
+            sources.retain(|s| !broken.contains(&s.name));
+            skipped.extend(errors.into_iter().filter(|e| broken.contains(&e.file)));
+        }
     }
 
     /// Builds a bank from TOML texts. Files named `topics.toml` declare topics, every other file
@@ -217,10 +240,19 @@ impl Bank {
         }
         if errors.is_empty() {
             let questions = questions.into_iter().map(|(q, _)| q).collect();
-            Ok(Bank { topics, questions })
+            Ok(Bank {
+                topics,
+                questions,
+                skipped: Vec::new(),
+            })
         } else {
             Err(errors)
         }
+    }
+
+    /// What `load` left out: each problem of a user bank file it skipped.
+    pub fn skipped(&self) -> &[BankError] {
+        &self.skipped
     }
 
     pub fn topics(&self) -> &[Topic] {

@@ -12,6 +12,7 @@ use crate::bank::{Bank, BankError, Kind, Layer, Question, SourceFile, embedded_s
 use crate::error::{BadInput, bad};
 use crate::home::Home;
 use crate::names;
+use crate::render::plural;
 use crate::select::Filters;
 
 /// The rubric standard of the shipped bank: more than the loader demands of user files.
@@ -21,13 +22,33 @@ pub const MIN_FOLLOW_UPS: usize = 2;
 
 pub fn errors_to_bad_input(errors: &[BankError]) -> anyhow::Error {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    let noun = if errors.len() == 1 { "error" } else { "errors" };
     BadInput(format!(
-        "the question bank has {} {noun}:\n  {}",
-        errors.len(),
+        "the question bank has {}:\n  {}",
+        plural(errors.len(), "error"),
         lines.join("\n  ")
     ))
     .into()
+}
+
+/// One warning per user bank file that `Bank::load` left out, naming its first problem by
+/// file and line; `viva bank check` lists them all.
+pub fn warn_skipped(bank: &Bank) {
+    let mut files: Vec<&str> = Vec::new();
+    for e in bank.skipped() {
+        if files.contains(&e.file.as_str()) {
+            continue;
+        }
+        files.push(&e.file);
+        let more = bank.skipped().iter().filter(|o| o.file == e.file).count() - 1;
+        let more = match more {
+            0 => String::new(),
+            n => format!(" (and {n} more)"),
+        };
+        eprintln!(
+            "viva: warning: skipped bank file {e}{more}; see: viva bank check {}",
+            e.file
+        );
+    }
 }
 
 pub fn list(
@@ -220,7 +241,12 @@ pub fn check(home: &Home, paths: &[PathBuf], json: bool, out: &mut dyn Write) ->
         }
         s
     };
-    let files = sources.len();
+    // The files checked: the ones named, or with none named, every file of the bank.
+    let files = if paths.is_empty() {
+        sources.len()
+    } else {
+        paths.len()
+    };
     match Bank::from_sources(&sources) {
         Ok(bank) => report(&[], bank.questions().len(), files, json, out),
         Err(errors) => report(&errors, 0, files, json, out),
@@ -247,13 +273,18 @@ fn report(
             json!({"ok": errors.is_empty(), "questions": questions, "files": files, "errors": errs})
         )?;
     } else if errors.is_empty() {
-        writeln!(out, "ok: {questions} questions in {files} files")?;
+        writeln!(
+            out,
+            "ok: {} in {}",
+            plural(questions, "question"),
+            plural(files, "file")
+        )?;
     }
     if errors.is_empty() {
         Ok(())
     } else if json {
         // The JSON already carries the errors; the exit code says they exist.
-        Err(BadInput(format!("{} problem(s) in the bank", errors.len())).into())
+        Err(BadInput(format!("{} in the bank", plural(errors.len(), "problem"))).into())
     } else {
         Err(errors_to_bad_input(errors))
     }

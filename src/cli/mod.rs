@@ -317,8 +317,10 @@ impl Env {
     }
 
     fn bank(&self) -> Result<Bank> {
-        Bank::load(Some(&self.home.bank_dir()))
-            .map_err(|errors| bank_cmd::errors_to_bad_input(&errors))
+        let bank = Bank::load(Some(&self.home.bank_dir()))
+            .map_err(|errors| bank_cmd::errors_to_bad_input(&errors))?;
+        bank_cmd::warn_skipped(&bank);
+        Ok(bank)
     }
 
     fn rubrics(&self) -> Result<Rubrics> {

@@ -33,6 +33,7 @@ use crate::grade::{Grade, verdict};
 use crate::llm::{self, ChatReply, ChatRequest, tokens};
 use crate::prompt::Prompts;
 use crate::rubric::Rubrics;
+use crate::session::charge_hints;
 use crate::store::Store;
 
 const CUSTOM_ID_PREFIX: &str = "viva-turn-";
@@ -238,12 +239,13 @@ fn read_line(
             )));
         }
     };
-    let grade = stamp(
+    let mut grade = stamp(
         verdict::into_grade(checked, q, rubric, &job.target.answer),
         &reply,
         &job.target.answer,
         spec,
     );
+    charge_hints(&mut grade, job.target.hints);
     store.insert_grade(turn_id, now_ms(), &grade)?;
     seen.insert(turn_id, line);
     Ok(Ok(Regraded::new(&job.target, &grade)))

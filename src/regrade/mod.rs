@@ -15,7 +15,7 @@ use crate::grade::llm::GradingCancelled;
 use crate::grade::{Grade, Grader, Outcome};
 use crate::llm;
 use crate::rubric::Rubrics;
-use crate::session::follow_up_question;
+use crate::session::{charge_hints, follow_up_question};
 use crate::store::{RegradeTarget, Store};
 
 /// A stored answer and the question to grade it against.
@@ -173,7 +173,8 @@ pub fn run(
                     }
                 };
                 match grade {
-                    Ok(g) => {
+                    Ok(mut g) => {
+                        charge_hints(&mut g, job.target.hints);
                         store.insert_grade(job.target.turn_id, now_ms(), &g)?;
                         run.regraded.push(Regraded::new(&job.target, &g));
                     }

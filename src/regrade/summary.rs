@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{NotGraded, Regraded};
+use crate::render::plural;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Movement {
@@ -98,24 +99,26 @@ fn score(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| format!("{v:.1}"))
 }
 
-pub fn render(s: &RegradeSummary) -> String {
-    let mut out = String::new();
+/// How many answers were re-graded and by which graders; with none, only that.
+fn headline(s: &RegradeSummary) -> String {
+    if s.regraded == 0 {
+        return "No answers were re-graded.\n".to_string();
+    }
     let from = if s.previous_graders.is_empty() {
         "ungraded".to_string()
     } else {
         s.previous_graders.join(", ")
     };
-    let _ = writeln!(
-        out,
-        "Re-graded {} answer{}: {from} → {}",
-        s.regraded,
-        if s.regraded == 1 { "" } else { "s" },
-        if s.graders.is_empty() {
-            "-".to_string()
-        } else {
-            s.graders.join(", ")
-        }
-    );
+    format!(
+        "Re-graded {}: {from} → {}\n",
+        plural(s.regraded, "answer"),
+        s.graders.join(", ")
+    )
+}
+
+pub fn render(s: &RegradeSummary) -> String {
+    let mut out = String::new();
+    out.push_str(&headline(s));
     if s.regraded > 0 {
         let _ = writeln!(
             out,
@@ -150,9 +153,8 @@ pub fn render(s: &RegradeSummary) -> String {
     if s.interrupted {
         let _ = writeln!(
             out,
-            "Interrupted: {} answer{} left as they were; the grades above are stored.",
-            s.not_done,
-            if s.not_done == 1 { "" } else { "s" }
+            "Interrupted: {} left as they were; the grades above are stored.",
+            plural(s.not_done, "answer")
         );
     }
     out

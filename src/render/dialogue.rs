@@ -48,7 +48,13 @@ pub fn why(a: &AnsweredTurn, rubric: &Rubric) -> String {
         return out;
     }
     for (i, k) in g.key_points.iter().enumerate() {
-        let _ = writeln!(out, "  {} {}. {}", mark(k.verdict), k.id, k.point);
+        let _ = writeln!(
+            out,
+            "  {} {}. {}",
+            mark(k.verdict),
+            k.id,
+            term::code(&k.point)
+        );
         let reason = match (k.verdict, &k.evidence) {
             (Verdict::Covered, Some(e)) => {
                 format!("covered: made and explained, in \"{}\"", shorten(e, 200))

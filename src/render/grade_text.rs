@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::grade::{Grade, Outcome};
+use crate::grade::{Grade, Outcome, Verdict};
 
 /// The score, or that the answer gave too little to grade. An approximate score says so.
 pub fn headline(g: &Grade) -> String {
@@ -35,12 +35,25 @@ pub fn graded_by(g: &Grade, escape: fn(&str) -> String) -> String {
     by
 }
 
-/// Each criterion's level on one line, in rubric order.
+/// Each criterion's level on one line, in rubric order. The coverage criterion is counted in
+/// key points made, the count the feedback and the self-check use, rather than a 0-4 level
+/// that would read as a second, different count.
 pub fn criteria(g: &Grade, escape: fn(&str) -> String) -> String {
     let parts: Vec<String> = g
         .criteria
         .iter()
-        .map(|c| format!("{} {}/4", escape(&c.name), c.level))
+        .map(|c| match c.id.as_str() {
+            COVERAGE if !g.key_points.is_empty() => format!(
+                "{} {} of {}",
+                escape(&c.name),
+                g.count(Verdict::Covered),
+                g.key_points.len()
+            ),
+            _ => format!("{} {}/4", escape(&c.name), c.level),
+        })
         .collect();
     parts.join(" · ")
 }
+
+/// The id of the criterion that counts key points (the concept rubric's "Key points").
+const COVERAGE: &str = "coverage";

@@ -16,7 +16,9 @@ use crate::grade::{Grade, Outcome, Verdict};
 use crate::learner::Status;
 use crate::session::{Asked, Scorecard};
 use crate::store::{ScoreTally, SessionScores, SessionSummary};
-use crate::term::{self, ACCENT, BAD, DIM, GOOD, PARTLY, TITLE, paint};
+use anstyle::Style;
+
+use crate::term::{self, BAD, CODE, DIM, GOOD, PARTLY, TITLE, paint};
 
 pub fn question_header(asked: &Asked) -> String {
     let q = &asked.question;
@@ -29,14 +31,14 @@ pub fn question_header(asked: &Asked) -> String {
         return format!(
             "{}\n\n{}\n",
             paint(TITLE, &format!("Again: {what} {}", asked.number)),
-            q.prompt
+            term::code(&q.prompt)
         );
     }
     if asked.follow_up {
         return format!(
             "{}\n\n{}\n",
             paint(TITLE, &format!("Follow-up on question {}", asked.number)),
-            q.prompt
+            term::code(&q.prompt)
         );
     }
     // The reason can give a score away; a real-mode front end leaves it empty.
@@ -54,7 +56,7 @@ pub fn question_header(asked: &Asked) -> String {
                 asked.number, asked.total, q.topic, q.kind, q.difficulty
             )
         ),
-        q.prompt
+        term::code(&q.prompt)
     )
 }
 
@@ -68,8 +70,49 @@ fn mark(v: Verdict) -> String {
 }
 
 pub fn question_text(q: &Question) -> String {
-    format!("{}\n", q.prompt)
+    format!("{}\n", term::code(&q.prompt))
 }
+
+/// The colour of a score's band, so a glance tells a strong answer from a weak one.
+fn band(score: f64) -> Style {
+    let style = if score >= 70.0 {
+        GOOD
+    } else if score >= 40.0 {
+        PARTLY
+    } else {
+        BAD
+    };
+    style.bold()
+}
+
+/// "Score: N/100" in the colour of its band.
+pub fn score(score: u8) -> String {
+    paint(band(f64::from(score)), &format!("Score: {score}/100"))
+}
+
+/// The words of the answer that earned a verdict, under it. One line is cut at a clause or
+/// word boundary; code (several lines) keeps its lines and indentation, so it reads as code.
+fn you_said(out: &mut String, evidence: &str) {
+    let lines: Vec<&str> = evidence.trim().lines().collect();
+    if lines.len() == 1 {
+        let _ = writeln!(
+            out,
+            "      {}",
+            paint(DIM, &format!("you said: \"{}\"", shorten(evidence, 160)))
+        );
+        return;
+    }
+    let _ = writeln!(out, "      {}", paint(DIM, "you said:"));
+    for line in lines.iter().take(QUOTED_LINES) {
+        let _ = writeln!(out, "        {}", paint(CODE, line.trim_end()));
+    }
+    if lines.len() > QUOTED_LINES {
+        let _ = writeln!(out, "        {}", paint(DIM, "…"));
+    }
+}
+
+/// Lines of code quoted under a verdict; a longer quote ends with an ellipsis.
+const QUOTED_LINES: usize = 6;
 
 /// A grade as the candidate reads it after answering.
 pub fn grade(g: &Grade) -> String {
@@ -77,39 +120,26 @@ pub fn grade(g: &Grade) -> String {
     match g.outcome {
         Outcome::Graded => {
             let approximate = if g.approximate { ", approximate" } else { "" };
-            let _ = writeln!(
-                out,
-                "{} ({} grader{approximate})",
-                paint(ACCENT, &format!("Score: {}/100", g.score)),
-                g.grader
-            );
+            let _ = writeln!(out, "{} ({} grader{approximate})", score(g.score), g.grader);
         }
         Outcome::InsufficientEvidence => {
             let _ = writeln!(
                 out,
                 "{}, not enough evidence to grade ({} grader)",
-                paint(ACCENT, &format!("Score: {}/100", g.score)),
+                score(g.score),
                 g.grader
             );
         }
     }
     for k in &g.key_points {
-        let _ = writeln!(out, "  {} {}", mark(k.verdict), k.point);
+        let _ = writeln!(out, "  {} {}", mark(k.verdict), term::code(&k.point));
         if let Some(e) = &k.evidence {
-            let _ = writeln!(
-                out,
-                "      {}",
-                paint(DIM, &format!("you said: \"{}\"", shorten(e, 160)))
-            );
+            you_said(&mut out, e);
         }
     }
     for f in &g.red_flags {
         let _ = writeln!(out, "  {} red flag: {}", paint(BAD, "!"), f.flag);
-        let _ = writeln!(
-            out,
-            "      {}",
-            paint(DIM, &format!("you said: \"{}\"", shorten(&f.evidence, 160)))
-        );
+        you_said(&mut out, &f.evidence);
     }
     if !g.criteria.is_empty() {
         let _ = writeln!(out, "  {}", grade_text::criteria(g, str::to_string));
@@ -146,17 +176,7 @@ pub fn summary(s: &Scorecard) -> String {
         "{} {}",
         paint(
             TITLE,
-            &format!(
-                "Session {} finished: {} asked, {} answered, {} skipped{}.",
-                s.session_id,
-                s.asked,
-                s.answered,
-                s.skipped,
-                match s.left_open {
-                    0 => String::new(),
-                    n => format!(", {n} left unanswered"),
-                }
-            )
+            &format!("Session {} finished: {}.", s.session_id, tally(s))
         ),
         paint(
             DIM,
@@ -167,8 +187,8 @@ pub fn summary(s: &Scorecard) -> String {
         )
     );
     match s.scores.questions.mean {
-        Some(_) => {
-            let _ = writeln!(out, "{}", paint(ACCENT, &scores_line(&s.scores)));
+        Some(mean) => {
+            let _ = writeln!(out, "{}", paint(band(mean), &scores_line(&s.scores)));
         }
         // Answered but never graded: every answer was "I don't know", empty or off the topic.
         None if s.answered > 0 => {
@@ -227,9 +247,6 @@ pub fn summary(s: &Scorecard) -> String {
             let _ = writeln!(out, "  - {} ({}): {}", p.topic, p.question_id, p.point);
         }
     }
-    if s.follow_ups > 0 {
-        let _ = writeln!(out, "Follow-up questions: {}", s.follow_ups);
-    }
     if s.tokens_in + s.tokens_out > 0 {
         let cost = s.cost_usd.map_or(String::new(), |c| format!(", ${c:.4}"));
         let _ = writeln!(
@@ -246,6 +263,27 @@ pub fn summary(s: &Scorecard) -> String {
             &format!("Review it with: viva review show {}", s.session_id)
         )
     );
+    out
+}
+
+/// What became of the questions and follow-ups asked: "3 questions asked, 2 answered, 1
+/// skipped; 1 follow-up, 1 skipped". A skipped follow-up is told apart, so a `/skip` always shows.
+fn tally(s: &Scorecard) -> String {
+    let mut out = format!(
+        "{} asked, {} answered, {} skipped",
+        plural(s.asked, "question"),
+        s.answered,
+        s.skipped
+    );
+    if s.left_open > 0 {
+        let _ = write!(out, ", {} left unanswered", s.left_open);
+    }
+    if s.follow_ups > 0 {
+        let _ = write!(out, "; {}", plural(s.follow_ups, "follow-up"));
+        if s.follow_ups_skipped > 0 {
+            let _ = write!(out, ", {} skipped", s.follow_ups_skipped);
+        }
+    }
     out
 }
 
@@ -366,12 +404,59 @@ pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> 
     format!("{n} {noun}{s}")
 }
 
-/// At most `max` characters, cut at a char boundary with an ellipsis.
+/// On one line and at most `max` characters. A longer text is cut after the last clause (a
+/// `,` `;` `:` `.`) in its second half, else at the last word, never inside a word, and ends
+/// with an ellipsis.
 pub fn shorten(s: &str, max: usize) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= max {
         return s;
     }
-    let cut: String = s.chars().take(max - 1).collect();
-    format!("{cut}…")
+    let head: String = s.chars().take(max.saturating_sub(1)).collect();
+    let words = head
+        .rfind(' ')
+        .map_or(head.as_str(), |i| head[..i].trim_end());
+    let clause = words
+        .rfind([',', ';', ':', '.'])
+        .filter(|&i| i >= words.len() / 2)
+        .map(|i| &words[..i]);
+    format!("{}…", clause.unwrap_or(words))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(s: &str) -> String {
+        anstream::adapter::strip_str(s).to_string()
+    }
+
+    #[test]
+    fn a_long_quote_is_cut_at_a_clause_or_a_word_never_inside_one() {
+        let said =
+            "the lock is released while waiting, so threads help with I/O but not with computing";
+        assert_eq!(shorten(said, 60), "the lock is released while waiting…");
+        assert_eq!(
+            shorten("one two three four five six seven", 20),
+            "one two three four…"
+        );
+        assert_eq!(shorten("short  and\nsweet", 60), "short and sweet");
+    }
+
+    #[test]
+    fn quoted_code_keeps_its_lines_and_indentation() {
+        let mut out = String::new();
+        you_said(&mut out, "def f(xs):\n    for x in xs:\n        yield x\n");
+        assert_eq!(
+            plain(&out),
+            "      you said:\n        def f(xs):\n            for x in xs:\n                yield x\n"
+        );
+    }
+
+    #[test]
+    fn scores_are_coloured_by_band() {
+        assert_eq!(score(0), paint(BAD.bold(), "Score: 0/100"));
+        assert_eq!(score(55), paint(PARTLY.bold(), "Score: 55/100"));
+        assert_eq!(score(100), paint(GOOD.bold(), "Score: 100/100"));
+    }
 }

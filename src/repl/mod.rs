@@ -173,12 +173,12 @@ pub struct Draft {
 pub const HELP: &str = "\
 Answer in your own words, as you would say it aloud; an empty line submits.
 Blank lines inside a ``` fence stay part of the answer.
-  /hint    a hint for the current question (study mode; each costs points)
-  /repeat  show the question again
-  /skip    skip this question
-  /status  what viva believes about you: per-topic estimates, weakest topics, reviews due
-  /quit    end the session (Ctrl-D too); Ctrl-C clears the answer being typed
-  /help    this text
+  /hint              a hint for the current question (study mode; each costs points)
+  /repeat            show the question again
+  /skip              skip this question
+  /status            what viva believes about you: per-topic estimates, weakest topics, reviews due
+  /quit              end the session (Ctrl-D too); Ctrl-C clears the answer being typed
+  /help              this text
 /hint, /repeat, /status and /help work in the middle of an answer too; /quit submits it first.
 ";
 

@@ -20,8 +20,11 @@ use crate::render;
 use crate::store::{SessionFilter, Store};
 use transcript::Transcript;
 
+/// Sessions with at least one answer: one quit before answering anything has nothing to review
+/// (`review show` still opens it by id).
 pub fn list(store: &Store, filter: &SessionFilter, json: bool, out: &mut dyn Write) -> Result<()> {
-    let sessions = store.sessions_where(filter)?;
+    let mut sessions = store.sessions_where(filter)?;
+    sessions.retain(|s| s.answered > 0);
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&sessions)?)?;
     } else {

@@ -155,9 +155,12 @@ fn latest_sessions(store: &Store) -> Result<Vec<SessionSummary>> {
     Ok(sessions)
 }
 
+/// Time practised, in whole minutes; under one minute says so rather than "0 min".
 fn duration(ms: i64) -> String {
     let minutes = ms / 60_000;
-    if minutes < 60 {
+    if minutes == 0 {
+        "under a minute".to_string()
+    } else if minutes < 60 {
         format!("{minutes} min")
     } else {
         format!("{} h {:02} min", minutes / 60, minutes % 60)
@@ -173,11 +176,11 @@ pub fn render(r: &ProgressReport) -> String {
     }
     let _ = writeln!(
         out,
-        "{} · {} ({} graded) · {} follow-ups · {} skipped · {} practised",
+        "{} · {} ({} graded) · {} · {} skipped · {} practised",
         plural(t.sessions, "session"),
         plural(t.answers, "answer"),
         r.graded_answers,
-        t.follow_ups,
+        plural(t.follow_ups, "follow-up"),
         t.skipped,
         duration(t.practised_ms)
     );

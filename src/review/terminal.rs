@@ -34,17 +34,6 @@ pub fn transcript(t: &Transcript) -> String {
         if let Some(d) = &r.delivery {
             out.push_str(&delivery::block(d));
         }
-        for d in &r.disputes {
-            let status = match d.status {
-                DisputeStatus::Regraded => "re-graded",
-                DisputeStatus::Pending => "flagged for re-grading",
-            };
-            let _ = writeln!(
-                out,
-                "Disputed ({status}): \"{}\"",
-                shorten(&d.objection, 200)
-            );
-        }
     }
     out
 }
@@ -65,6 +54,17 @@ fn turn(t: &TranscriptTurn) -> String {
     match &r.grade {
         Some(g) => out.push_str(&render::grade(g)),
         None => out.push_str("(not graded yet)\n"),
+    }
+    for d in &r.disputes {
+        let status = match d.status {
+            DisputeStatus::Regraded => "re-graded",
+            DisputeStatus::Pending => "flagged for re-grading",
+        };
+        let _ = writeln!(
+            out,
+            "Disputed ({status}): \"{}\"",
+            shorten(&d.objection, 200)
+        );
     }
     out
 }

@@ -58,8 +58,8 @@ impl<'a> Transcript<'a> {
     pub fn tally(&self) -> String {
         let s = self.session;
         format!(
-            "{} question(s) · {} answered · {}",
-            s.questions,
+            "{} · {} answered · {}",
+            crate::render::plural(s.questions, "question"),
             s.answered,
             crate::render::scores_line(&s.scores)
         )

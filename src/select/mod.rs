@@ -298,6 +298,10 @@ fn reason(
             }
         }
         Why::Diagnose => format!("checking: {topic}, {estimate}: is it among your weakest?"),
+        // With one difficulty chosen (--difficulty) there are no easier questions to go to.
+        Why::Foundation if catalog.filters.difficulty.is_some() => {
+            format!("weakest: {topic}, {estimate}")
+        }
         Why::Foundation => format!("weakest: {topic}, {estimate}; easier questions first"),
         Why::Drill => {
             let lowest = (0..post.topics())

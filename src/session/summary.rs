@@ -45,6 +45,8 @@ pub struct Scorecard {
     /// A question on screen (or set aside by `/retry`) when the session ended.
     pub left_open: usize,
     pub follow_ups: usize,
+    /// Follow-ups passed over with `/skip` (counted apart from the bank questions skipped).
+    pub follow_ups_skipped: usize,
     pub scores: SessionScores,
     /// The main questions' scores per topic.
     pub topics: BTreeMap<String, ScoreTally>,
@@ -137,6 +139,11 @@ impl Session<'_> {
             skipped,
             left_open,
             follow_ups: self.follow_ups_asked,
+            follow_ups_skipped: scores
+                .results
+                .iter()
+                .filter(|r| r.follow_up && r.skipped)
+                .count(),
             topics: scores.topics(),
             scores,
             best,
@@ -215,7 +222,7 @@ mod tests {
         );
         assert!(
             crate::render::summary(&summary)
-                .contains("2 asked, 1 answered, 0 skipped, 1 left unanswered."),
+                .contains("2 questions asked, 1 answered, 0 skipped, 1 left unanswered."),
             "{}",
             crate::render::summary(&summary)
         );

@@ -85,12 +85,14 @@ pub struct RegradeTarget {
     /// The text asked: the bank prompt, or the follow-up's question.
     pub prompt: String,
     pub answer: String,
+    /// Hints taken before answering: a re-grade charges them as the first grade did.
+    pub hints: u32,
     /// The latest grade before the re-grade: (score, graded, grader).
     pub previous: Option<(u8, bool, String)>,
 }
 
 const TARGET_COLUMNS: &str = "t.id, t.parent_id, t.question_id, t.topic, t.prompt, t.answer,
-    g.score, g.outcome, g.grader";
+    g.score, g.outcome, g.grader, t.hints";
 
 fn target(r: &rusqlite::Row) -> rusqlite::Result<RegradeTarget> {
     let score: Option<u8> = r.get(6)?;
@@ -103,6 +105,7 @@ fn target(r: &rusqlite::Row) -> rusqlite::Result<RegradeTarget> {
         topic: r.get(3)?,
         prompt: r.get(4)?,
         answer: r.get(5)?,
+        hints: r.get(9)?,
         previous: score.map(|s| {
             (
                 s,

@@ -8,27 +8,84 @@ const FIXTURE: &str = concat!(
 );
 
 #[test]
-fn a_broken_user_bank_file_stops_practice_with_file_line_and_exit_2() {
+fn a_broken_user_bank_file_is_skipped_with_a_warning_and_still_fails_bank_check() {
     let home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(home.path().join("bank")).unwrap();
     let path = home.path().join("bank/mine.toml");
     std::fs::copy(FIXTURE, &path).unwrap();
-    let out = viva(home.path())
-        .args(["practice", "--count", "1"])
-        .write_stdin("")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    let expected = format!(
-        "{}:18: field `difficulty`: \"extreme\" is not one of easy, medium, hard",
+    let warning = format!(
+        "viva: warning: skipped bank file {}:18: field `difficulty`: \"extreme\" is not one of easy, medium, hard",
         path.display()
     );
-    assert!(err.contains(&expected), "{err}");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).is_empty(),
-        "no question is asked from a broken bank"
+    for args in [&["practice", "--count", "1"][..], &["status"]] {
+        let out = viva(home.path())
+            .args(args)
+            .write_stdin("")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?} goes on without the file");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&warning), "{args:?}: {err}");
+    }
+    let practice = stdout_of(
+        viva(home.path())
+            .args(["practice", "--count", "1", "--topic", "oop", "--seed", "1"])
+            .write_stdin(""),
     );
+    assert!(
+        !practice.contains("What does the self parameter"),
+        "no question of the broken file is asked: {practice}"
+    );
+    let check = viva(home.path()).args(["bank", "check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&check.stderr).contains(":18: field `difficulty`"));
+}
+
+#[test]
+fn bank_check_reports_every_toml_and_unknown_field_error() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(
+        &unknown,
+        format!(
+            "colour = \"red\"\n{}",
+            text.replace("prompt = \"What does", "level = 3\nprompt = \"What does")
+                .replace(
+                    "prompt = \"Explain",
+                    "hint = \"x\"\nsize = 2\nprompt = \"Explain"
+                )
+        ),
+    )
+    .unwrap();
+    let syntax = dir.path().join("syntax.toml");
+    std::fs::write(
+        &syntax,
+        "[[question]]\nid = \"a\ntopic = \nkind = concept\n",
+    )
+    .unwrap();
+    let errors = |path: &std::path::Path| -> Vec<String> {
+        let out = viva(home.path())
+            .args(["bank", "check", "--json"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{}:{}", e["line"], e["field"].as_str().unwrap_or("-")))
+            .collect()
+    };
+    assert_eq!(
+        errors(&unknown),
+        ["1:colour", "8:level", "21:hint", "22:size"],
+        "every unknown field, top to bottom"
+    );
+    assert_eq!(errors(&syntax).len(), 3, "{:?}", errors(&syntax));
 }
 
 #[test]
@@ -84,7 +141,7 @@ fn bank_check_passes_on_the_shipped_bank_and_a_good_file() {
     )
     .unwrap();
     let out = stdout_of(viva(home.path()).args(["bank", "check"]).arg(&good));
-    assert_eq!(out.trim(), "ok: 1 questions in 2 files");
+    assert_eq!(out.trim(), "ok: 1 question in 1 file");
 }
 
 #[test]

@@ -452,7 +452,7 @@ fn the_bank_file_loads_and_leaves_out_duplicates_saying_so() {
     );
     assert!(msg.contains("(same as gil-what-it-is)"), "{msg}");
     let check = stdout_of(viva(home.path()).args(["bank", "check"]).arg(&out_file));
-    assert_eq!(check.trim(), format!("ok: {written} questions in 2 files"));
+    assert_eq!(check.trim(), format!("ok: {written} questions in 1 file"));
     let text = std::fs::read_to_string(&out_file).unwrap();
     assert!(text.contains("topic-guessed") && text.contains("kind-guessed"));
     assert!(

@@ -144,12 +144,29 @@ fn a_session_of_i_dont_know_ends_with_advice_not_a_score() {
             ])
             .write_stdin("I don't know\n\nno idea, sorry\n\n\n"),
     );
-    assert!(out.contains("2 asked, 2 answered"), "{out}");
+    assert!(out.contains("2 questions asked, 2 answered"), "{out}");
     assert!(
         out.contains("No answer gave enough evidence for a score"),
         "{out}"
     );
     assert!(!out.contains("Mean score"), "{out}");
+    assert!(
+        out.contains("You said you don't know: say the part you do know"),
+        "spoken to the candidate: {out}"
+    );
+}
+
+#[test]
+fn a_fixed_difficulty_does_not_promise_easier_questions() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stdout_of(
+        viva(home.path())
+            .args(["practice", "--topic", "concurrency", "--difficulty", "hard"])
+            .args(["--count", "1", "--seed", "1"])
+            .write_stdin(""),
+    );
+    assert!(out.contains("(weakest: concurrency, "), "{out}");
+    assert!(!out.contains("easier questions first"), "{out}");
 }
 
 #[test]

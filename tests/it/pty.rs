@@ -51,8 +51,10 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
     p.exp_string("> ").unwrap();
     p.send_control('d').unwrap();
     // Question 2 was shown and left: asked, not answered, and said so.
-    p.exp_string("Session 1 finished: 2 asked, 1 answered, 0 skipped, 1 left unanswered.")
-        .unwrap();
+    p.exp_string(
+        "Session 1 finished: 2 questions asked, 1 answered, 0 skipped, 1 left unanswered.",
+    )
+    .unwrap();
     p.exp_eof().unwrap();
 
     let v = session_one(home.path());

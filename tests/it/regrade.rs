@@ -136,7 +136,10 @@ fn offline_regrade_of_ungraded_answers_and_which_answers_must_be_said() {
     let home = tempfile::tempdir().unwrap();
     play(home.path(), "oop", 1, 2, 0, ANSWER);
     let none = stdout_of(viva(home.path()).args(["regrade", "--ungraded", "--grader", "offline"]));
-    assert!(none.contains("Re-graded 0 answers"), "{none}");
+    assert_eq!(
+        none, "No answers were re-graded.\n",
+        "no `ungraded → -` table"
+    );
     let again = stdout_of(viva(home.path()).args([
         "regrade",
         "--since",
@@ -157,6 +160,26 @@ fn offline_regrade_of_ungraded_answers_and_which_answers_must_be_said() {
         .output()
         .unwrap();
     assert_eq!(two.status.code(), Some(2), "one selection at a time");
+}
+
+#[test]
+fn an_offline_regrade_keeps_the_hint_penalty() {
+    let home = tempfile::tempdir().unwrap();
+    stdout_of(
+        viva(home.path())
+            .args(["practice", "--topic", "concurrency", "--grader", "offline"])
+            .args(["--count", "1", "--seed", "5", "--follow-ups", "0"])
+            .write_stdin(format!("/hint\n{ANSWER}\n\n")),
+    );
+    stdout_of(viva(home.path()).args(["regrade", "--all", "--grader", "offline"]));
+    let grades = &grades(home.path())[0];
+    let (first, again) = (&grades[0]["grade"], &grades[1]["grade"]);
+    assert!(first["score"].as_u64().unwrap() > 0, "{first:#}");
+    assert_eq!(again["score"], first["score"], "the hint stays charged");
+    let note = "1 hint used";
+    assert!(again["notes"].to_string().contains(note), "{again:#}");
+    let shown = stdout_of(viva(home.path()).args(["review", "show", "1"]));
+    assert!(shown.contains("(1 hint used)"), "{shown}");
 }
 
 #[test]

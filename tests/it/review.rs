@@ -436,3 +436,79 @@ fn one_sessions_scores_read_the_same_everywhere() {
     let session = exported.get("sessions").map_or(&exported, |s| &s[0]);
     assert_eq!(scores(session), expected, "{exported}");
 }
+
+/// A session with a hint, a dispute and two skipped follow-ups, graded offline: what the
+/// summary and `review show` are checked against.
+fn play_varied(home: &Path) -> String {
+    let input = format!(
+        "{GIL_ANSWER}\n\n/dispute 1 I named the GIL, which is the point\n/skip\n/hint\n{GIL_ANSWER}\n\n/skip\n"
+    );
+    stdout_of(
+        viva(home)
+            .args(["practice", "--topic", "concurrency", "--grader", "offline"])
+            .args(["--count", "3", "--seed", "5", "--follow-ups", "1"])
+            .write_stdin(input),
+    )
+}
+
+/// `text` with the line starting `prefix` cut after it: times and dates vary from run to run.
+fn scrub(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| match l.find(prefix) {
+            Some(i) => format!("{}{prefix}…", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_session_summary_counts_in_words_and_shows_skipped_follow_ups() {
+    let home = tempfile::tempdir().unwrap();
+    let out = play_varied(home.path());
+    let summary = &out[out.find("Session 1 finished").unwrap()..];
+    insta::assert_snapshot!("session_summary", scrub(summary, "(study mode, "));
+}
+
+#[test]
+fn review_show_has_hints_disputes_and_key_points_counted_once() {
+    let home = tempfile::tempdir().unwrap();
+    play_varied(home.path());
+    let shown = stdout_of(viva(home.path()).args(["review", "show", "1"]));
+    assert!(shown.contains("Disputed (flagged for re-grading): \"I named the GIL"));
+    insta::assert_snapshot!("review_show", scrub(&shown, "started "));
+}
+
+#[test]
+fn review_list_leaves_out_sessions_with_no_answer() {
+    let home = tempfile::tempdir().unwrap();
+    stdout_of(
+        viva(home.path())
+            .args(["practice", "--topic", "oop", "--count", "2"])
+            .write_stdin("/quit\n"),
+    );
+    play(home.path(), "concurrency", 1, 1, 0, GIL_ANSWER);
+    let ids: Vec<u64> = json_of(viva(home.path()).args(["review", "list", "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [2], "session 1 was quit before any answer");
+    let text = stdout_of(viva(home.path()).args(["review", "list"]));
+    assert_eq!(text.lines().count(), 2, "{text}");
+}
+
+#[test]
+fn counts_are_worded_for_one_and_for_less_than_a_minute() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 1, 3, 1, GIL_ANSWER);
+    let md = stdout_of(viva(home.path()).args(["export", "1"]));
+    assert!(md.contains("\n1 question · 1 answered · "), "{md}");
+    let report = stdout_of(viva(home.path()).args(["report"]));
+    let first = report.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "1 session · 1 answer (1 graded) · 1 follow-up · 0 skipped · under a minute practised"
+    );
+}

@@ -70,7 +70,7 @@ fn insufficient(
             .any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
     });
     if says_dont_know && words.len() <= NON_ANSWER_MAX_WORDS {
-        return Some("The answer says the candidate does not know.");
+        return Some("You said you don't know: say the part you do know, even if unsure.");
     }
     // Off-topic: the answer shares almost no vocabulary with the question and its rubric.
     let mut vocabulary: BTreeSet<String> = prompt_stems.clone();
