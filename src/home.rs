@@ -69,6 +69,11 @@ impl Home {
     pub fn history(&self) -> PathBuf {
         self.root.join("history.txt")
     }
+
+    /// The answer being typed when viva was closed, offered back on the next start.
+    pub fn draft(&self) -> PathBuf {
+        self.root.join("draft.json")
+    }
 }
 
 /// A home named by `source` (`--home` or `VIVA_HOME`) that can hold viva's files: not empty, and

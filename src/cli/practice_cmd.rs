@@ -41,7 +41,7 @@ pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<
     let mut source: Box<dyn LineSource> = if stdin.is_terminal() {
         std::fs::create_dir_all(ctx.home.root())
             .with_context(|| format!("cannot create {}", ctx.home.root().display()))?;
-        Box::new(Terminal::new(ctx.home.history())?)
+        Box::new(Terminal::new(ctx.home.history(), ctx.home.draft())?)
     } else {
         Box::new(Plain::new(stdin.lock()))
     };

@@ -2,8 +2,9 @@
 //! by an empty line (blank lines inside a ``` fence belong to the answer). On a terminal it reads
 //! through rustyline with a history file; otherwise it reads plain lines, so answers can be piped.
 //! Questions about a grade (`/why`, `/model`, `/retry`, `/dispute`) live in `dialogue`; the
-//! real-mode time limit in `timer`.
+//! real-mode time limit in `timer`; the answer saved when viva is closed in `closing`.
 
+mod closing;
 mod dialogue;
 mod self_check;
 mod timer;
@@ -14,10 +15,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rustyline::ExternalPrinter as _;
 use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
 
+pub use closing::Unsent;
 pub use dialogue::Ask;
 pub use timer::Notify;
 
+use crate::bank::Question;
 use crate::clock::now_ms;
 use crate::delivery::clock;
 use crate::read_aloud::Speaker;
@@ -29,8 +33,8 @@ use crate::term::{DIM, Spinner, paint};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Read {
     Line(String),
-    /// Ctrl-C.
-    Interrupted,
+    /// Ctrl-C, with the text it cleared from the line being edited.
+    Interrupted(String),
     /// Ctrl-D or end of input.
     Eof,
 }
@@ -59,27 +63,86 @@ pub trait LineSource {
     fn notifier(&mut self) -> Option<Notify> {
         None
     }
+
+    /// The question now asked, whose answer is saved if viva is closed while it is typed.
+    fn asking(&mut self, _question: &Question) {}
+
+    /// The answer's lines so far while one is being read, None between answers: what is saved
+    /// (with the line being edited) if viva is closed.
+    fn typing(&mut self, _answer: Option<&[String]>) {}
+
+    /// The answer a closed viva left unsent, where drafts are kept.
+    fn unsent(&mut self) -> Option<Unsent> {
+        None
+    }
+
+    /// Forgets the unsent answer once it is restored or discarded.
+    fn forget_unsent(&mut self) {}
 }
 
-/// rustyline on a terminal, with a history file that is saved as lines are submitted.
+/// Sees the line being edited at every keystroke (rustyline asks its hinter for a hint each
+/// time), so that Ctrl-C and a closed terminal know what was on it. It never hints.
+struct LineTap(closing::Shared);
+
+impl rustyline::hint::Hinter for LineTap {
+    type Hint = String;
+
+    fn hint(&self, line: &str, _pos: usize, _ctx: &rustyline::Context<'_>) -> Option<String> {
+        closing::lock(&self.0).line = line.to_string();
+        None
+    }
+}
+
+impl rustyline::completion::Completer for LineTap {
+    type Candidate = String;
+}
+impl rustyline::highlight::Highlighter for LineTap {}
+impl rustyline::validate::Validator for LineTap {}
+impl rustyline::Helper for LineTap {}
+
+/// rustyline on a terminal, with a history file that is saved as lines are submitted, and the
+/// answer being typed saved to `draft` if viva is closed (SIGHUP or SIGTERM).
 pub struct Terminal {
-    editor: rustyline::DefaultEditor,
+    editor: rustyline::Editor<LineTap, FileHistory>,
     history: PathBuf,
+    draft: PathBuf,
+    typing: closing::Shared,
 }
 
 impl Terminal {
-    pub fn new(history: PathBuf) -> Result<Terminal> {
-        let mut editor = rustyline::DefaultEditor::new()?;
+    pub fn new(history: PathBuf, draft: PathBuf) -> Result<Terminal> {
+        let mut editor = rustyline::Editor::new()?;
         // A missing history file is normal on the first run.
         let _ = editor.load_history(&history);
-        Ok(Terminal { editor, history })
+        let typing = closing::Shared::default();
+        editor.set_helper(Some(LineTap(typing.clone())));
+        closing::watch(typing.clone(), draft.clone())?;
+        Ok(Terminal {
+            editor,
+            history,
+            draft,
+            typing,
+        })
+    }
+
+    /// One read; a Ctrl-C says what it cleared from the line.
+    fn edit(
+        &mut self,
+        readline: impl FnOnce(&mut rustyline::Editor<LineTap, FileHistory>) -> rustyline::Result<String>,
+    ) -> io::Result<Read> {
+        let read = readline(&mut self.editor);
+        let line = std::mem::take(&mut closing::lock(&self.typing).line);
+        match read {
+            Err(ReadlineError::Interrupted) => Ok(Read::Interrupted(line)),
+            other => read_result(other),
+        }
     }
 }
 
 fn read_result(read: rustyline::Result<String>) -> io::Result<Read> {
     match read {
         Ok(line) => Ok(Read::Line(line)),
-        Err(ReadlineError::Interrupted) => Ok(Read::Interrupted),
+        Err(ReadlineError::Interrupted) => Ok(Read::Interrupted(String::new())),
         Err(ReadlineError::Eof) => Ok(Read::Eof),
         Err(ReadlineError::Io(e)) => Err(e),
         Err(e) => Err(io::Error::other(e)),
@@ -88,11 +151,11 @@ fn read_result(read: rustyline::Result<String>) -> io::Result<Read> {
 
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> io::Result<Read> {
-        read_result(self.editor.readline(prompt))
+        self.edit(|editor| editor.readline(prompt))
     }
 
     fn read_with_initial(&mut self, prompt: &str, initial: &str) -> io::Result<Read> {
-        read_result(self.editor.readline_with_initial(prompt, (initial, "")))
+        self.edit(|editor| editor.readline_with_initial(prompt, (initial, "")))
     }
 
     fn is_terminal(&self) -> bool {
@@ -111,6 +174,24 @@ impl LineSource for Terminal {
         Some(Box::new(move |msg| {
             let _ = printer.print(msg);
         }))
+    }
+
+    fn asking(&mut self, question: &Question) {
+        closing::lock(&self.typing).question = Some((question.id.clone(), question.prompt.clone()));
+    }
+
+    fn typing(&mut self, answer: Option<&[String]>) {
+        let mut typing = closing::lock(&self.typing);
+        typing.answer = answer.map(<[String]>::to_vec);
+        typing.line.clear();
+    }
+
+    fn unsent(&mut self) -> Option<Unsent> {
+        closing::load(&self.draft)
+    }
+
+    fn forget_unsent(&mut self) {
+        closing::remove(&self.draft);
     }
 }
 
@@ -163,11 +244,23 @@ pub enum Input {
     Eof,
 }
 
-/// An answer being typed: its lines so far, and whether a ``` fence is open.
+/// An answer being typed: its lines so far, and the answer a Ctrl-C last cleared, which
+/// `/undo` brings back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
     lines: Vec<String>,
-    in_fence: bool,
+    cleared: Vec<String>,
+}
+
+/// Whether a ``` fence is open after `lines`: blank lines and command words inside one are
+/// part of the answer.
+fn fence_open(lines: &[String]) -> bool {
+    lines
+        .iter()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count()
+        % 2
+        == 1
 }
 
 pub const HELP: &str = "\
@@ -177,7 +270,9 @@ Blank lines inside a ``` fence stay part of the answer.
   /repeat            show the question again
   /skip              skip this question
   /status            what viva believes about you: per-topic estimates, weakest topics, reviews due
-  /quit              end the session (Ctrl-D too); Ctrl-C clears the answer being typed
+  /quit              end the session (Ctrl-D too)
+  /undo              bring back the answer Ctrl-C cleared
+Ctrl-C clears the line being typed; on an empty line, the whole answer.
   /help              this text
 /hint, /repeat, /status and /help work in the middle of an answer too; /quit submits it first.
 ";
@@ -209,13 +304,31 @@ pub fn read_input_until(
     deadline: Option<i64>,
     draft: &mut Draft,
 ) -> io::Result<Input> {
+    let input = read_input(src, notice, deadline, draft);
+    // An answer set aside by a command is still unsent; a submitted one is stored.
+    src.typing((!draft.lines.is_empty()).then_some(&draft.lines));
+    input
+}
+
+fn read_input(
+    src: &mut dyn LineSource,
+    notice: &mut dyn Write,
+    deadline: Option<i64>,
+    draft: &mut Draft,
+) -> io::Result<Input> {
     let Draft {
         mut lines,
-        mut in_fence,
+        mut cleared,
     } = std::mem::take(draft);
     loop {
+        src.typing(Some(&lines));
         let base = if lines.is_empty() { "> " } else { ". " };
+        let in_fence = fence_open(&lines);
         match src.read(&timer::prompt(base, deadline))? {
+            Read::Line(line) if !in_fence && line.trim() == "/undo" => {
+                src.remember("/undo");
+                undo(&mut lines, &mut cleared, notice)?;
+            }
             Read::Line(line) => {
                 if lines.is_empty() && line.trim_start().starts_with('/') {
                     src.remember(line.trim());
@@ -233,7 +346,7 @@ pub fn read_input_until(
                             "(an answer is being typed: an empty line submits it, Ctrl-C clears it)"
                         )?,
                         _ => {
-                            *draft = Draft { lines, in_fence };
+                            *draft = Draft { lines, cleared };
                             return Ok(Input::Command(command));
                         }
                     }
@@ -254,20 +367,21 @@ pub fn read_input_until(
                         return Ok(Input::Answer(lines.join("\n")));
                     }
                 }
-                if line.trim_start().starts_with("```") {
-                    in_fence = !in_fence;
-                }
                 if !line.trim().is_empty() {
                     src.remember(&line);
                 }
                 lines.push(line);
             }
-            Read::Interrupted => {
-                if !lines.is_empty() {
-                    writeln!(notice, "(answer cleared)")?;
+            Read::Interrupted(line) if !line.trim().is_empty() && !lines.is_empty() => writeln!(
+                notice,
+                "(line cleared: Ctrl-C again clears the whole answer)"
+            )?,
+            Read::Interrupted(_) => {
+                if lines.iter().any(|l| !l.trim().is_empty()) {
+                    writeln!(notice, "(answer cleared: /undo brings it back)")?;
+                    cleared = std::mem::take(&mut lines);
                 }
                 lines.clear();
-                in_fence = false;
             }
             Read::Eof if lines.iter().any(|l| !l.trim().is_empty()) => {
                 return Ok(Input::LastAnswer(lines.join("\n")));
@@ -275,6 +389,26 @@ pub fn read_input_until(
             Read::Eof => return Ok(Input::Eof),
         }
     }
+}
+
+/// `/undo`: the answer Ctrl-C cleared comes back, before anything typed since, and is shown.
+fn undo(
+    lines: &mut Vec<String>,
+    cleared: &mut Vec<String>,
+    notice: &mut dyn Write,
+) -> io::Result<()> {
+    if cleared.is_empty() {
+        return writeln!(notice, "(nothing to undo)");
+    }
+    let typed_since = std::mem::replace(lines, std::mem::take(cleared));
+    lines.extend(typed_since);
+    writeln!(notice, "(answer restored:)")?;
+    show_lines(lines, notice)
+}
+
+/// An answer's lines as they go on being typed: indented, so they read as quoted.
+fn show_lines(lines: &[String], out: &mut dyn Write) -> io::Result<()> {
+    lines.iter().try_for_each(|l| writeln!(out, "  {l}"))
 }
 
 /// What the front end does besides reading and printing.
@@ -319,7 +453,7 @@ pub fn run(
 ) -> Result<Ended> {
     writeln!(out, "{}", intro(session))?;
     let limit = session.mode().time_limit_ms();
-    let mut next: Option<Asked> = None;
+    let (mut next, mut resumed) = offer_unsent(session, src, out)?.unzip();
     let mut tip_shown = false;
     'questions: loop {
         let asked = match next.take() {
@@ -359,6 +493,7 @@ pub fn run(
             )?;
         }
         out.flush()?;
+        src.asking(&asked.question);
         if let Some(speaker) = options.speaker.as_mut()
             && let Err(e) = speaker.say(&asked.question.prompt)
         {
@@ -370,7 +505,7 @@ pub fn run(
         let mut timer =
             deadline.map(|d| timer::Timer::start(d, limit.unwrap_or_default(), notifier));
         // An answer interrupted by /hint, /repeat, /status or /help goes on after it.
-        let mut draft = Draft::default();
+        let mut draft = resumed.take().unwrap_or_default();
         loop {
             if !draft.lines.is_empty() {
                 writeln!(
@@ -460,6 +595,52 @@ pub fn run(
     }
 }
 
+/// Offers back the answer a closed viva left unsent. Enter restores it: its question is asked
+/// first and the answer goes on from where it was. `/discard` drops it; Ctrl-D leaves it for
+/// the next start.
+fn offer_unsent(
+    session: &mut Session,
+    src: &mut dyn LineSource,
+    out: &mut dyn Write,
+) -> Result<Option<(Asked, Draft)>> {
+    let Some(unsent) = src.unsent() else {
+        return Ok(None);
+    };
+    let question = unsent.prompt.lines().next().unwrap_or_default();
+    writeln!(
+        out,
+        "You were answering \"{question}\" when viva was closed:"
+    )?;
+    show_lines(&unsent.lines, out)?;
+    writeln!(out, "Enter to restore, or /discard")?;
+    loop {
+        out.flush()?;
+        match src.read("> ")? {
+            Read::Line(line) if line.trim().is_empty() => break,
+            Read::Line(line) if line.trim() == "/discard" => {
+                src.forget_unsent();
+                writeln!(out, "(discarded)\n")?;
+                return Ok(None);
+            }
+            Read::Line(_) => writeln!(out, "Enter restores that answer; /discard drops it.")?,
+            Read::Interrupted(_) | Read::Eof => return Ok(None),
+        }
+    }
+    src.forget_unsent();
+    let Some(asked) = session.resume(&unsent.question, &unsent.prompt) else {
+        writeln!(
+            out,
+            "(its question is no longer in the bank; the answer is above)\n"
+        )?;
+        return Ok(None);
+    };
+    let draft = Draft {
+        lines: unsent.lines,
+        cleared: Vec::new(),
+    };
+    Ok(Some((asked, draft)))
+}
+
 /// After the last question of a study session: questions about the last answer, until an
 /// empty line. Returns the question to ask again on `/retry`.
 fn wrap_up(
@@ -475,7 +656,7 @@ fn wrap_up(
         out.flush()?;
         let line = match src.read("> ")? {
             Read::Line(line) => line,
-            Read::Interrupted | Read::Eof => return Ok(None),
+            Read::Interrupted(_) | Read::Eof => return Ok(None),
         };
         let line = line.trim();
         if line.is_empty() {
@@ -624,7 +805,7 @@ pub fn finish(
             out.flush()?;
             let line = match src.read("> ")? {
                 Read::Line(line) => line,
-                Read::Interrupted | Read::Eof => break,
+                Read::Interrupted(_) | Read::Eof => break,
             };
             let line = line.trim();
             if line.is_empty() {
@@ -748,7 +929,7 @@ mod tests {
     fn ctrl_c_clears_the_answer_being_typed() {
         let mut src = Scripted(vec![
             Read::Line("wrong start".into()),
-            Read::Interrupted,
+            Read::Interrupted(String::new()),
             Read::Line("right answer".into()),
             Read::Line(String::new()),
         ]);
@@ -757,6 +938,29 @@ mod tests {
             read_input_until(&mut src, &mut notice, None, &mut Draft::default()).unwrap(),
             Input::Answer("right answer".into())
         );
-        assert_eq!(String::from_utf8(notice).unwrap(), "(answer cleared)\n");
+        assert_eq!(
+            String::from_utf8(notice).unwrap(),
+            "(answer cleared: /undo brings it back)\n"
+        );
+    }
+
+    #[test]
+    fn ctrl_c_clears_the_line_then_the_answer_and_undo_brings_it_back() {
+        let mut src = Scripted(vec![
+            Read::Line("kept".into()),
+            Read::Interrupted("half a line".into()),
+            Read::Interrupted(String::new()),
+            Read::Line("/undo".into()),
+            Read::Line("more".into()),
+            Read::Line(String::new()),
+        ]);
+        let mut notice = Vec::new();
+        assert_eq!(
+            read_input_until(&mut src, &mut notice, None, &mut Draft::default()).unwrap(),
+            Input::Answer("kept\nmore".into())
+        );
+        let notice = String::from_utf8(notice).unwrap();
+        assert!(notice.starts_with("(line cleared"), "{notice}");
+        assert!(notice.contains("(answer restored:)\n  kept\n"), "{notice}");
     }
 }

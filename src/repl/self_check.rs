@@ -80,7 +80,7 @@ pub fn ask(
         out.flush()?;
         let line = match src.read_with_initial("check> ", &typed)? {
             Read::Line(line) => line,
-            Read::Interrupted | Read::Eof => return Ok(()),
+            Read::Interrupted(_) | Read::Eof => return Ok(()),
         };
         match parse(&line, grade.key_points.len()) {
             Ok(Reply::Accept) => {

@@ -303,6 +303,31 @@ impl<'a> Session<'a> {
         Some(asked)
     }
 
+    /// Asks first the question a candidate was answering when viva was closed, as it was shown
+    /// (a follow-up keeps its text); None when the bank no longer has it.
+    pub fn resume(&mut self, id: &str, prompt: &str) -> Option<Asked> {
+        let mut question = self.bank.get(id)?.clone();
+        if question.prompt != prompt {
+            question.prompt = prompt.to_string();
+            question.follow_ups.retain(|f| f != prompt);
+        }
+        self.asked.push(question.id.clone());
+        let current = Current {
+            question,
+            number: self.asked.len(),
+            reason: "resumed: you were answering it when viva was closed".to_string(),
+            parent: None,
+            depth: 0,
+            asked_at: now_ms(),
+            hints: 0,
+            follow_up: false,
+            retry_of: None,
+        };
+        let asked = self.asked_from(&current);
+        self.current = Some(current);
+        Some(asked)
+    }
+
     pub fn current(&self) -> Option<&Question> {
         self.current.as_ref().map(|c| &c.question)
     }

@@ -10,7 +10,7 @@ fn finish_study_session(p: &mut PtySession) {
     p.exp_string("press Enter for the summary").unwrap();
     p.exp_string("> ").unwrap();
     p.send_line("").unwrap();
-    p.exp_string("Session 1 finished").unwrap();
+    p.exp_string(" finished: ").unwrap();
     p.exp_eof().unwrap();
 }
 
@@ -40,7 +40,8 @@ fn ctrl_c_clears_input_and_ctrl_d_ends_with_a_summary() {
     p.send_line("a first line I regret").unwrap();
     p.exp_string(". ").unwrap();
     p.send_control('c').unwrap();
-    p.exp_string("(answer cleared)").unwrap();
+    p.exp_string("(answer cleared: /undo brings it back)")
+        .unwrap();
     p.exp_string("> ").unwrap();
     p.send_line("the lock lets one thread run bytecode at a time")
         .unwrap();
@@ -141,5 +142,109 @@ fn ctrl_c_during_grading_cancels_it_and_keeps_the_answer() {
     assert!(
         v["turns"][0]["grade"].is_null(),
         "cancelled grading leaves the turn ungraded"
+    );
+}
+
+/// A one-question study session at a terminal on `home`.
+fn spawn_one_question(home: &Path) -> PtySession {
+    let mut cmd = crate::process(&crate::viva_bin(), home);
+    cmd.args([
+        "practice",
+        "--count",
+        "1",
+        "--follow-ups",
+        "0",
+        "--seed",
+        "2",
+    ]);
+    spawn_command(cmd, Some(20_000)).unwrap()
+}
+
+/// Closing viva mid-answer (the terminal going away, or a kill) saves the answer, with the line
+/// still being edited; the next start offers it back, and Enter restores it under its question.
+fn an_answer_cut_off_by(signal: libc::c_int) {
+    let home = tempfile::tempdir().unwrap();
+    let mut p = spawn_one_question(home.path());
+    p.exp_string("Question 1/1").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("the lock lets one thread run").unwrap();
+    p.exp_string(". ").unwrap();
+    p.send("and half a line").unwrap();
+    p.flush().unwrap();
+    // Echoed once the editor has taken the keys in.
+    p.exp_string("and half a line").unwrap();
+    assert_eq!(
+        unsafe { libc::kill(p.process.child_pid.as_raw(), signal) },
+        0
+    );
+    p.exp_eof().unwrap();
+
+    let mut p = spawn_one_question(home.path());
+    p.exp_string("when viva was closed:").unwrap();
+    p.exp_string("the lock lets one thread run").unwrap();
+    p.exp_string("and half a line").unwrap();
+    p.exp_string("Enter to restore, or /discard").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Question 1/1").unwrap();
+    p.exp_string("your answer so far is kept").unwrap();
+    p.exp_string(". ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Score: ").unwrap();
+    finish_study_session(&mut p);
+
+    // The answer was stored in the second run's session; the first stored nothing.
+    let v = crate::json_of(crate::viva(home.path()).args(["review", "show", "2", "--json"]));
+    assert_eq!(
+        v["turns"][0]["answer"],
+        "the lock lets one thread run\nand half a line"
+    );
+    assert!(
+        !home.path().join("draft.json").exists(),
+        "a restored draft is not offered again"
+    );
+}
+
+#[test]
+fn an_answer_cut_off_by_a_hangup_is_offered_back() {
+    an_answer_cut_off_by(libc::SIGHUP);
+}
+
+#[test]
+fn an_answer_cut_off_by_sigterm_is_offered_back() {
+    an_answer_cut_off_by(libc::SIGTERM);
+}
+
+/// Ctrl-C clears the line being edited first and the whole answer second; /undo brings it back.
+#[test]
+fn ctrl_c_twice_clears_the_answer_and_undo_restores_it() {
+    let home = tempfile::tempdir().unwrap();
+    let mut p = spawn_one_question(home.path());
+    p.exp_string("Question 1/1").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("the lock lets one thread run bytecode")
+        .unwrap();
+    p.exp_string(". ").unwrap();
+    p.send("a line I regret").unwrap();
+    p.flush().unwrap();
+    p.exp_string("a line I regret").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("(line cleared").unwrap();
+    p.exp_string(". ").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("(answer cleared: /undo brings it back)")
+        .unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("/undo").unwrap();
+    p.exp_string("(answer restored:)").unwrap();
+    p.exp_string(". ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Score: ").unwrap();
+    finish_study_session(&mut p);
+
+    let v = session_one(home.path());
+    assert_eq!(
+        v["turns"][0]["answer"],
+        "the lock lets one thread run bytecode"
     );
 }
