@@ -512,3 +512,96 @@ fn counts_are_worded_for_one_and_for_less_than_a_minute() {
         "1 session · 1 answer (1 graded) · 1 follow-up · 0 skipped · under a minute practised"
     );
 }
+
+/// Runs `viva export 1 --format html -o PATH` and returns its exit code and stderr.
+fn export_to(home: &Path, path: &Path) -> (Option<i32>, String) {
+    let out = viva(home)
+        .args(["export", "1", "--format", "html", "-o"])
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn export_replaces_only_a_regular_file_or_a_new_path() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 1, 1, 0, GIL_ANSWER);
+    let dir = tempfile::tempdir().unwrap();
+
+    let target = dir.path().join("target.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    let link = dir.path().join("link.html");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, err) = export_to(home.path(), &link);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+
+    let fifo = dir.path().join("fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path and nothing else.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let (code, err) = export_to(home.path(), &fifo);
+    assert_eq!(code, Some(2), "{err}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fifo.symlink_metadata().unwrap().file_type().is_fifo());
+
+    let (code, err) = export_to(home.path(), Path::new("/dev/null"));
+    assert_eq!(code, Some(2), "{err}");
+
+    let stdout = stdout_of(viva(home.path()).args(["export", "1", "-o", "-"]));
+    assert!(stdout.starts_with("# Session 1"), "{stdout}");
+
+    let regular = dir.path().join("s1.html");
+    std::fs::write(&regular, "old").unwrap();
+    let (code, err) = export_to(home.path(), &regular);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::read_to_string(&regular).unwrap().contains("<html"));
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["fifo", "link.html", "s1.html", "target.txt"]);
+}
+
+#[test]
+fn a_failed_export_leaves_no_temporary_file() {
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().unwrap();
+    play(
+        home.path(),
+        "concurrency",
+        1,
+        1,
+        0,
+        &GIL_ANSWER.repeat(1500),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::process(&crate::viva_bin(), home.path());
+    cmd.args(["export", "1", "--format", "html", "-o"])
+        .arg(dir.path().join("s1.html"));
+    // SAFETY: between fork and exec only async-signal-safe calls: a full disk, as a file size
+    // limit of 256 KB (room for the store's
+    // shared-memory file, not for the export), whose writes fail with EFBIG instead of raising SIGXFSZ.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 256 << 10,
+                rlim_max: 256 << 10,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
