@@ -513,6 +513,67 @@ fn counts_are_worded_for_one_and_for_less_than_a_minute() {
     );
 }
 
+/// An answer that would set the title, write the clipboard, clear the screen, blink and
+/// reverse the text after it, if a terminal were shown it raw.
+const HOSTILE_ANSWER: &str = "The GIL \u{1b}]0;pwned\u{7}is a lock\u{1b}]52;c;aGk=\u{1b}\\ in CPython \
+\u{1b}[2J\u{1b}[5mso only one thread\u{9b}8m runs bytecode\u{202e} at a time\u{7f}.";
+
+/// Sequences and characters of `HOSTILE_ANSWER` that must never come out.
+const HOSTILE_PARTS: &[&str] = &[
+    "\u{1b}]",
+    "\u{1b}[2J",
+    "\u{1b}[5m",
+    "\u{7}",
+    "\u{9b}",
+    "\u{202e}",
+    "\u{7f}",
+];
+
+fn assert_inert(what: &str, text: &str) {
+    for part in HOSTILE_PARTS {
+        assert!(!text.contains(part), "{what} shows {part:?}: {text:?}");
+    }
+}
+
+/// `viva` writing as to a terminal that takes colours: nothing is stripped on the way.
+fn viva_on_terminal(home: &Path) -> assert_cmd::Command {
+    let mut cmd = viva(home);
+    cmd.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+    cmd
+}
+
+#[test]
+fn control_sequences_in_answers_never_reach_the_terminal_or_markdown() {
+    let home = tempfile::tempdir().unwrap();
+    let practice = stdout_of(
+        viva_on_terminal(home.path())
+            .args(["practice", "--topic", "concurrency", "--grader", "offline"])
+            .args(["--count", "1", "--seed", "1", "--follow-ups", "0"])
+            .write_stdin(format!("{HOSTILE_ANSWER}\n\n")),
+    );
+    assert_inert("practice", &practice);
+    let show = stdout_of(viva_on_terminal(home.path()).args(["review", "show", "1"]));
+    assert!(show.contains("so only one thread"), "{show}");
+    assert!(
+        show.contains("\u{1b}[1m"),
+        "viva's own styles stay: {show:?}"
+    );
+    assert_inert("review show", &show);
+    let search = stdout_of(viva_on_terminal(home.path()).args(["review", "search", "bytecode"]));
+    assert!(search.contains("bytecode"), "{search}");
+    assert_inert("review search", &search);
+    let md = stdout_of(viva_on_terminal(home.path()).args(["export", "1"]));
+    assert_inert("export to the terminal", &md);
+    let file = home.path().join("s1.md");
+    stdout_of(viva(home.path()).args(["export", "1", "-o"]).arg(&file));
+    let md = std::fs::read_to_string(&file).unwrap();
+    assert!(md.contains("so only one thread"), "{md}");
+    assert!(!md.contains('\u{1b}'), "{md:?}");
+    assert_inert("markdown export", &md);
+    let html = stdout_of(viva(home.path()).args(["export", "1", "--format", "html"]));
+    assert_inert("html export", &html);
+}
+
 /// Runs `viva export 1 --format html -o PATH` and returns its exit code and stderr.
 fn export_to(home: &Path, path: &Path) -> (Option<i32>, String) {
     let out = viva(home)
