@@ -285,8 +285,30 @@ impl Checker<'_> {
             }
             Some(v) => {
                 let span = v.span();
+                self.printable(Some(span.clone()), field, [v.get_ref()]);
                 Some((v.into_inner().trim().to_string(), span))
             }
+        }
+    }
+
+    /// Bank text is shown on terminals, where a control character or an escape sequence would
+    /// be obeyed (and bidi overrides reorder what is shown), so a bank file may hold none.
+    fn printable<'s>(
+        &mut self,
+        span: Option<Range<usize>>,
+        field: &str,
+        values: impl IntoIterator<Item = &'s String>,
+    ) {
+        let found = values
+            .into_iter()
+            .flat_map(|v| v.chars())
+            .find(|&c| crate::term::is_unsafe(c));
+        if let Some(c) = found {
+            let msg = format!(
+                "contains a control character or bidi override (U+{:04X})",
+                u32::from(c)
+            );
+            self.err(span, field, msg);
         }
     }
 
@@ -305,6 +327,7 @@ impl Checker<'_> {
             return Vec::new();
         };
         let span = v.span();
+        self.printable(Some(span.clone()), field, v.get_ref());
         let items: Vec<String> = v
             .into_inner()
             .into_iter()
@@ -413,10 +436,14 @@ pub fn parse_questions(
         let red_flags = c.list(raw.red_flags, "red_flags", AT_LEAST_ONE);
         let follow_ups = c.list(raw.follow_ups, "follow_ups", AT_LEAST_ONE);
         let model_answer = c.text(raw.model_answer, "model_answer");
+        c.printable(None, "tags", &raw.tags);
+        c.printable(None, "companies", &raw.companies);
+        c.printable(None, "concepts", &raw.concepts);
         let mut also = std::collections::BTreeMap::new();
         for entry in raw.also {
             let span = entry.span();
             let RawAlso { point, say } = entry.into_inner();
+            c.printable(Some(span.clone()), "also", &say);
             let Some(point) = point.filter(|p| (1..=what_they_test.len()).contains(p)) else {
                 let msg = format!(
                     "`point` must name a key point, 1 to {}",

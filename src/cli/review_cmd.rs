@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 
 use crate::bank::Bank;
@@ -82,7 +82,7 @@ pub struct ExportArgs {
     /// Markdown, JSON, JSON Lines or one self-contained HTML page
     #[arg(long, value_enum, default_value = "md")]
     format: FormatArg,
-    /// Write to FILE instead of standard output
+    /// Write to FILE (a new path or a regular file) instead of standard output (-)
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -130,19 +130,8 @@ pub fn export(store: &Store, args: ExportArgs, out: &mut dyn Write) -> Result<()
     };
     let sessions = export::load(store, if args.all { None } else { args.id })?;
     match args.output {
-        None => export::write(&sessions, format, out),
-        Some(path) => {
-            // Written whole, then moved into place: a failed export leaves no half file.
-            let tmp = path.with_extension("viva-tmp");
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(&tmp)
-                    .with_context(|| format!("cannot create {}", tmp.display()))?,
-            );
-            export::write(&sessions, format, &mut file)?;
-            file.flush()?;
-            drop(file);
-            std::fs::rename(&tmp, &path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+        Some(path) if path.as_os_str() != "-" => {
+            export::save(&path, |file| export::write(&sessions, format, file))?;
             writeln!(
                 out,
                 "exported {} to {}",
@@ -151,5 +140,6 @@ pub fn export(store: &Store, args: ExportArgs, out: &mut dyn Write) -> Result<()
             )?;
             Ok(())
         }
+        _ => export::write(&sessions, format, out),
     }
 }

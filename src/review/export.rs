@@ -1,9 +1,11 @@
 //! `viva export`: sessions as Markdown, JSON, JSON Lines or one HTML page. JSON and JSONL carry
 //! everything stored: the session's settings, every turn, and every grade of each turn.
 
-use std::io::Write;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, ErrorKind, Write};
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::transcript::Transcript;
@@ -72,4 +74,78 @@ pub fn write(sessions: &[SessionExport], format: Format, out: &mut dyn Write) ->
         }
     }
     Ok(())
+}
+
+/// Writes the file at `path` whole or not at all: `fill` writes a temporary file beside it,
+/// which replaces `path` only once complete, and is removed on any failure (a full disk
+/// included). Only a regular file or a new path is replaced: a device, a pipe, a symlink or a
+/// directory at `path` is refused, since renaming over it would destroy it, not write to it.
+pub fn save(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    refuse_special(path)?;
+    let tmp = TempFile::beside(path)?;
+    let mut w = BufWriter::new(&tmp.file);
+    fill(&mut w)?;
+    w.flush()?;
+    drop(w);
+    tmp.file.sync_all()?;
+    tmp.persist(path)
+}
+
+fn refuse_special(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_file() => Ok(()),
+        Ok(_) => Err(bad(format!(
+            "{} is not a regular file (a device, pipe, symlink or directory); not replacing it \
+             (use -o - for standard output)",
+            path.display()
+        ))),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
+    }
+}
+
+/// A temporary file in the target's directory (so the rename is atomic), deleted when dropped
+/// unless it became the target.
+struct TempFile {
+    path: PathBuf,
+    file: File,
+    kept: bool,
+}
+
+impl TempFile {
+    fn beside(target: &Path) -> Result<TempFile> {
+        let name = target
+            .file_name()
+            .ok_or_else(|| bad(format!("{} names no file", target.display())))?;
+        let path = target.with_file_name(format!(
+            ".{}.{}.viva-tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(TempFile {
+            path,
+            file,
+            kept: false,
+        })
+    }
+
+    fn persist(mut self, target: &Path) -> Result<()> {
+        fs::rename(&self.path, target)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
 }

@@ -12,10 +12,11 @@ use crate::grade::Grade;
 use crate::render::grade_text::{criteria, graded_by, headline};
 use crate::render::plural;
 
-/// Text safe in element content and in quoted attribute values.
+/// Text safe in element content and in quoted attribute values, without control characters or
+/// bidi overrides (which would show the text in an order other than the one it says).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
+    for c in crate::term::clean(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -1,5 +1,6 @@
 //! Transcripts as Markdown, for reading and sharing. Answers are verbatim in fenced blocks (so
 //! nothing in them is read as Markdown or HTML); every other piece of user text is escaped.
+//! The whole document passes the terminal sanitiser: a Markdown file is read in a terminal too.
 
 use std::fmt::Write as _;
 
@@ -123,7 +124,7 @@ pub fn transcript(t: &Transcript) -> String {
             turn(&mut out, f, "### Follow-up");
         }
     }
-    out
+    crate::term::clean(&out).into_owned()
 }
 
 #[cfg(test)]

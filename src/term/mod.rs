@@ -1,7 +1,9 @@
 //! The terminal as the output sees it: colours (stripped by anstream when NO_COLOR is set or
 //! the output is not a terminal), the width to wrap to, a word-wrapping writer and a spinner.
-//! Rendering writes ANSI styles freely; whether they reach the screen is decided here, once.
+//! Rendering writes ANSI styles freely; whether they reach the screen is decided here, once,
+//! and so is what else may: only viva's own styles, never a sequence from the text shown.
 
+mod sanitize;
 mod spinner;
 mod wrap;
 
@@ -9,6 +11,7 @@ use std::io::{self, IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 
+pub use sanitize::{clean, is_unsafe};
 pub use spinner::Spinner;
 pub use wrap::Wrap;
 

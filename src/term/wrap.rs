@@ -2,11 +2,14 @@
 //! grader's reasoning arrives a few characters at a time and is wrapped as it arrives. Lines
 //! keep their indentation on continuation (after a list mark such as "✓" or "-", the text
 //! hangs under the text), ANSI styles take no width, and lines inside ``` fences are never
-//! wrapped. With no width (not a terminal), text passes through untouched.
+//! wrapped. With no width (not a terminal), text passes through unwrapped. Either way it
+//! passes the sanitiser first: nothing but viva's own styles reaches the terminal.
 
 use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthChar;
+
+use super::sanitize::Filter;
 
 /// First words after which a wrapped line hangs under the text rather than the mark.
 const MARKS: &[&str] = &["✓", "~", "✗", "!", "-", "*", "•", "·", "Q:", "A:"];
@@ -51,6 +54,7 @@ pub struct Wrap<W: Write> {
     inner: W,
     width: fn() -> Option<usize>,
     carry: Vec<u8>,
+    filter: Filter,
     fenced: bool,
     line: Line,
     out: String,
@@ -62,6 +66,7 @@ impl<W: Write> Wrap<W> {
             inner,
             width,
             carry: Vec::new(),
+            filter: Filter::new(true),
             fenced: false,
             line: Line::default(),
             out: String::new(),
@@ -221,7 +226,11 @@ impl<W: Write> Write for Wrap<W> {
             }
             Err(_) => String::from_utf8_lossy(&data).into_owned(),
         };
+        let mut safe = String::with_capacity(text.len());
         for c in text.chars() {
+            self.filter.push(c, &mut safe);
+        }
+        for c in safe.chars() {
             self.feed(c);
         }
         self.drain()?;
@@ -263,6 +272,18 @@ mod tests {
 
     fn w30() -> Option<usize> {
         Some(30)
+    }
+
+    #[test]
+    fn streamed_escape_sequences_are_dropped_even_split_between_chunks() {
+        let chunks = [
+            "Point 1 \u{1b}]",
+            "52;c;aGk=\u{7}is \u{1b}",
+            "[2Jcovered\u{1b}[",
+            "5m.",
+        ];
+        assert_eq!(wrapped(w30, &chunks), "Point 1 is covered.");
+        assert_eq!(wrapped(|| None, &chunks), "Point 1 is covered.");
     }
 
     fn none() -> Option<usize> {

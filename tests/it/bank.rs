@@ -251,3 +251,27 @@ fn the_bank_covers_every_concept_of_the_shared_seeds() {
         wanted.len()
     );
 }
+
+#[test]
+fn bank_check_reports_a_control_character_with_file_line_and_field() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("hostile.toml");
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let (before, after) = text.split_once("prompt = \"").unwrap();
+    let line = before.lines().count() + 1;
+    std::fs::write(
+        &hostile,
+        format!("{before}prompt = \"\\u001b]52;c;aGk=\\u0007Title \\u001b[5m{after}"),
+    )
+    .unwrap();
+    let out = viva(home.path())
+        .args(["bank", "check"])
+        .arg(&hostile)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let expected = format!("hostile.toml:{line}: field `prompt`: contains a control character");
+    assert!(err.contains(&expected), "{err}");
+}

@@ -549,3 +549,41 @@ fn bytes_that_are_not_utf8_are_replaced_with_a_warning() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["title"], "What is a caf\u{FFFD} racer?");
 }
+
+#[test]
+fn import_writes_no_control_characters_into_bank_files() {
+    let home = tempfile::tempdir().unwrap();
+    let guide = home.path().join("hostile.md");
+    let text = std::fs::read_to_string(fixture("duplicates.md"))
+        .unwrap()
+        .replace(
+            "How does a Bloom filter",
+            "How does a \u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[5mBloom\u{202e} filter",
+        )
+        .replace(
+            "No false negatives",
+            "No false\u{1b}]52;c;aGk=\u{1b}\\ negatives\u{8}",
+        );
+    std::fs::write(&guide, text).unwrap();
+    let out_file = home.path().join("hostile.toml");
+    stdout_of(
+        viva(home.path())
+            .arg("import")
+            .arg(&guide)
+            .arg("--out")
+            .arg(&out_file),
+    );
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    assert!(written.contains("How does a Bloom filter"), "{written}");
+    assert!(written.contains("No false negatives"), "{written}");
+    for bad in [
+        "\u{1b}", "\\u001b", "\\e", "\u{7}", "\u{8}", "\u{202e}", "\\u202e",
+    ] {
+        assert!(
+            !written.to_lowercase().contains(bad),
+            "{bad:?} in {written}"
+        );
+    }
+    let check = stdout_of(viva(home.path()).args(["bank", "check"]).arg(&out_file));
+    assert!(check.starts_with("ok: "), "{check}");
+}

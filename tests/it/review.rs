@@ -512,3 +512,157 @@ fn counts_are_worded_for_one_and_for_less_than_a_minute() {
         "1 session · 1 answer (1 graded) · 1 follow-up · 0 skipped · under a minute practised"
     );
 }
+
+/// An answer that would set the title, write the clipboard, clear the screen, blink and
+/// reverse the text after it, if a terminal were shown it raw.
+const HOSTILE_ANSWER: &str = "The GIL \u{1b}]0;pwned\u{7}is a lock\u{1b}]52;c;aGk=\u{1b}\\ in CPython \
+\u{1b}[2J\u{1b}[5mso only one thread\u{9b}8m runs bytecode\u{202e} at a time\u{7f}.";
+
+/// Sequences and characters of `HOSTILE_ANSWER` that must never come out.
+const HOSTILE_PARTS: &[&str] = &[
+    "\u{1b}]",
+    "\u{1b}[2J",
+    "\u{1b}[5m",
+    "\u{7}",
+    "\u{9b}",
+    "\u{202e}",
+    "\u{7f}",
+];
+
+fn assert_inert(what: &str, text: &str) {
+    for part in HOSTILE_PARTS {
+        assert!(!text.contains(part), "{what} shows {part:?}: {text:?}");
+    }
+}
+
+/// `viva` writing as to a terminal that takes colours: nothing is stripped on the way.
+fn viva_on_terminal(home: &Path) -> assert_cmd::Command {
+    let mut cmd = viva(home);
+    cmd.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+    cmd
+}
+
+#[test]
+fn control_sequences_in_answers_never_reach_the_terminal_or_markdown() {
+    let home = tempfile::tempdir().unwrap();
+    let practice = stdout_of(
+        viva_on_terminal(home.path())
+            .args(["practice", "--topic", "concurrency", "--grader", "offline"])
+            .args(["--count", "1", "--seed", "1", "--follow-ups", "0"])
+            .write_stdin(format!("{HOSTILE_ANSWER}\n\n")),
+    );
+    assert_inert("practice", &practice);
+    let show = stdout_of(viva_on_terminal(home.path()).args(["review", "show", "1"]));
+    assert!(show.contains("so only one thread"), "{show}");
+    assert!(
+        show.contains("\u{1b}[1m"),
+        "viva's own styles stay: {show:?}"
+    );
+    assert_inert("review show", &show);
+    let search = stdout_of(viva_on_terminal(home.path()).args(["review", "search", "bytecode"]));
+    assert!(search.contains("bytecode"), "{search}");
+    assert_inert("review search", &search);
+    let md = stdout_of(viva_on_terminal(home.path()).args(["export", "1"]));
+    assert_inert("export to the terminal", &md);
+    let file = home.path().join("s1.md");
+    stdout_of(viva(home.path()).args(["export", "1", "-o"]).arg(&file));
+    let md = std::fs::read_to_string(&file).unwrap();
+    assert!(md.contains("so only one thread"), "{md}");
+    assert!(!md.contains('\u{1b}'), "{md:?}");
+    assert_inert("markdown export", &md);
+    let html = stdout_of(viva(home.path()).args(["export", "1", "--format", "html"]));
+    assert_inert("html export", &html);
+}
+
+/// Runs `viva export 1 --format html -o PATH` and returns its exit code and stderr.
+fn export_to(home: &Path, path: &Path) -> (Option<i32>, String) {
+    let out = viva(home)
+        .args(["export", "1", "--format", "html", "-o"])
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn export_replaces_only_a_regular_file_or_a_new_path() {
+    let home = tempfile::tempdir().unwrap();
+    play(home.path(), "concurrency", 1, 1, 0, GIL_ANSWER);
+    let dir = tempfile::tempdir().unwrap();
+
+    let target = dir.path().join("target.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    let link = dir.path().join("link.html");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, err) = export_to(home.path(), &link);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+
+    let fifo = dir.path().join("fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path and nothing else.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let (code, err) = export_to(home.path(), &fifo);
+    assert_eq!(code, Some(2), "{err}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fifo.symlink_metadata().unwrap().file_type().is_fifo());
+
+    let (code, err) = export_to(home.path(), Path::new("/dev/null"));
+    assert_eq!(code, Some(2), "{err}");
+
+    let stdout = stdout_of(viva(home.path()).args(["export", "1", "-o", "-"]));
+    assert!(stdout.starts_with("# Session 1"), "{stdout}");
+
+    let regular = dir.path().join("s1.html");
+    std::fs::write(&regular, "old").unwrap();
+    let (code, err) = export_to(home.path(), &regular);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::read_to_string(&regular).unwrap().contains("<html"));
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["fifo", "link.html", "s1.html", "target.txt"]);
+}
+
+#[test]
+fn a_failed_export_leaves_no_temporary_file() {
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().unwrap();
+    play(
+        home.path(),
+        "concurrency",
+        1,
+        1,
+        0,
+        &GIL_ANSWER.repeat(1500),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::process(&crate::viva_bin(), home.path());
+    cmd.args(["export", "1", "--format", "html", "-o"])
+        .arg(dir.path().join("s1.html"));
+    // SAFETY: between fork and exec only async-signal-safe calls: a full disk, as a file size
+    // limit of 256 KB (room for the store's
+    // shared-memory file, not for the export), whose writes fail with EFBIG instead of raising SIGXFSZ.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 256 << 10,
+                rlim_max: 256 << 10,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -64,13 +64,23 @@ pub fn repair(text: &str) -> (Vec<Line>, Repairs) {
             lines.extend(
                 unescape_block(&text)
                     .into_iter()
-                    .map(|text| Line { no, text }),
+                    .map(|text| safe_line(no, &text)),
             );
         } else {
-            lines.push(Line { no, text });
+            lines.push(safe_line(no, &text));
         }
     }
     (lines, repairs)
+}
+
+/// A repaired line without control characters or escape sequences, which would otherwise be
+/// written into bank files and shown on terminals. Done last, so unescaped blocks are cleaned
+/// too.
+fn safe_line(no: usize, text: &str) -> Line {
+    Line {
+        no,
+        text: crate::term::clean(text).into_owned(),
+    }
 }
 
 /// The byte a mojibake character stands for. `‘`, `’` and `€` are ambiguous (a C1 byte or an
