@@ -335,3 +335,50 @@ fn a_config_file_that_is_not_utf8_names_its_line_and_exits_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("config.toml:2: not UTF-8"), "{stderr}");
 }
+
+/// A store this process may not write (here: owned by another user, or read-only to the test's
+/// own user) still serves the commands that only read it.
+#[cfg(unix)]
+#[test]
+fn a_read_only_store_still_serves_review_list_and_status() {
+    use std::fs::{Permissions, set_permissions};
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    let home = tempfile::tempdir().unwrap();
+    let session = viva(home.path())
+        .args(["practice", "-n", "1", "--seed", "1"])
+        .write_stdin("The GIL lets one thread run bytecode at a time.\n\n")
+        .output()
+        .unwrap();
+    assert!(
+        session.status.success(),
+        "{}",
+        String::from_utf8_lossy(&session.stderr)
+    );
+    for entry in std::fs::read_dir(home.path()).unwrap() {
+        set_permissions(entry.unwrap().path(), Permissions::from_mode(0o444)).unwrap();
+    }
+    set_permissions(home.path(), Permissions::from_mode(0o555)).unwrap();
+    for args in [&["review", "list"][..], &["status"][..]] {
+        let mut cmd = crate::process(&crate::viva_bin(), home.path());
+        cmd.args(args).env("NO_COLOR", "1");
+        // Permissions do not bind root: run as nobody, who may read but not write.
+        if unsafe { libc::geteuid() } == 0 {
+            cmd.uid(65534).gid(65534);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "viva {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if args[0] == "review" {
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("1"),
+                "{args:?}"
+            );
+        }
+    }
+    set_permissions(home.path(), Permissions::from_mode(0o755)).unwrap();
+}
