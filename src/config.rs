@@ -114,19 +114,21 @@ pub struct FileConfig {
 impl FileConfig {
     /// Reads the file; a missing file is an empty configuration.
     pub fn read(path: &Path) -> Result<FileConfig> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let file: FileConfig = toml::from_str(&text).map_err(|e| {
-            let at = crate::toml_error::locate(&text, &e);
+        let text = crate::lines::utf8(&bytes)
+            .map_err(|line| bad(format!("{}:{line}: not UTF-8", path.display())))?;
+        let file: FileConfig = toml::from_str(text).map_err(|e| {
+            let at = crate::toml_error::locate(text, &e);
             let line = at.line.map_or(String::new(), |l| format!(":{l}"));
             let field = at.field.map_or(String::new(), |f| format!(": field `{f}`"));
             bad(format!("{}{line}{field}: {}", path.display(), at.message))
         })?;
         file.check().map_err(|(field, problem)| {
-            let line = key_line(&text, field).map_or(String::new(), |l| format!(":{l}"));
+            let line = key_line(text, field).map_or(String::new(), |l| format!(":{l}"));
             bad(format!(
                 "{}{line}: field `{field}`: {problem}",
                 path.display()

@@ -13,6 +13,7 @@ pub(crate) mod eval;
 pub mod grade;
 pub(crate) mod home;
 pub mod learner;
+pub(crate) mod lines;
 pub mod llm;
 pub(crate) mod names;
 pub mod prompt;

@@ -9,7 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::bank::{Bank, Difficulty, Kind, Question, Source};
 use crate::error::BadInput;
 use crate::grade::{Grade, Grader};
+use crate::lines::lines;
 use crate::rubric::Rubrics;
+
+/// The longest answer graded: an interview answer is a few KB, and grading time and a model's
+/// prompt grow with its length. Longer answers are cut at a character boundary, with a note.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,15 +128,27 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<()> {
     let mut failures = 0;
-    for (i, line) in input.lines().enumerate() {
-        let line_no = i + 1;
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse(bank, line_no, &line) {
-            Ok((question, answer)) => {
-                let grade = grader.grade(&question, rubrics.for_kind(question.kind), &answer)?;
+    for line in lines(input) {
+        let (line_no, line) = line?;
+        let parsed = line
+            .text()
+            .map_err(|why| format!("stdin:{line_no}: {why}"))
+            .and_then(|l| match l.trim().is_empty() {
+                true => Ok(None),
+                false => parse(bank, line_no, &l).map(Some),
+            });
+        match parsed {
+            Ok(None) => {}
+            Ok(Some((question, answer))) => {
+                let (answer, cut) = capped(answer);
+                let mut grade =
+                    grader.grade(&question, rubrics.for_kind(question.kind), &answer)?;
+                if cut {
+                    grade.notes.push(format!(
+                        "the answer was cut to its first {} KB",
+                        MAX_ANSWER_BYTES / 1024
+                    ));
+                }
                 let output = Output {
                     line: line_no,
                     question_id: &question.id,
@@ -155,4 +172,17 @@ pub fn run(
         return Err(BadInput(format!("{failures} input line(s) could not be graded")).into());
     }
     Ok(())
+}
+
+/// The answer cut to `MAX_ANSWER_BYTES` at a character boundary, and whether it was cut.
+fn capped(mut answer: String) -> (String, bool) {
+    if answer.len() <= MAX_ANSWER_BYTES {
+        return (answer, false);
+    }
+    let end = (0..=MAX_ANSWER_BYTES)
+        .rev()
+        .find(|&i| answer.is_char_boundary(i))
+        .unwrap_or(0);
+    answer.truncate(end);
+    (answer, true)
 }

@@ -84,6 +84,10 @@ pub enum LlmError {
     Stream(String),
     #[error("the reply could not be read: {0}")]
     Malformed(String),
+    #[error("{}", retry::TooLarge)]
+    TooLarge,
+    #[error("the reply ran past the limit of {0} tokens it was sent")]
+    OverLimit(u32),
     #[error("cancelled")]
     Cancelled,
 }
@@ -220,6 +224,7 @@ impl LlmClient {
         let result = tokio::time::timeout(self.deadline, self.send(req.stream, request, on_delta))
             .await
             .unwrap_or(Err(LlmError::Deadline(self.deadline)))
+            .and_then(|r| within_limit(r, req.max_tokens))
             .map(|mut r| {
                 r.content = self.scrub(&r.content);
                 r
@@ -321,6 +326,21 @@ impl LlmClient {
     }
 }
 
+/// The reply, unless its text runs past the completion limit the request set: a server that
+/// ignores the limit must not cost more time, tokens or screen than was asked for.
+fn within_limit(reply: ChatReply, max_tokens: Option<u32>) -> Result<ChatReply, LlmError> {
+    match max_tokens {
+        // Every token is at least one byte: a shorter text needs no counting.
+        Some(max)
+            if reply.content.len() > max as usize
+                && tokens::count(&reply.content) > max as usize =>
+        {
+            Err(LlmError::OverLimit(max))
+        }
+        _ => Ok(reply),
+    }
+}
+
 /// The typed request for one chat completion, as it goes over the wire.
 fn build(model: &str, req: &ChatRequest) -> Result<CreateChatCompletionRequest, LlmError> {
     let messages: Vec<ChatCompletionRequestMessage> = req
@@ -404,7 +424,9 @@ fn classify(e: OpenAIError) -> LlmError {
 }
 
 fn reqwest_error(err: &reqwest::Error) -> LlmError {
-    if err.is_timeout() {
+    if retry::caused_by::<retry::TooLarge>(err) {
+        LlmError::TooLarge
+    } else if err.is_timeout() {
         LlmError::Timeout
     } else if err.is_connect() {
         LlmError::Connect(

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::LlmError;
+use super::retry::{CUT_OFF, MAX_REPLY_BYTES};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
@@ -114,6 +115,9 @@ pub struct StreamAccumulator {
 impl StreamAccumulator {
     /// Adds a chunk; returns the new content text, if any, for display.
     pub fn push(&mut self, chunk: &Value) -> Result<Option<String>, LlmError> {
+        if chunk.get(CUT_OFF).is_some() {
+            return self.cut_off();
+        }
         if let Some(message) = error_message(chunk) {
             return Err(LlmError::Api(message));
         }
@@ -140,11 +144,21 @@ impl StreamAccumulator {
                 .or_else(|| delta.get("reasoning")),
         ));
         let content = text(delta.get("content"));
-        if content.is_empty() {
-            return Ok(None);
-        }
         self.reply.content.push_str(&content);
-        Ok(Some(content))
+        if self.reply.content.len() + self.reply.reasoning.len() > MAX_REPLY_BYTES {
+            return Err(LlmError::TooLarge);
+        }
+        Ok(Some(content).filter(|c| !c.is_empty()))
+    }
+
+    /// The stream closed without `[DONE]`: complete only if the server said why it finished.
+    fn cut_off(&self) -> Result<Option<String>, LlmError> {
+        match self.reply.finish_reason {
+            Some(_) => Ok(None),
+            None => Err(LlmError::Stream(
+                "it ended without [DONE] or a finish reason".into(),
+            )),
+        }
     }
 
     pub fn finish(self) -> Result<ChatReply, LlmError> {

@@ -18,7 +18,7 @@
 //! There is no repair round: an unusable verdict is reported with its line.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -30,6 +30,7 @@ use crate::clock::now_ms;
 use crate::config::Price;
 use crate::grade::llm::{self as llm_grade, MAX_REPLY_TOKENS};
 use crate::grade::{Grade, verdict};
+use crate::lines::lines;
 use crate::llm::{self, ChatReply, ChatRequest, tokens};
 use crate::prompt::Prompts;
 use crate::rubric::Rubrics;
@@ -163,12 +164,16 @@ pub fn read_results(
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut seen: HashMap<i64, usize> = HashMap::new();
     let mut back = ReadBack::default();
-    for (i, text) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = i + 1;
-        let text = text.with_context(|| format!("{}:{line}: cannot read", path.display()))?;
-        if text.trim().is_empty() {
-            continue;
-        }
+    for read in lines(&mut std::io::BufReader::new(file)) {
+        let (line, text) = read.with_context(|| format!("cannot read {}", path.display()))?;
+        let text = match text.text() {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => text,
+            Err(why) => {
+                back.rejected.push(reject(line, "line", why));
+                continue;
+            }
+        };
         match read_line(&text, line, &mut seen, store, bank, rubrics, spec)? {
             Ok(r) => back.regraded.push(r),
             Err(r) => back.rejected.push(r),

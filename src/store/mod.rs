@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 mod calls;
 mod deliveries;
@@ -38,6 +38,9 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct Store {
     conn: Connection,
+    /// Opened read-only because this process may not write the file: reading commands work,
+    /// the learner's snapshot (a cache) is not saved, and any other write fails saying so.
+    read_only: bool,
 }
 
 /// Answers are private: a directory the store creates is readable by its owner only.
@@ -62,8 +65,31 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// False only when the file exists and this process may not write it (its permissions, or a
+/// read-only file system).
+fn writable(path: &Path) -> bool {
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
+        Ok(_) => true,
+    }
+}
+
+/// A path as the path of an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Store> {
+        if !writable(path) {
+            return Store::open_read_only(path);
+        }
         if let Some(dir) = path.parent() {
             create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
@@ -96,7 +122,46 @@ impl Store {
     fn init(mut conn: Connection) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            read_only: false,
+        })
+    }
+
+    /// A store file this process may not write, opened for reading. SQLite reads a WAL store
+    /// only where it can create the shared-memory file; where it cannot (a read-only
+    /// directory), the file is read as immutable, which is what it is to this process.
+    fn open_read_only(path: &Path) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let uri = |query: &str| format!("file:{}?{query}", uri_path(path));
+        let readable = |conn: Connection| {
+            let store = Store {
+                conn,
+                read_only: true,
+            };
+            store.schema_version().map(|v| (store, v))
+        };
+        let (store, version) = Connection::open_with_flags(uri("mode=ro"), flags)
+            .map_err(anyhow::Error::from)
+            .and_then(readable)
+            .or_else(|_| {
+                Connection::open_with_flags(uri("immutable=1"), flags)
+                    .map_err(anyhow::Error::from)
+                    .and_then(readable)
+            })
+            .with_context(|| format!("cannot open the read-only store {}", path.display()))?;
+        if version < migrations::MIGRATIONS.len() as i64 {
+            anyhow::bail!(
+                "the store {} is read-only, and this version of viva must upgrade it: make it writable",
+                path.display()
+            );
+        }
+        Ok(store)
+    }
+
+    /// True when the store was opened read-only (see `open_read_only`).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The schema version, for diagnostics and tests.

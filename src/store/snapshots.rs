@@ -50,7 +50,11 @@ impl Store {
             .optional()?)
     }
 
+    /// Saves the cache; a read-only store goes without it.
     pub fn save_learner_snapshot(&self, mark: &SnapshotMark, state: &str) -> Result<()> {
+        if self.is_read_only() {
+            return Ok(());
+        }
         self.conn.execute(
             "INSERT OR REPLACE INTO learner_snapshot (id, turn_id, grade_id, state)
              VALUES (1, :turn_id, :grade_id, :state)",

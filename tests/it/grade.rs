@@ -274,3 +274,111 @@ fn the_agreement_set_stuffing_and_injection_stay_low() {
     assert!(a["injection_max"].as_u64().unwrap() <= 25, "{a:#}");
     assert_eq!(a["injection_success"], 0.0);
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_reported_and_the_rest_still_graded() {
+    let home = tempfile::tempdir().unwrap();
+    let mut input = request("The GIL lets one thread run bytecode at a time.").into_bytes();
+    input.extend_from_slice(b"\n{\"answer\": \"\xff\xfe\"}\n");
+    input.extend_from_slice(request("asyncio runs I/O tasks on one thread.").as_bytes());
+    input.push(b'\n');
+    let out = viva(home.path())
+        .arg("grade")
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdin:2: not UTF-8"), "{stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let graded: Vec<_> = lines
+        .iter()
+        .map(|l| (&l["line"], l["score"].is_u64()))
+        .collect();
+    assert_eq!(
+        graded,
+        [(&1.into(), true), (&2.into(), false), (&3.into(), true)]
+    );
+}
+
+#[test]
+fn an_answer_over_the_cap_is_cut_with_a_note() {
+    let long = "Only one thread runs bytecode at a time. ".repeat(2000);
+    let grades = grade(&format!("{}\n", request(&long)));
+    assert!(
+        grades[0]["notes"]
+            .to_string()
+            .contains("cut to its first 64 KB"),
+        "{}",
+        grades[0]["notes"]
+    );
+}
+
+#[test]
+fn a_config_file_that_is_not_utf8_names_its_line_and_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        b"max_retries = 2\nmodel = \"\xff\"\n",
+    )
+    .unwrap();
+    let out = viva(home.path())
+        .arg("grade")
+        .write_stdin(request("anything"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("config.toml:2: not UTF-8"), "{stderr}");
+}
+
+/// A store this process may not write (here: owned by another user, or read-only to the test's
+/// own user) still serves the commands that only read it.
+#[cfg(unix)]
+#[test]
+fn a_read_only_store_still_serves_review_list_and_status() {
+    use std::fs::{Permissions, set_permissions};
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    let home = tempfile::tempdir().unwrap();
+    let session = viva(home.path())
+        .args(["practice", "-n", "1", "--seed", "1"])
+        .write_stdin("The GIL lets one thread run bytecode at a time.\n\n")
+        .output()
+        .unwrap();
+    assert!(
+        session.status.success(),
+        "{}",
+        String::from_utf8_lossy(&session.stderr)
+    );
+    for entry in std::fs::read_dir(home.path()).unwrap() {
+        set_permissions(entry.unwrap().path(), Permissions::from_mode(0o444)).unwrap();
+    }
+    set_permissions(home.path(), Permissions::from_mode(0o555)).unwrap();
+    for args in [&["review", "list"][..], &["status"][..]] {
+        let mut cmd = crate::process(&crate::viva_bin(), home.path());
+        cmd.args(args).env("NO_COLOR", "1");
+        // Permissions do not bind root: run as nobody, who may read but not write.
+        if unsafe { libc::geteuid() } == 0 {
+            cmd.uid(65534).gid(65534);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "viva {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if args[0] == "review" {
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("1"),
+                "{args:?}"
+            );
+        }
+    }
+    set_permissions(home.path(), Permissions::from_mode(0o755)).unwrap();
+}

@@ -850,3 +850,78 @@ fn config_values_that_cannot_work_are_refused_with_their_line() {
         );
     }
 }
+
+#[test]
+fn a_stream_cut_without_done_or_finish_reason_is_broken_not_repaired() {
+    let partial =
+        json!({"choices": [{"delta": {"content": "{\"reasoning\": \"r\", \"criteria\": "}}]})
+            .to_string();
+    let server = FakeLlm::start(vec![Reply::Sse {
+        events: vec![partial],
+        stall: Some(Duration::ZERO),
+    }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "");
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    fell_back(&g, "[DONE]");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "no repair request for a cut stream"
+    );
+}
+
+#[test]
+fn a_stream_that_says_why_it_finished_needs_no_done() {
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 4 }]);
+    let verdict = {
+        let home = tempfile::tempdir().unwrap();
+        fast_config(home.path(), "stream = false\n");
+        grade_with(&server, home.path(), ANSWER);
+        let body: Value = server.requests()[0].clone();
+        crate::fake_llm::verdict_for(&body, 4).to_string()
+    };
+    let server = FakeLlm::start(vec![Reply::Sse {
+        events: vec![
+            json!({"choices": [{"delta": {"content": verdict}, "finish_reason": "stop"}]})
+                .to_string(),
+        ],
+        stall: Some(Duration::ZERO),
+    }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "");
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    graded_by_llm(&g);
+}
+
+#[test]
+fn a_huge_reply_fails_as_too_large_and_is_neither_logged_nor_repaired() {
+    let huge = "{".repeat(1024 * 1024);
+    let chunk = json!({"choices": [{"delta": {"content": "{".repeat(64 * 1024)}}]}).to_string();
+    let server = FakeLlm::start(vec![
+        Reply::content(&huge),
+        Reply::Sse {
+            events: vec![chunk; 16],
+            stall: None,
+        },
+    ]);
+    for config in ["stream = false\n", ""] {
+        let home = tempfile::tempdir().unwrap();
+        fast_config(home.path(), config);
+        let (g, _) = grade_with(&server, home.path(), ANSWER);
+        fell_back(&g, "larger than 256 KB");
+        let calls = logged_calls(home.path());
+        assert_eq!(calls.len(), 1, "no repair request: {config}");
+        assert!(calls[0].to_string().len() < 300 * 1024, "{config}");
+    }
+}
+
+#[test]
+fn a_reply_past_the_completion_limit_sent_is_refused() {
+    let server = FakeLlm::start(vec![Reply::content(&"word ".repeat(5000))]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "stream = false\n");
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    fell_back(&g, "limit of 2000 tokens");
+    assert_eq!(server.requests().len(), 1, "no repair request");
+}

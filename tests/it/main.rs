@@ -7,6 +7,7 @@ mod cli;
 mod delivery;
 #[path = "../support/fake_llm.rs"]
 mod fake_llm;
+mod fuzz;
 mod grade;
 mod import;
 mod interview_pty;

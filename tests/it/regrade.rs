@@ -405,3 +405,27 @@ fn a_batch_round_trip_stores_the_grades_and_reports_the_lines_it_could_not_use()
         "the unusable verdict stored nothing"
     );
 }
+
+#[test]
+fn a_batch_line_that_is_not_utf8_is_reported_and_the_rest_still_read() {
+    let home = tempfile::tempdir().unwrap();
+    let results_file = home.path().join("results.jsonl");
+    std::fs::write(&results_file, b"{\"custom_id\": \"\xff\"}\n{}\n").unwrap();
+    let out = viva(home.path())
+        .args(["regrade", "--batch-in"])
+        .arg(&results_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let file = results_file.display().to_string();
+    for expected in [
+        format!("{file}:1: line: not UTF-8"),
+        format!("{file}:2: custom_id: missing"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+}
