@@ -286,11 +286,16 @@ impl<'a> Session<'a> {
             &mut self.history,
             &mut self.rng,
         )?;
-        self.asked.push(pick.question.id.clone());
+        Some(self.ask_new(pick.question.clone(), pick.reason))
+    }
+
+    /// Shows a question not asked before in this session.
+    fn ask_new(&mut self, question: Question, reason: String) -> Asked {
+        self.asked.push(question.id.clone());
         let current = Current {
-            question: pick.question.clone(),
+            question,
             number: self.asked.len(),
-            reason: pick.reason,
+            reason,
             parent: None,
             depth: 0,
             asked_at: now_ms(),
@@ -300,7 +305,7 @@ impl<'a> Session<'a> {
         };
         let asked = self.asked_from(&current);
         self.current = Some(current);
-        Some(asked)
+        asked
     }
 
     /// Asks first the question a candidate was answering when viva was closed, as it was shown
@@ -311,21 +316,10 @@ impl<'a> Session<'a> {
             question.prompt = prompt.to_string();
             question.follow_ups.retain(|f| f != prompt);
         }
-        self.asked.push(question.id.clone());
-        let current = Current {
+        Some(self.ask_new(
             question,
-            number: self.asked.len(),
-            reason: "resumed: you were answering it when viva was closed".to_string(),
-            parent: None,
-            depth: 0,
-            asked_at: now_ms(),
-            hints: 0,
-            follow_up: false,
-            retry_of: None,
-        };
-        let asked = self.asked_from(&current);
-        self.current = Some(current);
-        Some(asked)
+            "resumed: you were answering it when viva was closed".to_string(),
+        ))
     }
 
     pub fn current(&self) -> Option<&Question> {
