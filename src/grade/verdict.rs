@@ -8,34 +8,50 @@ use crate::bank::Question;
 use crate::rubric::{Measure, Rubric};
 
 /// The schema sent as `response_format` (or written into the prompt where the server lacks
-/// structured output). Reasoning comes first so the model thinks before it decides.
-pub fn schema() -> Value {
+/// structured output), sized to this question and rubric. Keys are in the order a model should
+/// write them (reasoning first, so it thinks before it decides; serde_json keeps insertion order),
+/// and every array holds exactly one entry per criterion and key point, with ids drawn from
+/// the rubric: under constrained decoding a point without a verdict cannot be written.
+pub fn schema(question: &Question, rubric: &Rubric) -> Value {
+    let points = question.what_they_test.len();
+    let point_ids: Vec<usize> = (1..=points).collect();
+    let criterion_ids: Vec<&str> = rubric.criteria.iter().map(|c| c.id.as_str()).collect();
+    let flag_ids: Vec<usize> = (1..=question.red_flags.len()).collect();
     json!({
         "type": "object",
         "properties": {
             "reasoning": {"type": "string"},
             "insufficient_evidence": {"type": "boolean"},
-            "criteria": {"type": "array", "items": {
-                "type": "object",
-                "properties": {"id": {"type": "string"}, "level": {"type": "integer", "minimum": 0, "maximum": 4}},
-                "required": ["id", "level"], "additionalProperties": false}},
-            "key_points": {"type": "array", "items": {
+            "key_points": {"type": "array", "minItems": points, "maxItems": points, "items": {
                 "type": "object",
                 "properties": {
-                    "id": {"type": "integer"},
+                    "id": {"type": "integer", "enum": point_ids},
                     "verdict": {"type": "string", "enum": ["covered", "partly", "missed"]},
                     "evidence": {"type": "string"}},
                 "required": ["id", "verdict", "evidence"], "additionalProperties": false}},
-            "red_flags": {"type": "array", "items": {
+            "criteria": {"type": "array", "minItems": criterion_ids.len(), "maxItems": criterion_ids.len(), "items": {
                 "type": "object",
-                "properties": {"id": {"type": "integer"}, "evidence": {"type": "string"}},
-                "required": ["id", "evidence"], "additionalProperties": false}},
+                "properties": {"id": {"type": "string", "enum": criterion_ids}, "level": {"type": "integer", "minimum": 0, "maximum": 4}},
+                "required": ["id", "level"], "additionalProperties": false}},
+            "red_flags": red_flags_schema(&flag_ids),
             "feedback": {"type": "string"},
             "follow_up": {"type": ["string", "null"]}
         },
-        "required": ["reasoning", "insufficient_evidence", "criteria", "key_points", "red_flags", "feedback", "follow_up"],
+        "required": ["reasoning", "insufficient_evidence", "key_points", "criteria", "red_flags", "feedback", "follow_up"],
         "additionalProperties": false
     })
+}
+
+/// The red flags raised, each at most once; none can be when the question lists none (an empty
+/// `enum` is not a schema every server accepts).
+fn red_flags_schema(ids: &[usize]) -> Value {
+    if ids.is_empty() {
+        return json!({"type": "array", "maxItems": 0});
+    }
+    json!({"type": "array", "maxItems": ids.len(), "items": {
+        "type": "object",
+        "properties": {"id": {"type": "integer", "enum": ids}, "evidence": {"type": "string"}},
+        "required": ["id", "evidence"], "additionalProperties": false}})
 }
 
 /// Finds the JSON object in a reply: the whole reply, a fenced ```json block, or the last

@@ -56,9 +56,9 @@ pub fn write_requests(
     spec: &BatchSpec,
     out: &mut dyn Write,
 ) -> Result<usize> {
-    let schema = verdict::schema();
     for j in jobs {
         let q = &j.question;
+        let schema = verdict::schema(q, rubrics.for_kind(q.kind));
         let (messages, _) = llm_grade::messages(
             spec.prompts,
             spec.answer_budget,

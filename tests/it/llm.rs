@@ -925,3 +925,52 @@ fn a_reply_past_the_completion_limit_sent_is_refused() {
     fell_back(&g, "limit of 2000 tokens");
     assert_eq!(server.requests().len(), 1, "no repair request");
 }
+
+/// The schema on the wire asks for reasoning first and exactly one verdict per key point and
+/// criterion, with ids the rubric knows: under constrained decoding a model writes keys in
+/// schema order and cannot skip a point.
+#[test]
+fn the_schema_on_the_wire_is_in_order_and_sized_to_the_rubric() {
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 2 }]);
+    let home = tempfile::tempdir().unwrap();
+    grade_with(&server, home.path(), ANSWER);
+    let schema = &server.requests()[0]["response_format"]["json_schema"]["schema"];
+    // The fake server parses the body keeping its key order, so this is the order sent.
+    let keys: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys[0], "reasoning", "{keys:?}");
+    let points = question()["what_they_test"].as_array().unwrap().len();
+    let key_points = &schema["properties"]["key_points"];
+    assert_eq!(key_points["minItems"], points);
+    assert_eq!(key_points["maxItems"], points);
+    assert_eq!(
+        key_points["items"]["properties"]["id"]["enum"],
+        json!((1..=points).collect::<Vec<_>>())
+    );
+    let criteria = &schema["properties"]["criteria"];
+    assert_eq!(criteria["minItems"], criteria["maxItems"]);
+    assert_eq!(
+        criteria["items"]["properties"]["id"]["enum"],
+        json!(["coverage", "accuracy", "depth", "clarity"])
+    );
+}
+
+/// A reply cut at the completion limit is reported as cut off, without a repair request.
+#[test]
+fn a_reply_cut_at_the_limit_is_reported_as_cut_off() {
+    let cut = r#"{"reasoning": "The answer explains the lock", "insufficient_evidence": false, "key_points": [{"id": 1, "verdict": "covered", "evidence": "only one thread"}, {"id": 2, "ver"#;
+    let server = FakeLlm::start(vec![Reply::ok(
+        json!({"choices": [{"message": {"content": cut}, "finish_reason": "length"}]}),
+    )]);
+    let home = tempfile::tempdir().unwrap();
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    assert_eq!(g["grader"], "offline", "{g:#}");
+    let notes = g["notes"].to_string();
+    assert!(notes.contains("cut off at the completion limit"), "{notes}");
+    assert!(!notes.contains("must be an array"), "{notes}");
+    assert_eq!(server.requests().len(), 1, "no repair request");
+}

@@ -161,14 +161,14 @@ impl LlmGrader {
         &self,
         messages: &[Message],
         structured: bool,
+        schema: &serde_json::Value,
         purpose: CallPurpose,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<ChatReply, LlmError> {
-        let schema = verdict::schema();
         let req = ChatRequest {
             messages,
-            json_schema: structured.then_some(&schema),
+            json_schema: structured.then_some(schema),
             max_tokens: Some(MAX_REPLY_TOKENS),
             stream: self.stream,
         };
@@ -215,11 +215,12 @@ impl LlmGrader {
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Grade, bool), Failure> {
         let (build, purpose) = (ask.build, ask.purpose);
+        let schema = verdict::schema(question, rubric);
         let mut structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
         let (mut messages, truncated) =
             build(!structured).map_err(|e| Failure::Invalid(format!("{e:#}")))?;
         let reply = match self
-            .call(&messages, structured, purpose, spend, on_text)
+            .call(&messages, structured, &schema, purpose, spend, on_text)
             .await
         {
             Err(e) if structured && e.is_rejection() => {
@@ -229,7 +230,8 @@ impl LlmGrader {
                 messages = build(true)
                     .map_err(|e| Failure::Invalid(format!("{e:#}")))?
                     .0;
-                self.call(&messages, false, purpose, spend, on_text).await
+                self.call(&messages, false, &schema, purpose, spend, on_text)
+                    .await
             }
             other => other,
         }
@@ -240,6 +242,13 @@ impl LlmGrader {
         let first = parse(&reply, question, rubric);
         let checked = match first {
             Ok(c) => c,
+            // Cut off at the limit: the verdict is incomplete, and a repair request would send
+            // the whole cut reply back for another run into the same limit.
+            Err(_) if reply.finish_reason.as_deref() == Some("length") => {
+                return Err(Failure::Invalid(format!(
+                    "the reply was cut off at the completion limit of {MAX_REPLY_TOKENS} tokens"
+                )));
+            }
             Err(error) => {
                 messages.push(Message::new(Role::Assistant, reply.content.clone()));
                 let repair = self
@@ -255,6 +264,7 @@ impl LlmGrader {
                     .call(
                         &messages,
                         structured,
+                        &schema,
                         CallPurpose::Repair,
                         spend,
                         &mut |_| {},
@@ -298,7 +308,7 @@ pub fn messages(
 ) -> Result<(Vec<Message>, bool)> {
     let (answer, truncated) = tokens::truncate(answer, answer_budget);
     let fenced = unfenced(&answer);
-    let schema = serde_json::to_string(&verdict::schema())?;
+    let schema = serde_json::to_string(&verdict::schema(question, rubric))?;
     let system = prompts.render(
         "grade_system.j2",
         json!({"schema_in_prompt": schema_in_prompt, "schema": schema}),
