@@ -89,7 +89,7 @@ pub(super) fn run(
             args.split
         )));
     }
-    let bar = super::regrade_cmd::progress_bar(rows.len() as u64);
+    let bar = super::progress_bar(rows.len() as u64);
     let mut grades: Vec<Grade> = Vec::with_capacity(rows.len());
     for row in &rows {
         let question = bank.get(&row.question).expect("parse_set checked the id");

@@ -14,12 +14,13 @@ mod review_cmd;
 mod sim_cmd;
 mod status_cmd;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::bank::Bank;
 use crate::config::{Config, FileConfig, Flags, GraderChoice};
@@ -432,4 +433,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 /// `--since DATE`: a day, read as midnight UTC.
 fn date_arg(s: &str) -> std::result::Result<i64, String> {
     crate::clock::parse_date(s).ok_or_else(|| format!("expected a date as YYYY-MM-DD, got {s:?}"))
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal (logs, pipes, tests).
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} answers · {elapsed} · eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -1,11 +1,10 @@
 //! `viva regrade`: which answers, with which grader, how many at a time, or through batch files.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use clap::{ArgGroup, Args};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Env;
 use crate::config::Config;
@@ -144,7 +143,7 @@ pub fn run(ctx: &Env, args: RegradeArgs, out: &mut dyn Write) -> Result<()> {
         jobs.len(),
         if jobs.len() == 1 { "" } else { "s" }
     );
-    let progress = progress_bar(jobs.len() as u64);
+    let progress = super::progress_bar(jobs.len() as u64);
     let done = regrade::run(&store, &rubrics, &jobs, grader, concurrency, &mut |p| {
         progress.set_position(p.done as u64)
     })?;
@@ -197,20 +196,6 @@ fn write_batch(
     file.flush()
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(n)
-}
-
-/// A progress bar on stderr, hidden when stderr is not a terminal (logs, pipes, tests).
-pub(super) fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} answers · {elapsed} · eta {eta}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn print_summary(s: &RegradeSummary, json: bool, out: &mut dyn Write) -> Result<()> {

@@ -173,6 +173,12 @@ impl<'a> Answer<'a> {
         is_connected(stops, to - from)
     }
 
+    /// The whole sentence holding spoken position `pos`, as the candidate wrote it.
+    pub(super) fn sentence_text(&self, pos: usize) -> String {
+        let (start, end) = self.analysis.sentences[self.tok(pos).sentence];
+        self.text[start..end].trim().to_string()
+    }
+
     /// The candidate's words around a hit: the whole sentence when it is short, else the span.
     pub(super) fn quote(&self, hit: &Hit) -> String {
         let (first, last) = (self.tok(hit.first), self.tok(hit.last));
@@ -242,7 +248,11 @@ pub(super) fn is_connected(stops: usize, words: usize) -> bool {
     stops >= 2 && stops as f64 / words as f64 >= 0.2
 }
 
-pub(super) fn verdict_for(answer: &Answer, terms: &[Term]) -> (Verdict, Option<Hit>, bool) {
+/// How one rubric line fares in an answer: the verdict, where it was found, and whether the
+/// words around it are connected speech.
+pub(super) type Found = (Verdict, Option<Hit>, bool);
+
+pub(super) fn verdict_for(answer: &Answer, terms: &[Term]) -> Found {
     let Some(hit) = answer.best_window(terms) else {
         return (Verdict::Missed, None, false);
     };

@@ -22,7 +22,7 @@ use anyhow::Result;
 
 use self::feedback::feedback;
 use self::injection::instruction_to_grader;
-use self::matching::{Answer, Hit, listed_share, verdict_for};
+use self::matching::{Answer, Found, Hit, listed_share, verdict_for};
 use self::polarity::{Claim, contradicting_sentence};
 use self::rarity::specificity;
 use self::red_flags::{detect_red_flag, states};
@@ -118,17 +118,6 @@ impl Grader for OfflineGrader {
             .filter_map(|f| detect_red_flag(&answer, f, &prompt_stems))
             .collect();
 
-        // Each point is read in the phrasing the answer comes closest to: its own words or one
-        // of the bank's `also` phrasings.
-        let phrasings: Vec<&str> = question
-            .what_they_test
-            .iter()
-            .map(|point| closest_phrasing(&answer, question, point, &prompt_stems))
-            .collect();
-        let point_terms: Vec<Vec<Term>> = phrasings
-            .iter()
-            .map(|line| terms_of(line, &prompt_stems))
-            .collect();
         // Polarity is read against the point in the bank's own words: a paraphrase helps an
         // answer make the point, never makes it say the point backwards.
         let own_terms: Vec<Vec<Term>> = question
@@ -142,10 +131,14 @@ impl Grader for OfflineGrader {
             .zip(&own_terms)
             .map(|(line, terms)| Claim::of(line, terms))
             .collect();
-        let mut verdicts: Vec<(Verdict, Option<Hit>, bool)> = point_terms
+        // Each point is read in the phrasing the answer comes closest to: its own words or one
+        // of the bank's `also` phrasings.
+        let (point_terms, mut verdicts): (Vec<Vec<Term>>, Vec<Found>) = question
+            .what_they_test
             .iter()
-            .map(|terms| verdict_for(&answer, terms))
-            .collect();
+            .zip(&own_terms)
+            .map(|(point, own)| closest_reading(&answer, question, point, own, &prompt_stems))
+            .unzip();
         // Polarity: a point's words said backwards ("evaluated on each call" for "evaluated
         // once") earn nothing, and are a contradiction of the point.
         let mut contradicted: Vec<Option<Range<usize>>> = vec![None; verdicts.len()];
@@ -205,8 +198,7 @@ impl Grader for OfflineGrader {
         let mut contradictions = Vec::new();
         for (i, sentence) in contradicted.iter().enumerate() {
             let Some(sentence) = sentence else { continue };
-            let (start, end) = answer.analysis.sentences[answer.tok(sentence.start).sentence];
-            let evidence = answer.text[start..end].trim().to_string();
+            let evidence = answer.sentence_text(sentence.start);
             let named = question.red_flags.iter().find(|flag| {
                 let terms = terms_of(flag, &prompt_stems);
                 let claim = Claim::of(flag, &terms);
@@ -299,32 +291,27 @@ impl Grader for OfflineGrader {
     }
 }
 
-/// The phrasing of `point` (its own, or one of its `also` phrasings) whose terms the answer
-/// makes best: the best verdict, then the largest share of its terms.
-fn closest_phrasing<'q>(
+/// The reading of `point` the answer makes best, among its own terms (`own`) and those of its
+/// `also` phrasings: the best verdict, then the largest share of its terms. Returns the terms
+/// and the verdict, each computed once.
+fn closest_reading(
     answer: &Answer,
-    question: &'q Question,
-    point: &'q str,
+    question: &Question,
+    point: &str,
+    own: &[Term],
     prompt_stems: &BTreeSet<String>,
-) -> &'q str {
-    let Some(also) = question.also.get(point) else {
-        return point;
-    };
-    let rank = |line: &str| {
-        let (verdict, hit, _) = verdict_for(answer, &terms_of(line, prompt_stems));
-        (verdict.credit(), hit.map_or(0.0, |h| h.ratio))
-    };
-    std::iter::once(point)
-        .chain(also.iter().map(String::as_str))
-        .map(|line| (rank(line), line))
-        .fold(
-            None,
-            |best: Option<((f64, f64), &str)>, (r, line)| match best {
-                Some((b, _)) if b >= r => best,
-                _ => Some((r, line)),
-            },
-        )
-        .map_or(point, |(_, line)| line)
+) -> (Vec<Term>, Found) {
+    let rank =
+        |v: &(Verdict, Option<Hit>, bool)| (v.0.credit(), v.1.as_ref().map_or(0.0, |h| h.ratio));
+    let mut best = (own.to_vec(), verdict_for(answer, own));
+    for line in question.also.get(point).into_iter().flatten() {
+        let terms = terms_of(line, prompt_stems);
+        let verdict = verdict_for(answer, &terms);
+        if rank(&verdict) > rank(&best.1) {
+            best = (terms, verdict);
+        }
+    }
+    best
 }
 
 /// Share of a red flag's terms a contradicting sentence must carry for that flag to be the

@@ -97,7 +97,7 @@ pub(super) fn detect_red_flag(
             })
             .map(|(range, _)| RedFlagHit {
                 flag: flag.to_string(),
-                evidence: sentence_text(answer, range.start),
+                evidence: answer.sentence_text(range.start),
             });
     }
     stating_sentence(answer, &claim, STATES_SHARE).map(|evidence| RedFlagHit {
@@ -132,11 +132,6 @@ const SAMENESS: &[&str] = &[
     "either",
 ];
 
-fn sentence_text(answer: &Answer, pos: usize) -> String {
-    let (start, end) = answer.analysis.sentences[answer.tok(pos).sentence];
-    answer.text[start..end].trim().to_string()
-}
-
 /// Share of a flag's weighted terms one sentence must carry to state it.
 const STATES_SHARE: f64 = 0.75;
 
@@ -147,7 +142,7 @@ pub(super) fn stating_sentence(answer: &Answer, claim: &Claim, share: f64) -> Op
         .sentences
         .iter()
         .find(|(range, _)| states(answer, range.clone(), claim, share))
-        .map(|(range, _)| sentence_text(answer, range.start))
+        .map(|(range, _)| answer.sentence_text(range.start))
 }
 
 /// Whether the sentence at spoken positions `range` states `claim` (see `stating_sentence`).
