@@ -324,6 +324,7 @@ fn selector(picks: usize) {
             .observe(&Observation {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
+                follow_up: false,
                 difficulty: q.difficulty,
                 evidence: Evidence::Score(score),
                 at_ms: now - (2_000 - i) * 3_600_000,

@@ -1,6 +1,7 @@
 //! Parsing and validating bank files. Every error names the file, the line and the field, so a
 //! user editing `$VIVA_HOME/bank/*.toml` can go straight to the mistake.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -9,11 +10,15 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::{Difficulty, Kind, Question, Source, Topic};
+use super::{Difficulty, FollowUp, FollowUpRubric, Kind, Question, Source, Topic};
 
 /// Bounds on the rubric lists of a question, from the bank format.
 const WHAT_THEY_TEST: (usize, usize) = (3, 7);
 const AT_LEAST_ONE: (usize, usize) = (1, usize::MAX);
+/// A follow-up probes one thing: a few points make its rubric.
+const FOLLOW_UP_POINTS: (usize, usize) = (2, 4);
+/// A nudge, the concept to recall, half an answer.
+const HINTS: (usize, usize) = (1, 3);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankError {
@@ -235,7 +240,24 @@ struct RawQuestion {
     what_they_test: Option<Spanned<Vec<String>>>,
     strong_signals: Option<Spanned<Vec<String>>>,
     red_flags: Option<Spanned<Vec<String>>>,
+    /// Follow-up prompts without a rubric of their own.
     follow_ups: Option<Spanned<Vec<String>>>,
+    model_answer: Option<Spanned<String>>,
+    hints: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    also: Vec<Spanned<RawAlso>>,
+    /// `[[question.follow_up]]`: follow-ups with a rubric of their own.
+    #[serde(default)]
+    follow_up: Vec<Spanned<RawFollowUp>>,
+}
+
+/// `[[question.follow_up]]`: a prompt, and its rubric (all three fields, or none).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFollowUp {
+    prompt: Option<Spanned<String>>,
+    key_points: Option<Spanned<Vec<String>>>,
+    red_flags: Option<Spanned<Vec<String>>>,
     model_answer: Option<Spanned<String>>,
     #[serde(default)]
     also: Vec<Spanned<RawAlso>>,
@@ -310,6 +332,77 @@ impl Checker<'_> {
             );
             self.err(span, field, msg);
         }
+    }
+
+    /// `also` tables: other phrasings of the key points `points`, by the point's text.
+    fn also(
+        &mut self,
+        entries: Vec<Spanned<RawAlso>>,
+        points: &[String],
+        field: &str,
+    ) -> BTreeMap<String, Vec<String>> {
+        let mut also: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for entry in entries {
+            let span = entry.span();
+            let RawAlso { point, say } = entry.into_inner();
+            self.printable(Some(span.clone()), field, &say);
+            let Some(point) = point.filter(|p| (1..=points.len()).contains(p)) else {
+                let msg = format!("`point` must name a key point, 1 to {}", points.len());
+                self.err(Some(span), field, msg);
+                continue;
+            };
+            let say: Vec<String> = say.iter().map(|s| s.trim().to_string()).collect();
+            if say.is_empty() {
+                self.err(Some(span), field, "`say` lists no phrasing");
+            } else if let Some(thin) = say
+                .iter()
+                .find(|s| crate::words::content_stems(s).len() < ALSO_MIN_WORDS)
+            {
+                let msg = format!("{thin:?} has fewer than {ALSO_MIN_WORDS} content words");
+                self.err(Some(span), field, msg);
+            } else if let Some(same) = say.iter().find(|s| **s == points[point - 1]) {
+                self.err(Some(span), field, format!("{same:?} repeats the key point"));
+            } else {
+                also.entry(points[point - 1].clone())
+                    .or_default()
+                    .extend(say);
+            }
+        }
+        also
+    }
+
+    /// One `[[question.follow_up]]` table; None when it has errors (pushed).
+    fn follow_up(&mut self, span: Range<usize>, raw: RawFollowUp) -> Option<FollowUp> {
+        let before = self.errors.len();
+        let line = self.lines.line_of(span.start);
+        let outer = std::mem::replace(&mut self.line, line);
+        let prompt = self.text(raw.prompt, "follow_up.prompt");
+        let has_rubric =
+            raw.key_points.is_some() || raw.red_flags.is_some() || raw.model_answer.is_some();
+        let rubric = if has_rubric {
+            let key_points = self.list(raw.key_points, "follow_up.key_points", FOLLOW_UP_POINTS);
+            let red_flags = self.list(raw.red_flags, "follow_up.red_flags", AT_LEAST_ONE);
+            let model_answer = self.text(raw.model_answer, "follow_up.model_answer");
+            let also = self.also(raw.also, &key_points, "follow_up.also");
+            model_answer.map(|(model_answer, _)| FollowUpRubric {
+                key_points,
+                also,
+                red_flags,
+                model_answer,
+            })
+        } else {
+            if let Some(a) = raw.also.first() {
+                self.err(
+                    Some(a.span()),
+                    "follow_up.also",
+                    "phrasings need key points: give the follow-up `key_points`, `red_flags` and `model_answer`",
+                );
+            }
+            None
+        };
+        self.line = outer;
+        let (prompt, _) = prompt?;
+        (self.errors.len() == before).then_some(FollowUp { prompt, rubric })
     }
 
     fn list(
@@ -434,45 +527,39 @@ pub fn parse_questions(
         let what_they_test = c.list(raw.what_they_test, "what_they_test", WHAT_THEY_TEST);
         let strong_signals = c.list(raw.strong_signals, "strong_signals", AT_LEAST_ONE);
         let red_flags = c.list(raw.red_flags, "red_flags", AT_LEAST_ONE);
-        let follow_ups = c.list(raw.follow_ups, "follow_ups", AT_LEAST_ONE);
+        let mut follow_ups: Vec<FollowUp> = match raw.follow_ups {
+            Some(list) => c
+                .list(Some(list), "follow_ups", AT_LEAST_ONE)
+                .into_iter()
+                .map(|prompt| FollowUp {
+                    prompt,
+                    rubric: None,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for entry in raw.follow_up {
+            let span = entry.span();
+            if let Some(f) = c.follow_up(span, entry.into_inner()) {
+                follow_ups.push(f);
+            }
+        }
+        if follow_ups.is_empty() {
+            c.err(
+                None,
+                "follow_up",
+                "missing (a question needs at least one follow-up: a [[question.follow_up]] table, or a `follow_ups` list)",
+            );
+        }
         let model_answer = c.text(raw.model_answer, "model_answer");
+        let hints = match raw.hints {
+            Some(h) => c.list(Some(h), "hints", HINTS),
+            None => Vec::new(),
+        };
         c.printable(None, "tags", &raw.tags);
         c.printable(None, "companies", &raw.companies);
         c.printable(None, "concepts", &raw.concepts);
-        let mut also = std::collections::BTreeMap::new();
-        for entry in raw.also {
-            let span = entry.span();
-            let RawAlso { point, say } = entry.into_inner();
-            c.printable(Some(span.clone()), "also", &say);
-            let Some(point) = point.filter(|p| (1..=what_they_test.len()).contains(p)) else {
-                let msg = format!(
-                    "`point` must name a key point, 1 to {}",
-                    what_they_test.len()
-                );
-                c.err(Some(span), "also", msg);
-                continue;
-            };
-            let say: Vec<String> = say.iter().map(|s| s.trim().to_string()).collect();
-            if say.is_empty() {
-                c.err(Some(span), "also", "`say` lists no phrasing");
-            } else if let Some(thin) = say
-                .iter()
-                .find(|s| crate::words::content_stems(s).len() < ALSO_MIN_WORDS)
-            {
-                let msg = format!("{thin:?} has fewer than {ALSO_MIN_WORDS} content words");
-                c.err(Some(span), "also", msg);
-            } else if let Some(same) = say.iter().find(|s| **s == what_they_test[point - 1]) {
-                c.err(
-                    Some(span),
-                    "also",
-                    format!("{same:?} repeats the key point"),
-                );
-            } else {
-                also.entry(what_they_test[point - 1].clone())
-                    .or_insert_with(Vec::new)
-                    .extend(say);
-            }
-        }
+        let also = c.also(raw.also, &what_they_test, "also");
 
         if !c.errors.is_empty() {
             errors.append(&mut c.errors);
@@ -506,6 +593,8 @@ pub fn parse_questions(
             red_flags,
             follow_ups,
             model_answer,
+            hints,
+            follows: None,
             source: Source {
                 file: file.to_string(),
                 line,
@@ -581,6 +670,54 @@ model_answer = "The GIL is a lock..."
             "{}",
             errs[0].message
         );
+    }
+
+    #[test]
+    fn follow_up_tables_carry_their_own_rubric_and_are_checked() {
+        let table = "\n[[question.follow_up]]\nprompt = \"Why not threads?\"\n\
+            key_points = [\"the GIL serialises bytecode\", \"processes each get an interpreter\"]\n\
+            red_flags = [\"says threads run Python code in parallel\"]\n\
+            model_answer = \"Because of the GIL...\"\n\
+            \n[[question.follow_up.also]]\npoint = 2\nsay = [\"every process has its own interpreter and lock\"]\n";
+        let text = format!(
+            "{}{table}",
+            good().replace(
+                "hard\"\n",
+                "hard\"\nhints = [\"What does the lock guard?\", \"Recall reference counts.\"]\n"
+            )
+        );
+        let qs = parse_questions("bank/x.toml", &text, TOPICS).unwrap();
+        let q = &qs[0];
+        assert_eq!(q.hints.len(), 2);
+        assert_eq!(q.follow_ups.len(), 2, "the listed prompt and the table");
+        assert!(q.follow_ups[0].rubric.is_none());
+        let rubric = q.follow_ups[1].rubric.as_ref().unwrap();
+        assert_eq!(rubric.key_points.len(), 2);
+        assert_eq!(
+            rubric.also["processes each get an interpreter"],
+            ["every process has its own interpreter and lock"]
+        );
+
+        // One key point is too few; the error names the field and its line.
+        let thin = text.replace(", \"processes each get an interpreter\"", "");
+        let errs = errors_of(&thin);
+        assert_eq!(errs[0].field.as_deref(), Some("follow_up.key_points"));
+        let line = thin
+            .lines()
+            .position(|l| l.starts_with("key_points"))
+            .unwrap()
+            + 1;
+        assert_eq!(errs[0].line, Some(line));
+        assert!(
+            errs[0].message.contains("expected 2 to 4"),
+            "{}",
+            errs[0].message
+        );
+        // A rubric needs all its parts.
+        let no_answer = text.replace("model_answer = \"Because of the GIL...\"\n", "");
+        let errs = errors_of(&no_answer);
+        assert_eq!(errs[0].field.as_deref(), Some("follow_up.model_answer"));
+        assert_eq!(errs[0].message, "missing");
     }
 
     #[test]

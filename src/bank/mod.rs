@@ -119,9 +119,96 @@ pub struct Question {
     pub also: std::collections::BTreeMap<String, Vec<String>>,
     pub strong_signals: Vec<String>,
     pub red_flags: Vec<String>,
-    pub follow_ups: Vec<String>,
+    pub follow_ups: Vec<FollowUp>,
     pub model_answer: String,
+    /// Progressive hints, gentlest first: a nudge, the concept to recall, half an answer.
+    pub hints: Vec<String>,
+    /// Set when this is a follow-up built from the question it follows (see `follow_up`). Not
+    /// serialized: it holds a candidate's answer, which a prompt must fence.
+    #[serde(skip)]
+    pub follows: Option<Box<Follows>>,
     pub source: Source,
+}
+
+/// A follow-up the interviewer may ask once a question is answered.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FollowUp {
+    pub prompt: String,
+    /// Its own rubric. None for a prompt listed without one (`follow_ups = [...]` in a user's
+    /// bank, or a follow-up a model asks), which only a model can grade.
+    pub rubric: Option<FollowUpRubric>,
+}
+
+/// What a follow-up is graded against: a small rubric of its own.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FollowUpRubric {
+    pub key_points: Vec<String>,
+    /// Other phrasings of a key point, by the point's text (as `Question::also`).
+    pub also: BTreeMap<String, Vec<String>>,
+    pub red_flags: Vec<String>,
+    pub model_answer: String,
+}
+
+/// What a follow-up question follows: the question and the candidate's answer to it, which a
+/// model grading the follow-up reads as context.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Follows {
+    pub prompt: String,
+    pub answer: String,
+    /// The follow-up has a rubric of its own. Without one it is graded against the points the
+    /// answer left open, which only a model can judge; offline it is practice, not scored.
+    pub own_rubric: bool,
+}
+
+impl Question {
+    /// The bank follow-up asked as `prompt`, if the bank lists one.
+    pub fn bank_follow_up(&self, prompt: &str) -> Option<&FollowUp> {
+        let same = |f: &&FollowUp| f.prompt.trim().eq_ignore_ascii_case(prompt.trim());
+        self.follow_ups.iter().find(same)
+    }
+
+    /// The question a follow-up asked as `prompt` after `answer` is graded against. A bank
+    /// follow-up with a rubric brings its own key points, red flags and model answer; any other
+    /// (a model's own follow-up, a user's follow-up listed without a rubric) is graded against
+    /// the points of this question in `open` (the ones the answer left open; all when empty).
+    /// Either way it keeps this question's id, topic and kind, and knows what it follows.
+    pub fn follow_up(&self, prompt: &str, answer: &str, open: &[String]) -> Question {
+        let rubric = self.bank_follow_up(prompt).and_then(|f| f.rubric.clone());
+        let follows = Follows {
+            prompt: self.prompt.clone(),
+            answer: answer.to_string(),
+            own_rubric: rubric.is_some(),
+        };
+        let mut q = Question {
+            prompt: prompt.to_string(),
+            follow_ups: self
+                .follow_ups
+                .iter()
+                .filter(|f| f.prompt != prompt)
+                .cloned()
+                .collect(),
+            hints: Vec::new(),
+            follows: Some(Box::new(follows)),
+            ..self.clone()
+        };
+        match rubric {
+            Some(r) => {
+                q.what_they_test = r.key_points;
+                q.also = r.also;
+                q.red_flags = r.red_flags;
+                q.model_answer = r.model_answer;
+                q.strong_signals = Vec::new();
+            }
+            None if !open.is_empty() => q.what_they_test = open.to_vec(),
+            None => {}
+        }
+        q
+    }
+
+    /// A follow-up without a rubric of its own: only a model can grade it.
+    pub fn needs_a_model(&self) -> bool {
+        self.follows.as_ref().is_some_and(|f| !f.own_rubric)
+    }
 }
 
 /// The loaded bank: topics in their declared order and questions by id.

@@ -19,6 +19,7 @@ use crate::select::Filters;
 pub const MIN_STRONG_SIGNALS: usize = 2;
 pub const MIN_RED_FLAGS: usize = 2;
 pub const MIN_FOLLOW_UPS: usize = 2;
+pub const MIN_HINTS: usize = 2;
 
 pub fn errors_to_bad_input(errors: &[BankError]) -> anyhow::Error {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -109,7 +110,6 @@ pub fn show(bank: &Bank, id: &str, json: bool, out: &mut dyn Write) -> Result<()
         ("What they test", &q.what_they_test),
         ("Strong signals", &q.strong_signals),
         ("Red flags", &q.red_flags),
-        ("Follow-ups", &q.follow_ups),
     ] {
         writeln!(out, "{title}:")?;
         for i in items {
@@ -119,7 +119,32 @@ pub fn show(bank: &Bank, id: &str, json: bool, out: &mut dyn Write) -> Result<()
             }
         }
     }
+    if !q.hints.is_empty() {
+        writeln!(out, "Hints:")?;
+        for (i, h) in q.hints.iter().enumerate() {
+            writeln!(out, "  {}. {h}", i + 1)?;
+        }
+    }
     writeln!(out, "\nModel answer:\n  {}", q.model_answer)?;
+    for (n, f) in q.follow_ups.iter().enumerate() {
+        writeln!(out, "\nFollow-up {}: {}", n + 1, f.prompt)?;
+        let Some(r) = &f.rubric else {
+            writeln!(out, "  (no rubric: only a model grades it)")?;
+            continue;
+        };
+        writeln!(out, "  Key points:")?;
+        for p in &r.key_points {
+            writeln!(out, "    - {p}")?;
+            for also in r.also.get(p).into_iter().flatten() {
+                writeln!(out, "        also: {also}")?;
+            }
+        }
+        writeln!(out, "  Red flags:")?;
+        for p in &r.red_flags {
+            writeln!(out, "    - {p}")?;
+        }
+        writeln!(out, "  Model answer:\n    {}", r.model_answer)?;
+    }
     Ok(())
 }
 
@@ -143,6 +168,23 @@ struct Stats {
     /// Questions whose every rubric list meets the bank standard.
     rubric_complete: usize,
     rubric_incomplete: Vec<String>,
+    follow_ups: FollowUpStats,
+    /// Questions with at least `MIN_HINTS` hints.
+    hinted: usize,
+    unhinted: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct FollowUpStats {
+    total: usize,
+    /// With a rubric of their own: 2–4 key points, a red flag, a model answer (the loader
+    /// holds every rubric to that).
+    with_rubric: usize,
+    /// `question-id#n` of those without one.
+    without_rubric: Vec<String>,
+    key_points_min: Option<usize>,
+    key_points_max: Option<usize>,
+    red_flags_min: Option<usize>,
 }
 
 /// Whether a question meets the shipped bank's rubric standard.
@@ -151,6 +193,8 @@ pub fn rubric_complete(q: &Question) -> bool {
         && q.strong_signals.len() >= MIN_STRONG_SIGNALS
         && q.red_flags.len() >= MIN_RED_FLAGS
         && q.follow_ups.len() >= MIN_FOLLOW_UPS
+        && q.follow_ups.iter().all(|f| f.rubric.is_some())
+        && q.hints.len() >= MIN_HINTS
         && !q.model_answer.trim().is_empty()
 }
 
@@ -164,6 +208,9 @@ pub fn stats(bank: &Bank, json: bool, out: &mut dyn Write) -> Result<()> {
         concepts: 0,
         rubric_complete: 0,
         rubric_incomplete: Vec::new(),
+        follow_ups: FollowUpStats::default(),
+        hinted: 0,
+        unhinted: Vec::new(),
     };
     let mut concepts = BTreeSet::new();
     for q in bank.questions() {
@@ -176,6 +223,25 @@ pub fn stats(bank: &Bank, json: bool, out: &mut dyn Write) -> Result<()> {
             s.rubric_complete += 1;
         } else {
             s.rubric_incomplete.push(q.id.clone());
+        }
+        if q.hints.len() >= MIN_HINTS {
+            s.hinted += 1;
+        } else {
+            s.unhinted.push(q.id.clone());
+        }
+        let f = &mut s.follow_ups;
+        for (n, fu) in q.follow_ups.iter().enumerate() {
+            f.total += 1;
+            let Some(r) = &fu.rubric else {
+                f.without_rubric.push(format!("{}#{}", q.id, n + 1));
+                continue;
+            };
+            f.with_rubric += 1;
+            let points = r.key_points.len();
+            f.key_points_min = Some(f.key_points_min.map_or(points, |m| m.min(points)));
+            f.key_points_max = Some(f.key_points_max.map_or(points, |m| m.max(points)));
+            let flags = r.red_flags.len();
+            f.red_flags_min = Some(f.red_flags_min.map_or(flags, |m| m.min(flags)));
         }
     }
     s.concepts = concepts.len();
@@ -192,6 +258,11 @@ pub fn stats(bank: &Bank, json: bool, out: &mut dyn Write) -> Result<()> {
         out,
         "difficulty estimated (not from a guide): {}",
         s.difficulty_estimated
+    )?;
+    writeln!(
+        out,
+        "follow-ups: {}, {} with a rubric of their own; questions with hints: {}",
+        s.follow_ups.total, s.follow_ups.with_rubric, s.hinted
     )?;
     for (title, map) in [
         ("topics", &s.topics),

@@ -6,7 +6,7 @@ use std::io::{BufRead, Write};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::bank::{Bank, Difficulty, Kind, Question, Source};
+use crate::bank::{Bank, Difficulty, FollowUp, Kind, Question, Source};
 use crate::error::BadInput;
 use crate::grade::{Grade, Grader};
 use crate::lines::lines;
@@ -67,8 +67,17 @@ impl InlineQuestion {
             also: Default::default(),
             strong_signals: self.strong_signals,
             red_flags: self.red_flags,
-            follow_ups: self.follow_ups,
+            follow_ups: self
+                .follow_ups
+                .into_iter()
+                .map(|prompt| FollowUp {
+                    prompt,
+                    rubric: None,
+                })
+                .collect(),
             model_answer: self.model_answer,
+            hints: Vec::new(),
+            follows: None,
             source: Source {
                 file: "stdin".into(),
                 line,

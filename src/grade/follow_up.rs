@@ -14,14 +14,14 @@ pub fn pick_follow_up(question: &Question, verdicts: &[KeyPointVerdict]) -> Opti
         .find(|v| v.verdict == Verdict::Missed)
         .or_else(|| verdicts.iter().find(|v| v.verdict == Verdict::Partly));
     let Some(weakest) = weakest else {
-        return question.follow_ups.first().cloned();
+        return question.follow_ups.first().map(|f| f.prompt.clone());
     };
     let point: BTreeSet<String> = analyze(&weakest.point)
         .content()
         .map(|t| t.stem.clone())
         .collect();
     let mut best: Option<(usize, &String)> = None;
-    for f in &question.follow_ups {
+    for f in question.follow_ups.iter().map(|f| &f.prompt) {
         let overlap = analyze(f)
             .content()
             .filter(|t| point.contains(&t.stem))

@@ -1,52 +1,67 @@
-//! Hints: a nudge towards a key point, naming its most telling words without the explanation.
-//! Any grader's session offers them, so they read the rubric, never a grade.
+//! Hints: a ladder of up to three the bank writes for each question, gentlest first: a nudge
+//! (a question that points the way), the concept to recall, then half an answer. Each rung gives
+//! away more, so each costs more; any grader's session offers them, so they read only the bank.
 
-use std::collections::BTreeSet;
-
-use super::terms::{Term, prompt_stems, terms_of};
 use crate::bank::Question;
-use crate::words::content_stems;
 
-/// A hint for a key point: its most telling words, without giving away the explanation.
-pub fn hint(question: &Question, point: usize) -> Option<String> {
-    let line = question.what_they_test.get(point)?;
-    let prompt_stems = prompt_stems(question);
-    // Code names are what a candidate would say: what the point puts in backticks (`bytes`,
-    // `__aenter__`) and words written as code without them (typing.NamedTuple, sys.exit(),
-    // __slots__). They go first, then the other technical words in the point's order.
-    let unquoted = line
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| ",;:!?\"'`".contains(c))
-                .trim_end_matches('.')
-        })
-        .filter(|w| looks_like_code(w))
-        // conftest.py is said "conftest".
-        .map(|w| w.trim_end_matches(".py"));
-    let in_code: BTreeSet<String> = line
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .chain(unquoted)
-        .flat_map(content_stems)
-        .collect();
-    let mut terms = terms_of(line, &prompt_stems);
-    terms.retain(|t| !t.generic && !t.stem.chars().all(|c| c.is_ascii_digit()));
-    terms.sort_by(|a, b| {
-        let code = |t: &Term| in_code.contains(&t.stem);
-        code(b).cmp(&code(a)).then(b.weight.total_cmp(&a.weight))
-    });
-    let words: Vec<String> = terms.iter().take(3).map(|t| t.word.clone()).collect();
-    (!words.is_empty()).then(|| format!("think about: {}", words.join(", ")))
+/// Points each rung of the ladder costs in study mode: a nudge little, half an answer a lot.
+pub const COSTS: [u8; 3] = [5, 10, 20];
+
+/// One rung of a question's hint ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    /// 1-based: 1 the nudge, 2 the concept, 3 half an answer.
+    pub level: usize,
+    /// How many rungs the question has.
+    pub of: usize,
+    pub text: String,
+    pub cost: u8,
 }
 
-/// A word written as code: a dotted name (typing.NamedTuple, not "e.g"), a call, or a name
-/// with an underscore.
-fn looks_like_code(word: &str) -> bool {
-    let dotted = word
-        .split('.')
-        .filter(|part| part.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
-        .count()
-        >= 2;
-    dotted || word.ends_with("()") || (word.contains('_') && word.chars().any(char::is_alphabetic))
+/// Rung `level` (1-based) of the question's ladder; None past its last rung.
+pub fn hint(question: &Question, level: usize) -> Option<Hint> {
+    let text = question.hints.get(level.checked_sub(1)?)?;
+    Some(Hint {
+        level,
+        of: question.hints.len(),
+        text: text.clone(),
+        cost: cost_of(level),
+    })
+}
+
+fn cost_of(level: usize) -> u8 {
+    COSTS[level.clamp(1, COSTS.len()) - 1]
+}
+
+/// What the first `used` rungs cost together.
+pub fn total_cost(used: u32) -> u8 {
+    (1..=used as usize).map(cost_of).fold(0, u8::saturating_add)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_rung_costs_more_than_the_one_before() {
+        assert!(COSTS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(total_cost(0), 0);
+        assert_eq!(total_cost(2), COSTS[0] + COSTS[1]);
+        assert_eq!(total_cost(3), COSTS.iter().sum::<u8>());
+    }
+
+    #[test]
+    fn the_ladder_is_the_banks_hints_in_order() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank
+            .questions()
+            .iter()
+            .find(|q| q.hints.len() >= 2)
+            .unwrap();
+        let first = hint(q, 1).unwrap();
+        assert_eq!((first.level, first.text.as_str()), (1, q.hints[0].as_str()));
+        assert_eq!(hint(q, 2).unwrap().cost, COSTS[1]);
+        assert!(hint(q, q.hints.len() + 1).is_none());
+        assert!(hint(q, 0).is_none());
+    }
 }

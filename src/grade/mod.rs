@@ -71,6 +71,23 @@ pub struct CriterionScore {
     pub level: u8,
 }
 
+/// A follow-up without a rubric of its own (one a model asked) graded with no model: the
+/// answer is practice, stored but not scored, rather than scored against a rubric it was never
+/// asked to meet.
+#[derive(Debug, thiserror::Error)]
+#[error("practice only: {reason}")]
+pub struct PracticeOnly {
+    pub reason: String,
+}
+
+impl PracticeOnly {
+    pub fn offline() -> PracticeOnly {
+        PracticeOnly {
+            reason: "this follow-up has no rubric the offline grader can check; a model can grade it later (viva regrade --ungraded)".to_string(),
+        }
+    }
+}
+
 /// Whether the answer could be graded at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -43,7 +43,7 @@ impl Grade {
                     .iter()
                     .any(|rc| rc.id == c.id && rc.measure == Measure::Depth)
             })
-            .map_or(0.0, |c| f64::from(c.level) / 4.0);
+            .map(|c| f64::from(c.level) / 4.0);
         let measured = offline::measured(coverage, depth);
         Grade {
             score: offline::score(measured, viva.red_flags.len(), false, false),
@@ -107,7 +107,7 @@ mod tests {
         // viva measured no depth here, so only the key points count.
         assert_eq!(
             g.score,
-            offline::score(offline::measured(0.5, 0.0), 0, false, false)
+            offline::score(offline::measured(0.5, None), 0, false, false)
         );
     }
 

@@ -151,7 +151,6 @@ pub(crate) fn meta_stems() -> &'static BTreeSet<String> {
 #[derive(Debug, Clone)]
 pub(crate) struct Term {
     pub(crate) stem: String,
-    pub(crate) word: String,
     pub(crate) weight: f64,
     pub(crate) generic: bool,
     /// For a lexicon phrase, the content stems of its own words: an answer that says one of
@@ -189,7 +188,6 @@ pub(crate) fn terms_of(line: &str, prompt_stems: &BTreeSet<String>) -> Vec<Term>
             };
             Term {
                 stem: t.stem.clone(),
-                word: t.word.clone(),
                 weight,
                 generic,
                 words,

@@ -143,10 +143,21 @@ pub enum Evidence {
     NoAnswer,
 }
 
+/// How much a follow-up's answer tells about its topic, as a share of a question's answer. A
+/// follow-up is evidence (it probes the same topic, and an interviewer weighs it), but less than
+/// a question: it is asked because the answer left something open, so it over-samples weak
+/// spots; it is narrower (one or two points); and it is answered in the same minute as its
+/// question, so the two are far from independent observations. Half an answer's information
+/// keeps a strong follow-up visible in the estimate without letting a thread of three count
+/// three times. Review memory (what to ask again, and when) follows the question's own answer.
+pub const FOLLOW_UP_WEIGHT: f64 = 0.5;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     pub question_id: String,
     pub topic: String,
+    /// The answer was to a follow-up of the question (see `FOLLOW_UP_WEIGHT`).
+    pub follow_up: bool,
     pub difficulty: Difficulty,
     pub evidence: Evidence,
     pub at_ms: i64,
@@ -168,6 +179,7 @@ impl Observation {
         Some(Observation {
             question_id: r.question_id.clone(),
             topic: r.topic.clone(),
+            follow_up: r.follow_up,
             difficulty: Difficulty::parse(&r.difficulty).unwrap_or(Difficulty::Medium),
             evidence,
             at_ms: r.answered_at,
@@ -241,6 +253,7 @@ impl Learner {
         self.observe_parts(
             &r.question_id,
             &r.topic,
+            r.follow_up,
             difficulty,
             evidence,
             r.answered_at,
@@ -253,6 +266,7 @@ impl Learner {
         self.observe_parts(
             &obs.question_id,
             &obs.topic,
+            obs.follow_up,
             obs.difficulty,
             obs.evidence,
             obs.at_ms,
@@ -263,6 +277,7 @@ impl Learner {
         &mut self,
         question_id: &str,
         topic: &str,
+        follow_up: bool,
         difficulty: Difficulty,
         evidence: Evidence,
         at_ms: i64,
@@ -286,7 +301,9 @@ impl Learner {
             Evidence::Score(s) => Some(s),
             Evidence::NoAnswer => None,
         };
-        self.memory.review(question_id, score, at_ms);
+        if !follow_up {
+            self.memory.review(question_id, score, at_ms);
+        }
         let Some(&t) = self.index.get(topic) else {
             return Ok(());
         };
@@ -295,6 +312,7 @@ impl Learner {
             Evidence::Score(s) => (s, self.precision.multiplier(&self.params)),
             Evidence::NoAnswer => (0.0, 1.0),
         };
+        let m = if follow_up { m * FOLLOW_UP_WEIGHT } else { m };
         let (mu, var) = (self.posterior.mean(t), self.posterior.var(t));
         self.posterior
             .update(t, b, 1.0, s, m)
@@ -302,7 +320,9 @@ impl Learner {
                 question: question_id.to_string(),
                 source,
             })?;
-        if matches!(evidence, Evidence::Score(_)) {
+        // The grader's noise is estimated from questions' answers alone, which the model of
+        // precision describes.
+        if matches!(evidence, Evidence::Score(_)) && !follow_up {
             self.precision.record(s, mu, var, b);
         }
         self.posterior.drift(t, self.params.drift_per_answer);
@@ -423,6 +443,7 @@ mod tests {
             topic: topic.into(),
             difficulty: "medium".into(),
             skipped: false,
+            follow_up: false,
             score,
             graded,
             answered_at: at,
@@ -478,12 +499,43 @@ mod tests {
         assert_eq!(Precision::default().multiplier(&params), 1.0);
     }
 
+    /// A strong follow-up raises its topic's estimate, by less than a question answered as well,
+    /// and leaves review memory to the question's own answer.
+    #[test]
+    fn a_follow_up_counts_for_its_topic_at_its_weight() {
+        let question = record("a1", "alpha", Some(30), true, 1);
+        let follow_up = AnswerRecord {
+            follow_up: true,
+            score: Some(90),
+            answered_at: 2,
+            ..question.clone()
+        };
+        let as_question = AnswerRecord {
+            follow_up: false,
+            ..follow_up.clone()
+        };
+        let replay = |records: &[AnswerRecord]| {
+            Learner::replay(topics(), Params::default(), records).unwrap()
+        };
+        let alone = replay(std::slice::from_ref(&question));
+        let followed = replay(&[question.clone(), follow_up]);
+        let asked_again = replay(&[question, as_question]);
+        let mean = |l: &Learner| l.posterior().mean(0);
+        assert!(mean(&followed) > mean(&alone));
+        assert!(mean(&followed) < mean(&asked_again));
+        assert_eq!(followed.answers(0), 2);
+        let memory = |l: &Learner| l.memory().get(&"a1".to_string()).unwrap().last_score;
+        assert_eq!(memory(&followed), memory(&alone));
+        assert_ne!(memory(&asked_again), memory(&alone));
+    }
+
     #[test]
     fn out_of_range_scores_are_rejected_with_the_question_named() {
         let mut l = Learner::new(topics(), Params::default());
         let obs = Observation {
             question_id: "a1".into(),
             topic: "alpha".into(),
+            follow_up: false,
             difficulty: Difficulty::Easy,
             evidence: Evidence::Score(1.5),
             at_ms: 0,

@@ -20,7 +20,7 @@ use super::{Learner, Params, Posterior, Precision};
 use crate::store::{SnapshotMark, Store};
 
 /// Bump when the state's meaning changes: an old snapshot is then ignored and rebuilt.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct State {

@@ -61,8 +61,8 @@ impl Regraded {
 }
 
 /// The question a stored turn is graded against. A follow-up is rebuilt as the session built
-/// it: the follow-up's text with the points its parent's grade *at the time* had not covered
-/// (a later re-grade of the parent does not change what the follow-up asked).
+/// it: a bank follow-up with its own rubric, any other with the points its parent's grade *at
+/// the time* had not covered (a later re-grade of the parent does not change what it asked).
 pub fn job(store: &Store, bank: &Bank, target: RegradeTarget) -> Result<Result<Job, NotGraded>> {
     let Some(q) = bank.get(&target.question_id) else {
         return Ok(Err(NotGraded {
@@ -72,13 +72,13 @@ pub fn job(store: &Store, bank: &Bank, target: RegradeTarget) -> Result<Result<J
     };
     let question = match target.parent_id {
         None => q.clone(),
-        Some(_) => match store.parent_grade_when_asked(target.turn_id)? {
-            Some(g) => follow_up_question(q, &g, &target.prompt),
-            None => Question {
-                prompt: target.prompt.clone(),
-                ..q.clone()
-            },
-        },
+        Some(_) => {
+            let answer = store.parent_answer(target.turn_id)?.unwrap_or_default();
+            match store.parent_grade_when_asked(target.turn_id)? {
+                Some(g) => follow_up_question(q, &g, &target.prompt, &answer),
+                None => q.follow_up(&target.prompt, &answer, &[]),
+            }
+        }
     };
     Ok(Ok(Job { target, question }))
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{mark, shorten};
-use crate::grade::{Grade, Outcome, Verdict, offline};
+use crate::grade::{Grade, Outcome, Verdict};
 use crate::rubric::Rubric;
 use crate::session::{AnsweredTurn, Disputed};
 use crate::term::{self, ACCENT, BAD, DIM, TITLE, paint};
@@ -47,7 +47,7 @@ pub fn why(a: &AnsweredTurn, rubric: &Rubric) -> String {
         let _ = writeln!(out, "{}", g.feedback);
         return out;
     }
-    for (i, k) in g.key_points.iter().enumerate() {
+    for k in &g.key_points {
         let _ = writeln!(
             out,
             "  {} {}. {}",
@@ -64,15 +64,7 @@ pub fn why(a: &AnsweredTurn, rubric: &Rubric) -> String {
                 shorten(e, 200)
             ),
             (Verdict::Missed, _) | (_, None) => {
-                // The offline grader looks for a point's words; saying which helps.
-                let looked = (g.grader == offline::NAME)
-                    .then(|| crate::grade::hint::hint(&a.question, i))
-                    .flatten()
-                    .map_or(String::new(), |h| {
-                        let words = h.strip_prefix("think about: ").unwrap_or(&h);
-                        format!(" (the grader listened for: {words})")
-                    });
-                format!("missed: nothing in the answer makes this point{looked}")
+                "missed: nothing in the answer makes this point".to_string()
             }
         };
         let _ = writeln!(out, "      {reason}");

@@ -20,6 +20,16 @@ use anstyle::Style;
 
 use crate::term::{self, BAD, CODE, DIM, GOOD, PARTLY, TITLE, paint};
 
+/// An answer read from a pipe, shown under its question (a terminal would have echoed it).
+pub fn piped_answer(text: &str) -> String {
+    let mut out = paint(DIM, "Answer (from standard input):");
+    for line in text.lines() {
+        out.push_str("\n  ");
+        out.push_str(line);
+    }
+    out
+}
+
 pub fn question_header(asked: &Asked) -> String {
     let q = &asked.question;
     if asked.retry {

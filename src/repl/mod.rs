@@ -560,9 +560,15 @@ pub fn run(
                 Input::Command(Command::Hint) => match session.hint() {
                     Some(h) => writeln!(
                         out,
-                        "Hint: {h} {}",
-                        paint(DIM, &format!("(−{} points)", crate::session::HINT_COST))
+                        "Hint {}/{}: {} {}",
+                        h.level,
+                        h.of,
+                        h.text,
+                        paint(DIM, &format!("(−{} points)", h.cost))
                     )?,
+                    None if session.hints_used() == 0 => {
+                        writeln!(out, "This question has no hints.")?
+                    }
                     None => writeln!(out, "No more hints for this question.")?,
                 },
                 Input::Command(Command::Repeat) => {
@@ -689,6 +695,10 @@ fn answer(
     options: &ReplOptions,
     tip_shown: &mut bool,
 ) -> Result<()> {
+    if !src.is_terminal() {
+        // Piped answers are not echoed by a terminal: show which answer went to which question.
+        writeln!(out, "{}", render::piped_answer(text))?;
+    }
     let real = session.mode().is_real();
     let mut spinner = Spinner::start("grading…");
     // The grader's reasoning is shown as it streams in, so a slow model is visibly working;
@@ -718,9 +728,10 @@ fn answer(
             .map_or(String::new(), |o| {
                 format!(", {} over the time limit", clock(o as f64 / 1000.0))
             });
-        let saved = match answered.error {
-            Some(_) => "answer saved, but grading failed; it can be re-graded",
-            None => "answer saved · feedback at the end",
+        let saved = match (&answered.error, &answered.practice) {
+            (Some(_), _) => "answer saved, but grading failed; it can be re-graded",
+            (None, Some(_)) => "answer saved as practice, not scored",
+            (None, None) => "answer saved · feedback at the end",
         };
         writeln!(out, "{}\n", paint(DIM, &format!("({saved}{over})")))?;
         return Ok(out.flush()?);
@@ -731,7 +742,15 @@ fn answer(
             out,
             "\nYour answer is saved, but grading failed: {e}\nRe-grade it later.\n"
         )?,
-        (None, None) => {}
+        (None, None) => {
+            if let Some(why) = &answered.practice {
+                writeln!(
+                    out,
+                    "\n{}\n",
+                    paint(DIM, &format!("Saved, not scored: {why}."))
+                )?;
+            }
+        }
     }
     let block = render::delivery::block(&answered.delivery);
     if !block.is_empty() {

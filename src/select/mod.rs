@@ -126,6 +126,24 @@ impl History {
         }
     }
 
+    /// Notes the answer to a follow-up of `q`: evidence for its topic (the learner weighs it),
+    /// not a question asked.
+    pub fn record_follow_up(
+        &mut self,
+        q: &Question,
+        evidence: Evidence,
+        at_ms: i64,
+    ) -> Result<(), LearnerError> {
+        self.learner.observe(&Observation {
+            question_id: q.id.clone(),
+            topic: q.topic.clone(),
+            follow_up: true,
+            difficulty: q.difficulty,
+            evidence,
+            at_ms,
+        })
+    }
+
     /// Notes the answer to `q`: `None` when it was skipped.
     pub fn record(
         &mut self,
@@ -137,6 +155,7 @@ impl History {
             self.learner.observe(&Observation {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
+                follow_up: false,
                 difficulty: q.difficulty,
                 evidence,
                 at_ms,

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::bank::{Bank, Question};
 use crate::clock::now_ms;
 use crate::delivery::{self, Delivery};
-use crate::grade::{Grade, Grader, Outcome, Verdict};
+use crate::grade::hint::{self, Hint};
+use crate::grade::{Grade, Grader, Outcome, PracticeOnly, Verdict};
 use crate::learner::{Evidence, Params, Status, snapshot};
 use crate::rubric::{Rubric, Rubrics};
 use crate::select::{self, Filters, History, Rng};
@@ -23,14 +24,11 @@ pub use dispute::Disputed;
 pub use summary::Scorecard;
 use summary::TurnOutcome;
 
-/// Points a hint costs in study mode: a hint gives away the words of a key point.
-pub const HINT_COST: u8 = 10;
-
 /// How the interview is run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
-    /// Feedback after every answer; hints (each costs `HINT_COST` points), the model answer
+    /// Feedback after every answer; hints (each rung costs more, see `grade::hint`), the model answer
     /// after an attempt, retries.
     Study,
     /// As in a real interview: a time limit per question, no hints, feedback held back until
@@ -81,6 +79,9 @@ pub struct Answered {
     /// None when grading failed; the answer is stored and can be re-graded later.
     pub grade: Option<Grade>,
     pub error: Option<String>,
+    /// Why the answer is practice, stored but not scored (a follow-up no grader here can
+    /// check); then `grade` and `error` are None.
+    pub practice: Option<String>,
     pub delivery: Delivery,
 }
 
@@ -103,6 +104,14 @@ pub struct AnsweredTurn {
     pub over_ms: Option<i64>,
     /// The question's first turn, parent of follow-ups and retries.
     root: i64,
+}
+
+/// An answer's evidence for the learner, not yet given to it.
+struct Unrecorded {
+    question: Question,
+    evidence: Option<Evidence>,
+    turn_id: i64,
+    follow_up: bool,
 }
 
 struct Current {
@@ -140,7 +149,7 @@ pub struct Session<'a> {
     attempts: Vec<AnsweredTurn>,
     /// The last question's evidence for the learner, held until the next question so that a
     /// self-check of its grade counts instead of the grade: (question, evidence, turn id).
-    unrecorded: Option<(Question, Option<Evidence>, i64)>,
+    unrecorded: Option<Unrecorded>,
     follow_ups_asked: usize,
     /// Turns stored so far: the next turn's `seq`.
     seq: u32,
@@ -149,22 +158,17 @@ pub struct Session<'a> {
     ended_at: Option<i64>,
 }
 
-/// The question a follow-up is graded against: the follow-up's text, with the points of the
-/// original the candidate has not yet made (all of them when nothing was missed).
-pub fn follow_up_question(parent: &Question, grade: &Grade, text: &str) -> Question {
+/// The question a follow-up asked as `text` after `answer` is graded against: a bank
+/// follow-up's own rubric, or for one without (a model's own) the points of `parent` its grade
+/// says were not yet made (see `Question::follow_up`).
+pub fn follow_up_question(parent: &Question, grade: &Grade, text: &str, answer: &str) -> Question {
     let open: Vec<String> = grade
         .key_points
         .iter()
         .filter(|k| k.verdict != Verdict::Covered)
         .map(|k| k.point.clone())
         .collect();
-    let mut q = parent.clone();
-    q.prompt = text.to_string();
-    if !open.is_empty() {
-        q.what_they_test = open;
-    }
-    q.follow_ups.retain(|f| f != text);
-    q
+    parent.follow_up(text, answer, &open)
 }
 
 /// What a grade tells the learner.
@@ -180,13 +184,18 @@ pub fn charge_hints(grade: &mut Grade, hints: u32) {
     if hints == 0 || grade.outcome != Outcome::Graded {
         return;
     }
-    let cost = (hints.min(10) as u8).saturating_mul(HINT_COST);
+    let cost = hint::total_cost(hints);
     let raw = grade.score;
     grade.score = raw.saturating_sub(cost);
+    let costs: Vec<String> = hint::COSTS[..(hints as usize).min(hint::COSTS.len())]
+        .iter()
+        .map(u8::to_string)
+        .collect();
     grade.notes.push(format!(
-        "{hints} hint{} used: {raw} − {cost} = {} (each hint costs {HINT_COST} points)",
+        "{hints} hint{} used: {raw} − {cost} = {} (the hints cost {} points)",
         if hints == 1 { "" } else { "s" },
-        grade.score
+        grade.score,
+        costs.join(" + ")
     ));
 }
 
@@ -260,8 +269,16 @@ impl<'a> Session<'a> {
 
     /// Gives the learner the evidence held back for a self-check.
     fn record_evidence(&mut self) -> Result<()> {
-        if let Some((q, evidence, _)) = self.unrecorded.take() {
-            self.history.record(&q, evidence, now_ms())?;
+        let Some(u) = self.unrecorded.take() else {
+            return Ok(());
+        };
+        match (u.follow_up, u.evidence) {
+            (false, evidence) => self.history.record(&u.question, evidence, now_ms())?,
+            (true, Some(evidence)) => {
+                self.history
+                    .record_follow_up(&u.question, evidence, now_ms())?
+            }
+            (true, None) => {}
         }
         Ok(())
     }
@@ -311,11 +328,13 @@ impl<'a> Session<'a> {
     /// Asks first the question a candidate was answering when viva was closed, as it was shown
     /// (a follow-up keeps its text); None when the bank no longer has it.
     pub fn resume(&mut self, id: &str, prompt: &str) -> Option<Asked> {
-        let mut question = self.bank.get(id)?.clone();
-        if question.prompt != prompt {
-            question.prompt = prompt.to_string();
-            question.follow_ups.retain(|f| f != prompt);
-        }
+        let bank_question = self.bank.get(id)?;
+        let question = if bank_question.prompt == prompt {
+            bank_question.clone()
+        } else {
+            // A follow-up: its answer to the question before was not kept across the restart.
+            bank_question.follow_up(prompt, "", &[])
+        };
         Some(self.ask_new(
             question,
             "resumed: you were answering it when viva was closed".to_string(),
@@ -326,19 +345,24 @@ impl<'a> Session<'a> {
         self.current.as_ref().map(|c| &c.question)
     }
 
+    /// Hints taken on the current question so far.
+    pub fn hints_used(&self) -> u32 {
+        self.current.as_ref().map_or(0, |c| c.hints)
+    }
+
     /// When the current question was shown (Unix ms), for a front end's timer.
     pub fn current_asked_at(&self) -> Option<i64> {
         self.current.as_ref().map(|c| c.asked_at)
     }
 
-    /// The next hint for the current question, one key point at a time. None when there is
-    /// no hint left, and always in real mode.
-    pub fn hint(&mut self) -> Option<String> {
+    /// The next rung of the current question's hint ladder. None when there is no hint left
+    /// (a follow-up has none), and always in real mode.
+    pub fn hint(&mut self) -> Option<Hint> {
         if self.settings.mode.is_real() {
             return None;
         }
         let current = self.current.as_mut()?;
-        let hint = crate::grade::hint::hint(&current.question, current.hints as usize)?;
+        let hint = hint::hint(&current.question, current.hints as usize + 1)?;
         current.hints += 1;
         Some(hint)
     }
@@ -364,22 +388,32 @@ impl<'a> Session<'a> {
         let graded = self
             .grader
             .grade_streaming(q, self.rubrics.for_kind(q.kind), text, on_text);
-        let (grade, error) = match graded {
+        let (grade, error, practice) = match graded {
             Ok(mut grade) => {
                 charge_hints(&mut grade, current.hints);
                 self.store.insert_grade(turn_id, now_ms(), &grade)?;
-                (Some(grade), None)
+                (Some(grade), None, None)
             }
-            Err(e) => (None, Some(format!("{e:#}"))),
+            Err(e) => match e.downcast::<PracticeOnly>() {
+                Ok(p) => (None, None, Some(p.reason)),
+                Err(e) => (None, Some(format!("{e:#}")), None),
+            },
         };
         if let Some(g) = &grade {
             self.spend(g);
         }
-        if current.parent.is_none() {
-            // A follow-up or retry is not a second observation: only the question's own turn
-            // feeds the learner live (the stored replay counts a thread once, latest grade).
+        // A retry is practice, not evidence; a follow-up is evidence the learner weighs apart
+        // (as the stored replay does).
+        if current.retry_of.is_none() {
             self.record_evidence()?;
-            self.unrecorded = Some((q.clone(), grade.as_ref().map(evidence), turn_id));
+            self.unrecorded = Some(Unrecorded {
+                question: q.clone(),
+                evidence: grade.as_ref().map(evidence),
+                turn_id,
+                follow_up: current.follow_up,
+            });
+        }
+        if current.parent.is_none() {
             self.results.push(TurnOutcome {
                 question_id: q.id.clone(),
                 topic: q.topic.clone(),
@@ -390,12 +424,12 @@ impl<'a> Session<'a> {
         }
         // The interviewer follows up on a real answer, not on a non-answer.
         if let Some(g) = grade.as_ref().filter(|g| g.outcome == Outcome::Graded)
-            && let Some(text) = &g.follow_up
+            && let Some(next) = &g.follow_up
             && current.depth < self.settings.follow_ups
             && current.retry_of.is_none()
         {
             self.pending = Some(Current {
-                question: follow_up_question(q, g, text),
+                question: follow_up_question(q, g, next, text),
                 number: current.number,
                 reason: "follow-up".to_string(),
                 parent: Some(current.parent.unwrap_or(turn_id)),
@@ -429,6 +463,7 @@ impl<'a> Session<'a> {
         Ok(Answered {
             grade,
             error,
+            practice,
             delivery,
         })
     }
@@ -457,8 +492,8 @@ impl<'a> Session<'a> {
         charge_hints(&mut checked, a.hints);
         self.store.insert_grade(turn_id, now_ms(), &checked)?;
         a.self_check = Some(checked.clone());
-        if let Some((_, evidence, _)) = self.unrecorded.as_mut().filter(|u| u.2 == turn_id) {
-            *evidence = Some(self::evidence(&checked));
+        if let Some(u) = self.unrecorded.as_mut().filter(|u| u.turn_id == turn_id) {
+            u.evidence = Some(self::evidence(&checked));
         }
         Ok(Some(checked))
     }
@@ -698,25 +733,22 @@ mod tests {
     }
 
     #[test]
-    fn hints_come_one_key_point_at_a_time_and_are_recorded() {
+    fn hints_climb_the_questions_ladder_and_are_recorded() {
         let store = Store::open_in_memory().unwrap();
         let bank = Bank::load(None).unwrap();
         let rubrics = Rubrics::embedded();
         let mut session = start(&bank, &rubrics, &store, settings(1, "concurrency"));
         let q = session.ask_next().unwrap().unwrap().question;
-        let first = session.hint().unwrap();
-        let second = session.hint().unwrap();
-        assert_ne!(first, second);
-        for _ in 2..q.what_they_test.len() {
-            session.hint();
-        }
-        assert!(session.hint().is_none(), "no more hints than key points");
+        let taken: Vec<Hint> = std::iter::from_fn(|| session.hint()).collect();
+        let texts: Vec<&String> = taken.iter().map(|h| &h.text).collect();
+        assert_eq!(texts, q.hints.iter().collect::<Vec<_>>());
+        assert!(taken.windows(2).all(|w| w[0].cost < w[1].cost));
         session.answer("an answer", &mut |_| {}).unwrap();
         let id = session.id();
         session.finish().unwrap();
         assert_eq!(
             store.session_turns(id).unwrap()[0].hints as usize,
-            q.what_they_test.len()
+            q.hints.len()
         );
     }
 
@@ -772,7 +804,14 @@ mod tests {
         assert!(follow.follow_up);
         assert_eq!(follow.number, 1);
         assert_eq!(follow.question.prompt, expected);
-        assert!(first.question.follow_ups.contains(&expected));
+        let in_bank = first.question.bank_follow_up(&expected).unwrap();
+        // Graded against its own rubric, not the question's.
+        let rubric = in_bank
+            .rubric
+            .as_ref()
+            .expect("shipped follow-ups have rubrics");
+        assert_eq!(follow.question.what_they_test, rubric.key_points);
+        assert_eq!(follow.question.red_flags, rubric.red_flags);
         session
             .answer("I would use a process pool for that.", &mut |_| {})
             .unwrap();
@@ -788,11 +827,12 @@ mod tests {
         assert_eq!(turns.len(), 3);
         assert_eq!(turns[1].parent_id, Some(turns[0].id));
         assert!(turns[1].grade.is_some());
-        // Two questions (the second skipped); the follow-up is part of the first one's thread.
+        // Two questions (the second skipped) and the follow-up, evidence of its own.
         let records = store.answer_records().unwrap();
-        assert_eq!(records.len(), 2, "a follow-up is not a separate question");
+        assert_eq!(records.len(), 3);
         assert_eq!(records[0].question_id, first.question.id);
-        assert!(records[1].skipped);
+        assert!(records[1].follow_up && records[1].score.is_some());
+        assert!(records[2].skipped && !records[2].follow_up);
     }
 
     pub(super) fn start<'a>(
@@ -827,7 +867,7 @@ mod tests {
             .unwrap()
             .grade
             .unwrap();
-        assert_eq!(hinted.score, plain.score - 2 * HINT_COST);
+        assert_eq!(hinted.score, plain.score - hint::total_cost(2));
         assert!(
             hinted.notes.iter().any(|n| n.starts_with("2 hints used")),
             "{:?}",

@@ -70,7 +70,9 @@ pub struct AnswerRecord {
     pub topic: String,
     pub difficulty: String,
     pub skipped: bool,
-    /// That grade's score; None when no turn of the thread was graded.
+    /// The answer was to a follow-up (the learner weighs it apart).
+    pub follow_up: bool,
+    /// That grade's score; None when ungraded.
     pub score: Option<u8>,
     /// That grade's outcome was `graded` (not insufficient evidence).
     pub graded: bool,
@@ -80,6 +82,19 @@ pub struct AnswerRecord {
 impl Store {
     pub fn insert_turn(&self, t: &NewTurn) -> Result<i64> {
         row::insert(&self.conn, "turns", t)
+    }
+
+    /// The answer of the turn that follow-up turn `follow_up` follows; None for a turn that
+    /// follows nothing.
+    pub fn parent_answer(&self, follow_up: i64) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.answer FROM turns f JOIN turns p ON p.id = f.parent_id WHERE f.id = :id",
+        )?;
+        let mut rows = stmt.query(named_params! { ":id": follow_up })?;
+        Ok(match rows.next()? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        })
     }
 
     /// One session's turns in order, each with its effective grade.
@@ -141,11 +156,11 @@ impl Store {
         Ok(self.answer_records_between(0, &all)?.unwrap_or_default())
     }
 
-    /// The asked questions among the turns after `after` up to `upto.turn`, graded by grades up
-    /// to `upto.grade`, oldest first. None when one of those turns continues the thread of a
-    /// turn at or below `after` (a follow-up of an older question): the records before cannot
-    /// be kept as they were. Two scans, threads resolved here with sorted vectors: a recursive
-    /// query, or hashing every turn id, costs more than the replay itself.
+    /// The answers to questions and to their follow-ups among the turns after `after` up to
+    /// `upto.turn`, graded by grades up to `upto.grade`, oldest first. None when one of those
+    /// turns continues the thread of a turn at or below `after` (a follow-up of an older
+    /// question), which only a full replay can place. Threads are resolved here with sorted
+    /// vectors: a recursive query, or hashing every turn id, costs more than the replay itself.
     pub fn answer_records_between(
         &self,
         after: i64,
@@ -172,62 +187,57 @@ impl Store {
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query(named_params! { ":after": after, ":upto_turn": upto.turn })?;
-        let mut records = Vec::new();
-        // (turn id, index of its thread's record), for question turns and follow-ups.
-        let mut roots: Vec<(i64, usize)> = Vec::new();
-        let mut follow_ups = Vec::new();
+        // (turn id, parent, record) in the order answered.
+        let mut answers: Vec<(i64, Option<i64>, AnswerRecord)> = Vec::new();
         while let Some(r) = rows.next()? {
             let (id, parent): (i64, Option<i64>) = (r.get(0)?, r.get(1)?);
-            match parent {
-                None => {
-                    roots.push((id, records.len()));
-                    let grade = grade_of(id);
-                    records.push((
-                        grade.map(|g| g.grade_id),
-                        AnswerRecord {
-                            question_id: r.get(2)?,
-                            topic: r.get(3)?,
-                            difficulty: r.get(4)?,
-                            skipped: r.get(5)?,
-                            answered_at: r.get(6)?,
-                            score: grade.map(|g| g.score),
-                            graded: grade.is_some_and(|g| g.graded),
-                        },
-                    ));
-                }
-                Some(parent) => follow_ups.push((id, parent)),
-            }
+            let grade = grade_of(id);
+            answers.push((
+                id,
+                parent,
+                AnswerRecord {
+                    question_id: r.get(2)?,
+                    topic: r.get(3)?,
+                    difficulty: r.get(4)?,
+                    skipped: r.get(5)?,
+                    follow_up: parent.is_some(),
+                    answered_at: r.get(6)?,
+                    score: grade.map(|g| g.score),
+                    graded: grade.is_some_and(|g| g.graded),
+                },
+            ));
         }
+        // A follow-up counts when its thread starts at a question's own answer; the follow-up
+        // of a retry is practice, like the retry itself. Parents first (ids grow).
+        let mut roots: Vec<i64> = answers
+            .iter()
+            .filter(|a| a.1.is_none())
+            .map(|a| a.0)
+            .collect();
         roots.sort_unstable();
-        // Follow-ups, parents first (ids grow), join their root's thread; the latest grade of
-        // the whole thread wins.
+        let mut follow_ups: Vec<(i64, i64)> = answers
+            .iter()
+            .filter_map(|a| a.1.map(|p| (a.0, p)))
+            .collect();
         follow_ups.sort_unstable();
-        let mut threaded: Vec<(i64, usize)> = Vec::with_capacity(follow_ups.len());
+        let mut threaded: Vec<i64> = Vec::with_capacity(follow_ups.len());
         for (id, parent) in follow_ups {
-            let find = |v: &[(i64, usize)]| {
-                v.binary_search_by_key(&parent, |t| t.0)
-                    .ok()
-                    .map(|i| v[i].1)
-            };
-            let Some(root) = find(&roots).or_else(|| find(&threaded)) else {
-                if parent <= after {
-                    return Ok(None);
-                }
-                // The follow-up of a retry: practice, like the retry itself.
-                continue;
-            };
-            // Pushed in id order, so `threaded` stays sorted.
-            threaded.push((id, root));
-            if let Some(g) = grade_of(id) {
-                let (seen, record) = &mut records[root];
-                if seen.is_none_or(|s| g.grade_id > s) {
-                    *seen = Some(g.grade_id);
-                    record.score = Some(g.score);
-                    record.graded = g.graded;
-                }
+            let known = |v: &[i64]| v.binary_search(&parent).is_ok();
+            if known(&roots) || known(&threaded) {
+                // Pushed in id order, so `threaded` stays sorted.
+                threaded.push(id);
+            } else if parent <= after {
+                // Its thread starts before the records asked for: only a full replay knows
+                // whether that was a question's own answer.
+                return Ok(None);
             }
         }
-        Ok(Some(records.into_iter().map(|(_, r)| r).collect()))
+        let records = answers
+            .into_iter()
+            .filter(|(id, parent, _)| parent.is_none() || threaded.binary_search(id).is_ok())
+            .map(|(_, _, r)| r)
+            .collect();
+        Ok(Some(records))
     }
 }
 
@@ -296,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn a_question_and_its_follow_ups_replay_once_with_the_latest_grade() {
+    fn a_question_and_its_follow_ups_replay_as_answers_of_their_own() {
         let store = Store::open_in_memory().unwrap();
         let s = store.start_session(1, &serde_json::json!({})).unwrap();
         let root = store.insert_turn(&turn(s, 1, "first try")).unwrap();
@@ -315,7 +325,7 @@ mod tests {
             })
             .unwrap();
         store.insert_grade(deeper, 5, &grade(60)).unwrap();
-        // A regrade of the root, given last, is the thread's latest word.
+        // A regrade of the root changes the root's record only.
         store.insert_grade(root, 6, &grade(70)).unwrap();
         let other = store
             .insert_turn(&NewTurn {
@@ -327,10 +337,36 @@ mod tests {
         let mut insufficient = grade(0);
         insufficient.outcome = Outcome::InsufficientEvidence;
         store.insert_grade(other, 7, &insufficient).unwrap();
+        let retry = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(root),
+                retry_of: Some(root),
+                answered_at: 10,
+                ..turn(s, 5, "again")
+            })
+            .unwrap();
+        let after_retry = store
+            .insert_turn(&NewTurn {
+                parent_id: Some(retry),
+                answered_at: 11,
+                ..turn(s, 6, "practice")
+            })
+            .unwrap();
+        store.insert_grade(after_retry, 8, &grade(90)).unwrap();
         let records = store.answer_records().unwrap();
-        assert_eq!(records.len(), 2);
-        assert_eq!(records[0].question_id, "gil");
-        assert_eq!((records[0].score, records[0].graded), (Some(70), true));
-        assert_eq!((records[1].score, records[1].graded), (Some(0), false));
+        let seen: Vec<(bool, Option<u8>, bool)> = records
+            .iter()
+            .map(|r| (r.follow_up, r.score, r.graded))
+            .collect();
+        // The retry and the follow-up of the retry are practice, not evidence.
+        assert_eq!(
+            seen,
+            [
+                (false, Some(70), true),
+                (true, Some(55), true),
+                (true, Some(60), true),
+                (false, Some(0), false)
+            ]
+        );
     }
 }

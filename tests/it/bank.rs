@@ -199,6 +199,16 @@ fn stats_count_topics_kinds_difficulties_and_completeness() {
         "{}",
         stats["rubric_incomplete"]
     );
+    // Every follow-up has a rubric of its own (the loader holds each to 2–4 key points, a red
+    // flag and a model answer), and every question a ladder of hints.
+    let f = &stats["follow_ups"];
+    assert!(f["total"].as_u64().unwrap() >= total, "{f:#}");
+    assert_eq!(f["with_rubric"], f["total"], "{f:#}");
+    assert_eq!(f["without_rubric"], serde_json::json!([]));
+    assert!(f["key_points_min"].as_u64().unwrap() >= 2, "{f:#}");
+    assert!(f["key_points_max"].as_u64().unwrap() <= 4, "{f:#}");
+    assert!(f["red_flags_min"].as_u64().unwrap() >= 1, "{f:#}");
+    assert_eq!(stats["hinted"].as_u64().unwrap(), total);
 }
 
 #[test]

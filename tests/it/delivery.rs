@@ -186,8 +186,8 @@ fn study_mode_explains_shows_the_model_answer_and_retries() {
             ])
             .write_stdin(input),
     );
-    assert!(out.contains("Hint: think about:"), "{out}");
-    assert!(out.contains("(−10 points)"), "{out}");
+    assert!(out.contains("Hint 1/3: "), "{out}");
+    assert!(out.contains("(−5 points)"), "{out}");
     assert!(out.contains("Why question 1 scored"), "{out}");
     assert!(out.contains("Criteria:"), "{out}");
     assert!(

@@ -259,3 +259,144 @@ fn a_self_check_counts_for_status_and_spaced_review() {
         "viva status follows the self-checked grade ({mine} vs {vivas})"
     );
 }
+
+/// What the terminal showed, as text: rexpect hands over one char per byte.
+fn shown(raw: &str) -> String {
+    let bytes: Vec<u8> = raw.chars().map(|c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The one line of `text` holding `needle`.
+fn line_with<'t>(text: &'t str, needle: &str) -> &'t str {
+    text.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{text}"))
+        .trim()
+}
+
+/// A follow-up answered well is scored against its own rubric and reported as a follow-up: it
+/// raises the session's follow-up mean and leaves the main mean at the question's own score;
+/// the summary, `viva review list` and `viva report` print the same figures.
+#[test]
+fn a_follow_up_is_scored_apart_and_every_view_agrees() {
+    let bank = viva::bank::Bank::load(None).unwrap();
+    let (mut p, home) = spawn(
+        250,
+        "practice -n 1 -t packaging --seed 4 --follow-ups 1",
+        true,
+    );
+    let mut s = Screen::default();
+    s.expect(&mut p, "Question 1/1");
+    let screen = shown(&s.expect(&mut p, "> "));
+    let q = bank
+        .questions()
+        .iter()
+        .find(|q| screen.contains(q.prompt.as_str()))
+        .unwrap_or_else(|| panic!("the question shown is in the bank:\n{screen}"));
+    // A thin answer: the opening sentence of the model answer.
+    let opening = q.model_answer.split(". ").next().unwrap();
+    p.send_line(opening).unwrap();
+    s.expect(&mut p, ". ");
+    p.send_line("").unwrap();
+    let main_score: u8 = {
+        s.expect(&mut p, "Score: ");
+        let n = s.expect(&mut p, "/100");
+        n.trim().parse().unwrap()
+    };
+    s.expect(&mut p, "check> ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Follow-up on question 1");
+    let screen = shown(&s.expect(&mut p, "> "));
+    let follow_up = q
+        .follow_ups
+        .iter()
+        .find(|f| screen.contains(f.prompt.as_str()))
+        .unwrap_or_else(|| panic!("the follow-up shown is the bank's:\n{screen}"));
+    let rubric = follow_up.rubric.as_ref().unwrap();
+    p.send_line(&rubric.model_answer).unwrap();
+    s.expect(&mut p, ". ");
+    p.send_line("").unwrap();
+    // Its own key points are the ones marked, not the question's.
+    s.expect(&mut p, "Score: ");
+    let follow_up_score: u8 = s.expect(&mut p, "/100").trim().parse().unwrap();
+    s.expect(&mut p, "check> ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "That was the last question");
+    s.expect(&mut p, "> ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Session 1 finished");
+    let rest = p.exp_eof().unwrap();
+    s.0.push_str(&rest);
+    let screen = shown(&s.0);
+    assert!(
+        screen.contains(&rubric.key_points[0][..40]),
+        "the follow-up's own rubric is shown:\n{screen}"
+    );
+    assert!(
+        follow_up_score > main_score,
+        "{follow_up_score} vs {main_score}"
+    );
+    let scores = format!(
+        "questions {main_score}/100 (1 graded) · follow-ups {follow_up_score}/100 (1 graded)"
+    );
+    assert!(screen.contains(&scores), "summary: {scores}\n{screen}");
+
+    let list = crate::viva(home.path())
+        .args(["review", "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(line_with(&list, "follow-ups ").ends_with(&scores), "{list}");
+    let report = crate::viva(home.path()).arg("report").output().unwrap();
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        line_with(&report, "follow-ups ").ends_with(&scores),
+        "{report}"
+    );
+}
+
+/// `/hint` climbs the question's ladder, each rung dearer than the last, and the grade takes
+/// off what they cost together.
+#[test]
+fn hints_climb_a_ladder_and_the_penalty_grows() {
+    let bank = viva::bank::Bank::load(None).unwrap();
+    let (mut p, _home) = spawn(
+        250,
+        "practice -n 1 -t testing --seed 2 --follow-ups 0",
+        true,
+    );
+    let mut s = Screen::default();
+    s.expect(&mut p, "Question 1/1");
+    let screen = shown(&s.expect(&mut p, "> "));
+    let q = bank
+        .questions()
+        .iter()
+        .find(|q| screen.contains(q.prompt.as_str()))
+        .unwrap();
+    assert!(q.hints.len() >= 2);
+    let mut costs = Vec::new();
+    for (i, hint) in q.hints.iter().enumerate() {
+        p.send_line("/hint").unwrap();
+        s.expect(&mut p, &format!("Hint {}/{}: ", i + 1, q.hints.len()));
+        let text = shown(&s.expect(&mut p, " points)"));
+        assert!(text.contains(hint.as_str()), "{text}");
+        let cost: u8 = text.rsplit('−').next().unwrap().trim().parse().unwrap();
+        costs.push(cost);
+        s.expect(&mut p, "> ");
+    }
+    assert!(costs.windows(2).all(|w| w[0] < w[1]), "{costs:?}");
+    p.send_line("/hint").unwrap();
+    s.expect(&mut p, "No more hints for this question.");
+    p.send_line(&q.model_answer).unwrap();
+    s.expect(&mut p, "> ");
+    p.send_line("").unwrap();
+    s.expect(&mut p, "Score: ");
+    let total: u8 = costs.iter().sum();
+    s.expect(&mut p, "hints used: ");
+    let note = shown(&s.expect(&mut p, "points)"));
+    assert!(
+        note.contains(&format!("− {total} = ")),
+        "the grade takes {total} off: {note}"
+    );
+    p.send_control('d').unwrap();
+}

@@ -424,6 +424,36 @@ fn with_the_server_down_grading_is_offline_and_says_so() {
     assert_eq!(shown["turns"][0]["grade"]["grader"], "offline");
 }
 
+/// A follow-up the model asked has no rubric the offline grader could check: when the model
+/// fails on it, the answer is kept as practice, not scored, and a re-grade can finish it.
+#[test]
+fn a_models_own_follow_up_is_practice_when_the_model_fails_on_it() {
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 3 }]);
+    let home = tempfile::tempdir().unwrap();
+    let out = viva(home.path())
+        .env("VIVA_API_BASE", &server.base)
+        .env("VIVA_MODEL", "test-model")
+        .args(["practice", "--count", "1", "--seed", "5"])
+        .write_stdin(format!("{ANSWER}\n\nI would add my own locks.\n\n"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("Saved, not scored: LLM grading failed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("follow-ups - (0 graded)"), "{stdout}");
+    let shown = crate::json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
+    let turns = shown["turns"].as_array().unwrap();
+    assert_eq!(turns[1]["answer"], "I would add my own locks.");
+    assert!(turns[1]["grade"].is_null(), "never a 0: {:#}", turns[1]);
+}
+
 #[test]
 fn practice_streams_the_graders_reasoning_and_asks_its_follow_up() {
     let server = FakeLlm::start(vec![
@@ -462,6 +492,20 @@ fn practice_streams_the_graders_reasoning_and_asks_its_follow_up() {
     assert!(
         stdout.contains("Model usage: 2000 tokens in, 400 out"),
         "{stdout}"
+    );
+
+    // The model's own follow-up is graded with what it follows: the question and the answer,
+    // fenced as the candidate's words are, against the points the answer left open.
+    let requests = server.requests();
+    let user = requests[1]["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        user.contains(&format!("<earlier_answer>\n{ANSWER}\n</earlier_answer>")),
+        "{user}"
+    );
+    assert!(user.contains("has no rubric of its own"), "{user}");
+    assert!(
+        fenced_answer(&requests[1]).starts_with("Under free threading"),
+        "{user}"
     );
 
     // The follow-up is a child turn, graded too.

@@ -86,7 +86,7 @@ fn answers_separated_by_blank_lines_and_commands_work_from_a_file() {
         out.contains("an empty line submits"),
         "help is shown: {out}"
     );
-    assert!(out.contains("Hint: think about"), "{out}");
+    assert!(out.contains("Hint 1/3: "), "{out}");
     assert!(out.contains("Skipped."), "{out}");
     assert!(out.contains("Question 3/3"), "{out}");
     let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
@@ -103,6 +103,33 @@ fn answers_separated_by_blank_lines_and_commands_work_from_a_file() {
     assert!(turns[2]["grade"].is_object());
 }
 
+/// Piped answers are shown under the question they went to, in order, follow-ups included.
+#[test]
+fn piped_answers_are_shown_under_their_questions() {
+    const A: &str = "I write small pytest tests with fixtures and plain assert statements, mock the \
+        network at the boundary, and run the suite in CI on every commit:";
+    let home = tempfile::tempdir().unwrap();
+    let out = stdout_of(
+        viva(home.path())
+            .args(["practice", "-n", "2", "-t", "testing", "--seed", "3"])
+            .args(["--follow-ups", "1"])
+            .write_stdin(format!("{A} first\n\n{A} second\n\n{A} third\n\n")),
+    );
+    let at = |text: &str| {
+        out.find(text)
+            .unwrap_or_else(|| panic!("{text:?} not shown:\n{out}"))
+    };
+    let order = [
+        at("Question 1/2"),
+        at(&format!("Answer (from standard input):\n  {A} first")),
+        at("Follow-up on question 1"),
+        at(&format!("Answer (from standard input):\n  {A} second")),
+        at("Question 2/2"),
+        at(&format!("Answer (from standard input):\n  {A} third")),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{out}");
+}
+
 #[test]
 fn a_command_typed_in_the_middle_of_an_answer_keeps_the_answer() {
     let home = tempfile::tempdir().unwrap();
@@ -114,7 +141,7 @@ fn a_command_typed_in_the_middle_of_an_answer_keeps_the_answer() {
             .args(["--follow-ups", "0"])
             .write_stdin(input),
     );
-    assert!(out.contains("Hint: "), "{out}");
+    assert!(out.contains("Hint 1/"), "{out}");
     assert!(out.contains("your answer so far is kept"), "{out}");
     let shown = json_of(viva(home.path()).args(["review", "show", "1", "--json"]));
     let turns = shown["turns"].as_array().unwrap();

@@ -46,7 +46,11 @@ impl Text {
                 q.what_they_test.join(" "),
                 q.strong_signals.join(" "),
                 q.red_flags.join(" "),
-                q.follow_ups.join(" "),
+                q.follow_ups
+                    .iter()
+                    .map(|f| f.prompt.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 q.model_answer.clone(),
             ]
             .join(" "),

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::ModelFailed;
 use crate::bank::Question;
 use crate::grade::offline::OfflineGrader;
-use crate::grade::{Grade, Grader};
+use crate::grade::{Grade, Grader, PracticeOnly};
 use crate::llm;
 use crate::rubric::Rubric;
 
@@ -56,6 +56,15 @@ impl<P: Grader> Grader for Fallback<P> {
         let Some(failed) = error.downcast_ref::<ModelFailed>() else {
             return Err(error);
         };
+        if question.needs_a_model() {
+            return Err(PracticeOnly {
+                reason: format!(
+                    "LLM grading failed ({}), and this follow-up has no rubric the offline grader can check; re-grade it later (viva regrade --ungraded)",
+                    failed.failure
+                ),
+            }
+            .into());
+        }
         let mut grade = self.offline.grade(question, rubric, answer)?;
         grade.notes.push(format!(
             "LLM grading failed: {}; graded offline instead",

@@ -287,16 +287,19 @@ impl LlmGrader {
 
 /// The grading messages for one answer (system, then user), and whether the answer was cut to
 /// `answer_budget` tokens. Shared by the live grader and the batch files, so both ask the same.
-/// The answer with every spelling of the fence tag neutralised, so it cannot close the fence
+/// The answer with every spelling of the fence tags neutralised, so it cannot close a fence
 /// early: any case, spaces inside the brackets (`</ Candidate_Answer >`).
 fn unfenced(answer: &str) -> String {
     static TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let tag = TAG.get_or_init(|| {
-        regex::Regex::new(r"(?i)<\s*(/?)\s*candidate_answer\s*>").expect("a valid pattern")
+        regex::Regex::new(r"(?i)<\s*(/?)\s*(candidate_answer|earlier_answer)\s*>")
+            .expect("a valid pattern")
     });
-    tag.replace_all(answer, "‹${1}candidate_answer›")
-        .into_owned()
+    tag.replace_all(answer, "‹${1}${2}›").into_owned()
 }
+
+/// Share of the answer budget the earlier answer of a follow-up may take: it is context.
+const EARLIER_ANSWER_SHARE: usize = 4;
 
 pub fn messages(
     prompts: &Prompts,
@@ -309,13 +312,17 @@ pub fn messages(
     let (answer, truncated) = tokens::truncate(answer, answer_budget);
     let fenced = unfenced(&answer);
     let schema = serde_json::to_string(&verdict::schema(question, rubric))?;
+    let follows = question.follows.as_ref().map(|f| {
+        let (earlier, _) = tokens::truncate(&f.answer, answer_budget / EARLIER_ANSWER_SHARE);
+        json!({"prompt": f.prompt, "answer": unfenced(&earlier), "own_rubric": f.own_rubric})
+    });
     let system = prompts.render(
         "grade_system.j2",
         json!({"schema_in_prompt": schema_in_prompt, "schema": schema}),
     )?;
     let user = prompts.render(
         "grade_user.j2",
-        json!({"question": question, "rubric": rubric, "criteria": rubric.criteria, "answer": fenced, "truncated": truncated, "budget": answer_budget}),
+        json!({"question": question, "rubric": rubric, "criteria": rubric.criteria, "answer": fenced, "truncated": truncated, "budget": answer_budget, "follows": follows}),
     )?;
     Ok((
         vec![

@@ -28,7 +28,9 @@ use self::rarity::specificity;
 use self::red_flags::{detect_red_flag, states};
 use super::follow_up::pick_follow_up;
 use super::terms::{Term, generic_stems, prompt_stems, read, terms_of};
-use super::{CriterionScore, Grade, Grader, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
+use super::{
+    CriterionScore, Grade, Grader, KeyPointVerdict, Outcome, PracticeOnly, RedFlagHit, Verdict,
+};
 use crate::bank::Question;
 use crate::rubric::{Measure, Rubric};
 
@@ -78,7 +80,7 @@ fn insufficient(
         .what_they_test
         .iter()
         .chain(&question.strong_signals)
-        .chain(&question.follow_ups)
+        .chain(question.follow_ups.iter().map(|f| &f.prompt))
         .chain(std::iter::once(&question.model_answer));
     for line in rubric_lines {
         vocabulary.extend(read(line).content().map(|t| t.stem.clone()));
@@ -104,6 +106,9 @@ impl Grader for OfflineGrader {
     }
 
     fn grade(&self, question: &Question, rubric: &Rubric, answer_text: &str) -> Result<Grade> {
+        if question.needs_a_model() {
+            return Err(PracticeOnly::offline().into());
+        }
         let started = Instant::now();
         let answer = Answer::new(answer_text);
         let prompt_stems = prompt_stems(question);
@@ -249,7 +254,8 @@ impl Grader for OfflineGrader {
             .iter()
             .map(|s| verdict_for(&answer, &terms_of(s, &prompt_stems)).0.credit())
             .sum();
-        let depth = (signal_credit / question.strong_signals.len().clamp(1, 2) as f64).min(1.0);
+        let depth = (!question.strong_signals.is_empty())
+            .then(|| (signal_credit / question.strong_signals.len().clamp(1, 2) as f64).min(1.0));
         let score = score(
             measured(coverage, depth),
             red_flags.len(),
@@ -265,7 +271,7 @@ impl Grader for OfflineGrader {
             .filter_map(|c| {
                 let value = match c.measure {
                     Measure::Coverage => coverage,
-                    Measure::Depth => depth,
+                    Measure::Depth => depth?,
                     Measure::Accuracy | Measure::Clarity => return None,
                 };
                 Some(CriterionScore {
@@ -331,9 +337,13 @@ const LISTED_SHARE: f64 = 0.5;
 /// interview is a passing answer, not a 50. A stated misconception caps the score, because a
 /// fluent answer resting on one is wrong whatever else it names; so does a list of terms (it
 /// names points without making any) and an answer that instructs the grader.
-/// The content an answer shows, 0 to 1: key points, and depth (the strong signals) beside them.
-pub(crate) fn measured(coverage: f64, depth: f64) -> f64 {
-    (1.0 - DEPTH_WEIGHT) * coverage + DEPTH_WEIGHT * depth
+/// The content an answer shows, 0 to 1: key points, and depth (the strong signals) beside them
+/// when the question lists any (a follow-up's small rubric lists none).
+pub(crate) fn measured(coverage: f64, depth: Option<f64>) -> f64 {
+    match depth {
+        Some(depth) => (1.0 - DEPTH_WEIGHT) * coverage + DEPTH_WEIGHT * depth,
+        None => coverage,
+    }
 }
 
 pub(crate) fn score(coverage: f64, red_flags: usize, listed: bool, injection: bool) -> u8 {
@@ -390,8 +400,7 @@ fn insufficient_grade(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bank::{Difficulty, Kind, Source};
-    use crate::grade::hint::hint;
+    use crate::bank::{Difficulty, FollowUp, Kind, Source};
     use crate::rubric::Rubrics;
 
     fn gil() -> Question {
@@ -418,11 +427,12 @@ mod tests {
                 "Claims threads make CPU-bound Python code run in parallel".into(),
                 "Doesn't know that C extensions release the GIL".into(),
             ],
-            follow_ups: vec![
-                "How would you parallelise image resizing?".into(),
-                "When does asyncio beat threads for I/O?".into(),
-            ],
+            follow_ups: ["How would you parallelise image resizing?", "When does asyncio beat threads for I/O?"]
+                .map(|prompt| FollowUp { prompt: prompt.into(), rubric: None })
+                .into(),
             model_answer: "The GIL is a lock...".into(),
+            hints: vec![],
+            follows: None,
             source: Source { file: "t".into(), line: 1 },
         }
     }
@@ -568,34 +578,108 @@ mod tests {
         );
     }
 
-    /// A hint names what a candidate would say: the point's code names before its verbs, and
-    /// never a version number.
-    #[test]
-    fn hints_name_the_code_of_a_point_first() {
+    /// `answer` to the shipped follow-up whose prompt starts with `prompt`, graded against the
+    /// follow-up's own rubric as a session builds it.
+    fn grade_follow_up(prompt: &str, answer: &str) -> Grade {
         let bank = crate::bank::Bank::load(None).unwrap();
-        let q = bank.get("strings-encoding-decoding").unwrap();
-        // "`str` holds Unicode code points and `bytes` holds raw bytes; `str.encode()` …"
-        let first = hint(q, 0).unwrap();
-        assert!(first.contains("bytes"), "{first}");
-        assert!(!first.contains("holds"), "{first}");
-        // "… UTF-8 mode is planned to become the default in 3.15 (PEP 686)"
-        let second = hint(q, 1).unwrap();
+        let (parent, follow_up) = bank
+            .questions()
+            .iter()
+            .find_map(|q| {
+                let f = q.follow_ups.iter().find(|f| f.prompt.starts_with(prompt))?;
+                Some((q, f))
+            })
+            .unwrap_or_else(|| panic!("no follow-up starts {prompt:?}"));
+        let q = parent.follow_up(&follow_up.prompt, "", &[]);
         assert!(
-            !second.contains("686") && !second.contains("15"),
-            "{second}"
+            !q.needs_a_model(),
+            "{prompt}: the follow-up has its own rubric"
         );
-        // Code written without backticks counts too: "typing.NamedTuple, or
-        // collections.namedtuple, creates a tuple subclass…" and "conftest.py holds fixtures…".
-        let named = hint(bank.get("namedtuple-usage").unwrap(), 0).unwrap();
-        assert!(
-            named.contains("namedtuple") && !named.contains("creates"),
-            "{named}"
+        OfflineGrader
+            .grade(&q, Rubrics::embedded().for_kind(q.kind), answer)
+            .unwrap()
+    }
+
+    /// Follow-ups answered well in the candidate's own words pass against their own rubric,
+    /// and wrong answers to them fail (the cases a new user met scoring 0 and 22 against the
+    /// parent's rubric).
+    #[test]
+    fn follow_ups_are_graded_against_their_own_rubric() {
+        let cases = [
+            (
+                "Why does a new entry point not show up",
+                "Because nothing reads pyproject.toml when the program runs. The entry points are \
+                 recorded in the installed metadata, an entry_points.txt file inside the dist-info \
+                 folder, and that file is only written at install time. The launcher script in the \
+                 venv's bin directory is also generated by the installer. An editable install just \
+                 points imports at my source tree and leaves the metadata frozen, so after adding a \
+                 script I run pip install -e . again.",
+                "Entry points are read from pyproject.toml every time the program starts, so you \
+                 only need to restart your shell or reboot the computer and it shows up.",
+            ),
+            (
+                "How would you write a decorator that takes arguments",
+                "You need one more layer, a factory. retry(times) returns the real decorator, the \
+                 decorator takes func and returns the wrapper:\n\
+                 ```python\n\
+                 def retry(times):\n    def decorator(func):\n        @functools.wraps(func)\n\
+                 \x20       def wrapper(*args, **kwargs):\n            for attempt in range(times):\n\
+                 \x20               try:\n                    return func(*args, **kwargs)\n\
+                 \x20               except Exception:\n                    if attempt == times - 1:\n\
+                 \x20                       raise\n        return wrapper\n    return decorator\n\
+                 ```\n\
+                 So @retry(times=3) is evaluated first as a plain call, and what it returns is what \
+                 decorates the function. The wrapper sees times and func through the closure, and \
+                 wraps goes on the innermost wrapper.",
+                "You just write @retry with no parentheses and it picks up the default of three, \
+                 and you put functools.wraps on the retry factory itself.",
+            ),
+            (
+                "How would you handle a payload that is several gigabytes long?",
+                "I wouldn't call json.load on it: it reads the whole document into memory and the \
+                 Python objects take several times the file size. I'd stream it with ijson, \
+                 something like ijson.items(f, 'item'), so I get one record at a time, validate \
+                 each one and write them out in batches, and memory stays flat. If I control the \
+                 producer I'd switch the format to JSON Lines so every line parses on its own.",
+                "json.load already streams the file piece by piece, so it's fine, and \
+                 model_validate_json handles files of any size in constant memory.",
+            ),
+        ];
+        for (prompt, good, wrong) in cases {
+            let g = grade_follow_up(prompt, good);
+            eprintln!(
+                "{prompt}: {} / {}",
+                g.score,
+                grade_follow_up(prompt, wrong).score
+            );
+            assert!(
+                g.score >= 60,
+                "{prompt}: good answer scored {}: {g:#?}",
+                g.score
+            );
+            let w = grade_follow_up(prompt, wrong);
+            assert!(
+                w.score < 35,
+                "{prompt}: wrong answer scored {}: {w:#?}",
+                w.score
+            );
+        }
+    }
+
+    /// A prompt that offers a choice accepts either: "dataclasses or pydantic" answered the
+    /// pydantic way passes.
+    #[test]
+    fn a_prompts_other_option_earns_the_point() {
+        let g = grade_bank(
+            "dataclass-json-parsing",
+            "I'd go with pydantic. I declare a BaseModel subclass with typed fields, nested \
+             models for the nested objects, and call Model.model_validate_json on the raw text, \
+             which parses and validates in one step and coerces the types. Bad input raises a \
+             ValidationError that lists every field that failed with its path, so I can return \
+             a clear 422. Field constraints and field_validator methods cover the custom rules, \
+             and model_dump_json goes the other way.",
         );
-        let conftest = hint(bank.get("fixtures-conftest").unwrap(), 0).unwrap();
-        assert!(
-            conftest.contains("conftest") && !conftest.contains("py,"),
-            "{conftest}"
-        );
+        assert!(g.score >= 60, "{g:#?}");
     }
 
     /// `False` in a flag is Python's constant, not a denial: the flag is raised by an answer that
