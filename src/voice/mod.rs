@@ -6,6 +6,7 @@
 //! transcription failed is stored pending and finished by `viva regrade` (`pending`).
 
 pub mod analysis;
+pub mod check;
 pub mod keys;
 pub mod pending;
 pub mod recorder;
@@ -62,6 +63,9 @@ pub struct Voice {
     pub audio_dir: PathBuf,
     pub keep_audio: bool,
     pub silence_stop: Option<std::time::Duration>,
+    /// One runtime for every transcription of the session: the HTTP client's pooled
+    /// connections belong to the runtime they were opened on.
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Voice {
@@ -76,14 +80,15 @@ impl Voice {
         let Some(endpoint) = &config.transcribe else {
             return Err(NO_TRANSCRIPTION.to_string());
         };
-        let transcriber = Transcriber::new(endpoint)
-            .map_err(|e| format!("--voice: {e:#}; answers will be typed."))?;
+        let cannot = |e: anyhow::Error| format!("--voice: {e:#}; answers will be typed.");
+        let transcriber = Transcriber::new(endpoint).map_err(cannot)?;
         Ok(Voice {
             recorder,
             transcriber,
             audio_dir: audio_dir(home),
             keep_audio: config.keep_audio,
             silence_stop: config.silence_stop,
+            runtime: crate::llm::runtime().map_err(cannot)?,
         })
     }
 
@@ -100,8 +105,8 @@ impl Voice {
     pub fn transcribe(&self, wav: &Path) -> std::result::Result<Transcript, LlmError> {
         let bytes = std::fs::read(wav)
             .map_err(|e| LlmError::Transport(format!("cannot read {}: {e}", wav.display())))?;
-        let rt = crate::llm::runtime().map_err(|e| LlmError::Transport(e.to_string()))?;
-        rt.block_on(crate::llm::cancellable(self.transcriber.transcribe(bytes)))
+        self.runtime
+            .block_on(crate::llm::cancellable(self.transcriber.transcribe(bytes)))
     }
 
     /// The spoken answer of a transcribed take. Without `keep_audio` the file goes now.

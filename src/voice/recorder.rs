@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -166,20 +167,27 @@ impl Recorder {
             .with_context(|| format!("cannot start {}", self.program.display()))?;
         let bytes = Arc::new(Mutex::new(Vec::new()));
         let errors = Arc::new(Mutex::new(Vec::new()));
-        drain(child.stdout.take(), bytes.clone());
-        drain(child.stderr.take(), errors.clone());
+        let closed = Arc::new(AtomicBool::new(false));
+        drain(child.stdout.take(), bytes.clone(), Some(closed.clone()));
+        drain(child.stderr.take(), errors.clone(), None);
         Ok(Capture {
             child,
             bytes,
             errors,
+            closed,
             program: self.program.clone(),
         })
     }
 }
 
-/// Copies a child's output into `into` on a thread of its own, until the pipe closes. The
-/// thread is never joined: a recorder's own child may hold the pipe open after it exits.
-fn drain(from: Option<impl Read + Send + 'static>, into: Arc<Mutex<Vec<u8>>>) {
+/// Copies a child's output into `into` on a thread of its own, until the pipe closes, and then
+/// sets `closed`. The thread is never joined: a recorder's own child may hold the pipe open
+/// after it exits.
+fn drain(
+    from: Option<impl Read + Send + 'static>,
+    into: Arc<Mutex<Vec<u8>>>,
+    closed: Option<Arc<AtomicBool>>,
+) {
     let Some(mut from) = from else { return };
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
@@ -188,6 +196,9 @@ fn drain(from: Option<impl Read + Send + 'static>, into: Arc<Mutex<Vec<u8>>>) {
                 break;
             }
             lock(&into).extend_from_slice(&buf[..n]);
+        }
+        if let Some(closed) = closed {
+            closed.store(true, Ordering::SeqCst);
         }
     });
 }
@@ -210,6 +221,8 @@ pub struct Capture {
     child: Child,
     bytes: Arc<Mutex<Vec<u8>>>,
     errors: Arc<Mutex<Vec<u8>>>,
+    /// The recorder's stdout has closed: every byte it wrote is in `bytes`.
+    closed: Arc<AtomicBool>,
     program: PathBuf,
 }
 
@@ -260,16 +273,10 @@ impl Capture {
     /// it wrote. An error when it wrote nothing.
     pub fn stop(mut self) -> Result<Vec<i16>> {
         let exited = self.halt();
+        // The reader thread holds the last bytes until the pipe closes.
         let deadline = Instant::now() + DRAIN_GRACE;
-        // The reader threads hold the last bytes briefly after the exit.
-        let mut last = lock(&self.bytes).len();
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-            let now = lock(&self.bytes).len();
-            if now == last && exited.is_some() {
-                break;
-            }
-            last = now;
+        while !self.closed.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
         }
         let samples = wav::samples(pcm(&lock(&self.bytes)));
         if samples.is_empty() {
@@ -302,7 +309,7 @@ impl Capture {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Some(status);
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(1));
         }
         let _ = self.child.kill();
         self.child.wait().ok()

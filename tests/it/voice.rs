@@ -412,3 +412,62 @@ fn typed_answers_show_no_pace_anywhere() {
     );
     assert!(!export.contains("\"wpm\""), "{export}");
 }
+
+#[test]
+fn ctrl_c_while_recording_discards_only_that_take() {
+    let dropped = samples(&[Part::Sound(3.0)]);
+    let kept = samples(&[Part::Sound(2.0), Part::Quiet(0.4)]);
+    let asr = FakeAsr::start(vec![AsrReply::evenly("threads share memory", 0.0, 0.6)]);
+    let recorder = fake_recorder(&[dropped, kept]);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = spawn_voice(home.path(), recorder.path(), &asr.base, &[]);
+    p.exp_string("Enter records").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("0:03").unwrap();
+    p.exp_string("Ctrl-C discards").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("(take discarded)").unwrap();
+    record(&mut p, "0:02");
+    p.exp_string("threads share memory").unwrap();
+    p.exp_string("e edits").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Score: ").unwrap();
+    finish(&mut p);
+
+    assert_eq!(asr.requests().len(), 1, "the discarded take is not sent");
+    assert_eq!(
+        asr.requests()[0].audio_bytes,
+        44 + (2.4 * RATE as f64) as usize * 2
+    );
+    assert_eq!(first_turn(home.path())["answer"], "threads share memory");
+}
+
+#[test]
+fn doctor_records_half_a_second_and_tries_the_transcription_endpoint() {
+    let recorder = fake_recorder(&[samples(&[Part::Sound(1.0)])]);
+    let asr = FakeAsr::start(vec![AsrReply::evenly("hello", 0.0, 0.4)]);
+    let home = tempfile::tempdir().unwrap();
+    let path =
+        std::env::join_paths([recorder.path(), Path::new("/usr/bin"), Path::new("/bin")]).unwrap();
+    let out = crate::stdout_of(
+        crate::viva(home.path())
+            .env("PATH", &path)
+            .env("VIVA_TRANSCRIBE_API_BASE", &asr.base)
+            .arg("doctor"),
+    );
+    assert!(out.contains("✓ voice recorder: "), "{out}");
+    assert!(out.contains("recorded 1.0 s"), "{out}");
+    assert!(out.contains("✓ transcription: whisper-1 at "), "{out}");
+    assert_eq!(asr.requests().len(), 1);
+
+    let down = FakeAsr::start_repeating(vec![], Some(AsrReply::Fail(404)));
+    let failed = crate::viva(home.path())
+        .env("PATH", &path)
+        .env("VIVA_TRANSCRIBE_API_BASE", &down.base)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&failed.stdout);
+    assert!(text.contains("✗ transcription: "), "{text}");
+}
