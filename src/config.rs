@@ -512,6 +512,7 @@ impl Config {
     /// A readable dump with the key masked, for `viva config`.
     pub fn describe(&self) -> serde_json::Value {
         let origin = |name: &str| self.origins.get(name).copied().unwrap_or(Origin::Default);
+        let transcribe = self.voice.transcribe.as_ref();
         serde_json::json!({
             "config_file": self.path.display().to_string(),
             "grader": {"value": self.grader, "from": origin("grader")},
@@ -527,14 +528,12 @@ impl Config {
             "max_retries": self.max_retries,
             "stream": self.stream,
             "prices_per_million_tokens": self.prices,
-            "voice": {
-                "recorder": self.voice.recorder,
-                "transcribe_api_base": self.voice.transcribe.as_ref().map(|t| &t.api_base),
-                "transcribe_api_key": self.voice.transcribe.as_ref().and_then(|t| t.api_key.as_ref()).map(ApiKey::masked),
-                "transcribe_model": self.voice.transcribe.as_ref().map(|t| &t.model),
-                "keep_audio": self.voice.keep_audio,
-                "silence_stop_secs": self.voice.silence_stop.map(|d| d.as_secs()),
-            },
+            "voice_recorder": self.voice.recorder,
+            "transcribe_api_base": transcribe.map(|t| &t.api_base),
+            "transcribe_api_key": transcribe.and_then(|t| t.api_key.as_ref()).map(ApiKey::masked),
+            "transcribe_model": transcribe.map(|t| &t.model),
+            "voice_keep_audio": self.voice.keep_audio,
+            "voice_silence_stop_secs": self.voice.silence_stop.map(|d| d.as_secs()),
         })
     }
 }
