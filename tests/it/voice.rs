@@ -209,6 +209,7 @@ fn a_spoken_answer_is_transcribed_shown_submitted_and_measured_from_its_audio() 
     assert!(f["timestamp_granularities[]"].contains(&"word".to_string()));
     assert!(f["prompt"][0].contains("um"), "fillers are prompted for");
     assert_eq!(requests[0].audio_bytes, 44 + 75 * RATE, "37.5 s of audio");
+    assert_eq!(requests[0].file_name.as_deref(), Some("answer.wav"));
 
     // What was stored, against the generated audio.
     let turn = first_turn(home.path());
@@ -470,4 +471,61 @@ fn doctor_records_half_a_second_and_tries_the_transcription_endpoint() {
     assert_eq!(failed.status.code(), Some(1));
     let text = String::from_utf8_lossy(&failed.stdout);
     assert!(text.contains("✗ transcription: "), "{text}");
+}
+
+/// Real-model tier (`cargo test -- --ignored real_asr`): a sentence spoken by espeak-ng, with a
+/// 3 s pause put in, through a real Whisper server (`scripts/asr_server.py`, whose model comes
+/// from a PyPI package) at VIVA_REAL_ASR_BASE. The filler survives transcription and the pause
+/// is found after the word before it.
+#[test]
+#[ignore = "needs espeak-ng and a real transcription server at VIVA_REAL_ASR_BASE"]
+fn real_asr_keeps_fillers_and_places_the_pause() {
+    let base = std::env::var("VIVA_REAL_ASR_BASE")
+        .expect("set VIVA_REAL_ASR_BASE to a transcription server (see README)");
+    let dir = tempfile::tempdir().unwrap();
+    let said = dir.path().join("said.wav");
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-s", "150", "-w"])
+        .arg(&said)
+        .arg("So, um, the global interpreter lock lets one thread run at a time. Threads still help when you wait on the network.")
+        .status()
+        .expect("espeak-ng is installed");
+    assert!(status.success());
+    // espeak-ng writes 22,050 Hz: resample to 16 kHz, then put 3 s of silence after 4 s.
+    let bytes = std::fs::read(&said).unwrap();
+    let rate = u32::from_le_bytes(bytes[24..28].try_into().unwrap()) as f64;
+    let data = bytes.windows(4).position(|w| w == b"data").unwrap() + 8;
+    let source: Vec<f64> = bytes[data..]
+        .chunks_exact(2)
+        .map(|b| f64::from(i16::from_le_bytes([b[0], b[1]])))
+        .collect();
+    let n = (source.len() as f64 * RATE as f64 / rate) as usize;
+    let mut take: Vec<i16> = (0..n)
+        .map(|i| {
+            let at = i as f64 * rate / RATE as f64;
+            let (j, frac) = (at as usize, at.fract());
+            let next = source.get(j + 1).copied().unwrap_or(source[j]);
+            (source[j] * (1.0 - frac) + next * frac) as i16
+        })
+        .collect();
+    take.splice(4 * RATE..4 * RATE, std::iter::repeat_n(0, 3 * RATE));
+    let recorder = fake_recorder(&[take]);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = spawn_voice(home.path(), recorder.path(), &base, &[]);
+    record(&mut p, "Enter stops");
+    p.exp_string("e edits").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Score: ").unwrap();
+    finish(&mut p);
+    let turn = first_turn(home.path());
+    let answer = turn["answer"].as_str().unwrap().to_lowercase();
+    assert!(answer.contains("um"), "the filler is kept: {answer}");
+    assert!(answer.contains("interpreter lock"), "{answer}");
+    let pauses = turn["delivery"]["speech"]["pauses"].as_array().unwrap();
+    assert!(
+        pauses
+            .iter()
+            .any(|p| within(p["secs"].as_f64().unwrap(), 3.0, 0.2) && p["after_word"].is_string()),
+        "{pauses:?}"
+    );
 }

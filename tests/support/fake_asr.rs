@@ -3,11 +3,8 @@
 //! word timings, or with a failure. It records each request's form fields and the size of the
 //! audio it was sent. Included by path, like `fake_llm.rs`.
 
-#![allow(dead_code)]
-
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,8 +24,6 @@ pub enum AsrReply {
     },
     /// A status with an OpenAI-style error body.
     Fail(u16),
-    /// No answer for this long (a stuck server).
-    Hang(Duration),
 }
 
 impl AsrReply {
@@ -129,10 +124,6 @@ async fn transcribe(State(s): State<Shared>, headers: HeaderMap, body: Bytes) ->
     match reply {
         None => error(500, "no scripted transcription"),
         Some(AsrReply::Fail(status)) => error(status, "the transcription failed"),
-        Some(AsrReply::Hang(d)) => {
-            tokio::time::sleep(d).await;
-            error(504, "gave up")
-        }
         Some(AsrReply::Heard { text, words }) => {
             let duration = words.last().map_or(0.0, |w| w.2);
             axum::Json(json!({
