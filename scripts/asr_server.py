@@ -48,8 +48,14 @@ class Handler(BaseHTTPRequestHandler):
         with tempfile.NamedTemporaryFile(suffix=".wav") as audio:
             audio.write(fields["file"][1])
             audio.flush()
+            # Conditioning on its own earlier text makes the model loop on a prompted filler
+            # ("uh, uh, uh, …") after the last word; without it the transcript ends with the speech.
             segments, info = MODEL.transcribe(
-                audio.name, word_timestamps=True, initial_prompt=prompt, temperature=0.0
+                audio.name,
+                word_timestamps=True,
+                initial_prompt=prompt,
+                temperature=0.0,
+                condition_on_previous_text=False,
             )
             segments = list(segments)
         words = [

@@ -250,6 +250,7 @@ fn record(voice: &Voice, src: &mut dyn LineSource, out: &mut dyn Write) -> Resul
     };
     let mut err = std::io::stderr();
     let mut heard = false;
+    let mut drawn = 0;
     let take = loop {
         match keys.next(TICK)? {
             Some(Key::Enter | Key::End) => break stopped(capture.stop()),
@@ -276,16 +277,17 @@ fn record(voice: &Voice, src: &mut dyn LineSource, out: &mut dyn Write) -> Resul
             break stopped(capture.stop());
         }
         // Our own line, redrawn in place: the only output while recording.
-        let _ = write!(
-            err,
-            "\r● {} {}  Enter stops · Ctrl-C discards ",
+        let line = format!(
+            "● {} {}  Enter stops · Ctrl-C discards ",
             clock(secs),
             meter(level)
         );
+        drawn = line.chars().count();
+        let _ = write!(err, "\r{line}");
         let _ = err.flush();
     };
     drop(keys);
-    let _ = write!(err, "\r{}\r", " ".repeat(44));
+    let _ = write!(err, "\r{}\r", " ".repeat(drawn));
     let _ = err.flush();
     if let Take::Recorded(samples) = &take {
         writeln!(
