@@ -109,6 +109,50 @@ pub struct FileConfig {
     pub stream: Option<bool>,
     #[serde(default)]
     pub prices: BTreeMap<String, Price>,
+    /// Spoken answers (`viva --voice`).
+    pub voice: Option<VoiceFile>,
+}
+
+/// `[voice]` in config.toml: the recorder, and the transcription endpoint, which is set apart
+/// from the chat endpoint (a chat server such as Ollama has no transcription).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceFile {
+    /// A recorder's name on the PATH or its path: arecord, rec, sox, ffmpeg or pw-record.
+    pub recorder: Option<String>,
+    /// The OpenAI-compatible base URL that serves `/audio/transcriptions`.
+    pub api_base: Option<String>,
+    pub api_key: Option<String>,
+    pub model: Option<String>,
+    /// Keep each answer's audio under `$VIVA_HOME/audio` (default true).
+    pub keep_audio: Option<bool>,
+    /// Stop recording after this many seconds of silence (default: only Enter stops).
+    pub silence_stop_secs: Option<u64>,
+    /// The most one transcription may take.
+    pub timeout_secs: Option<u64>,
+}
+
+/// The transcription model when none is configured: OpenAI's, which local servers alias too.
+pub const DEFAULT_TRANSCRIBE_MODEL: &str = "whisper-1";
+
+/// The endpoint spoken answers are transcribed by.
+#[derive(Debug, Clone)]
+pub struct TranscribeEndpoint {
+    pub api_base: String,
+    pub api_key: Option<ApiKey>,
+    pub model: String,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+/// Spoken answers, resolved.
+#[derive(Debug, Clone)]
+pub struct VoiceConfig {
+    pub recorder: Option<String>,
+    /// None when nothing says where to transcribe.
+    pub transcribe: Option<TranscribeEndpoint>,
+    pub keep_audio: bool,
+    pub silence_stop: Option<Duration>,
 }
 
 impl FileConfig {
@@ -156,13 +200,18 @@ impl FileConfig {
             10,
             100_000,
         )?;
-        if let Some(base) = &self.api_base
-            && !(base.starts_with("http://") || base.starts_with("https://"))
-        {
-            return Err((
-                "api_base",
-                format!("{base:?} is not an http:// or https:// URL"),
-            ));
+        let voice = self.voice.clone().unwrap_or_default();
+        within("silence_stop_secs", voice.silence_stop_secs, 1, 600)?;
+        within("timeout_secs", voice.timeout_secs, 1, 3600)?;
+        for base in [&self.api_base, &voice.api_base] {
+            if let Some(base) = base
+                && !(base.starts_with("http://") || base.starts_with("https://"))
+            {
+                return Err((
+                    "api_base",
+                    format!("{base:?} is not an http:// or https:// URL"),
+                ));
+            }
         }
         Ok(())
     }
@@ -266,6 +315,7 @@ pub struct Config {
     pub max_retries: u32,
     pub stream: bool,
     pub prices: BTreeMap<String, Price>,
+    pub voice: VoiceConfig,
     /// Where each setting came from, by name.
     pub origins: BTreeMap<&'static str, Origin>,
 }
@@ -392,6 +442,12 @@ impl Config {
             })
             .collect();
         prices.extend(file.prices);
+        let voice = resolve_voice(
+            file.voice.unwrap_or_default(),
+            api_base.as_deref(),
+            api_key.as_deref(),
+            &env,
+        );
         let read_timeout_secs = file.read_timeout_secs.unwrap_or(60);
         Ok(Config {
             path,
@@ -411,6 +467,7 @@ impl Config {
             max_retries: file.max_retries.unwrap_or(2),
             stream: file.stream.unwrap_or(true),
             prices,
+            voice,
             origins,
         })
     }
@@ -455,6 +512,7 @@ impl Config {
     /// A readable dump with the key masked, for `viva config`.
     pub fn describe(&self) -> serde_json::Value {
         let origin = |name: &str| self.origins.get(name).copied().unwrap_or(Origin::Default);
+        let transcribe = self.voice.transcribe.as_ref();
         serde_json::json!({
             "config_file": self.path.display().to_string(),
             "grader": {"value": self.grader, "from": origin("grader")},
@@ -470,7 +528,49 @@ impl Config {
             "max_retries": self.max_retries,
             "stream": self.stream,
             "prices_per_million_tokens": self.prices,
+            "voice_recorder": self.voice.recorder,
+            "transcribe_api_base": transcribe.map(|t| &t.api_base),
+            "transcribe_api_key": transcribe.and_then(|t| t.api_key.as_ref()).map(ApiKey::masked),
+            "transcribe_model": transcribe.map(|t| &t.model),
+            "voice_keep_audio": self.voice.keep_audio,
+            "voice_silence_stop_secs": self.voice.silence_stop.map(|d| d.as_secs()),
         })
+    }
+}
+
+/// Where spoken answers are transcribed: `VIVA_TRANSCRIBE_*` > `[voice]` > OpenAI itself when
+/// the chat endpoint is OpenAI's (with its key). Any other chat endpoint is not assumed to
+/// transcribe.
+fn resolve_voice(
+    file: VoiceFile,
+    chat_base: Option<&str>,
+    chat_key: Option<&str>,
+    env: &dyn Fn(&[&str]) -> Option<String>,
+) -> VoiceConfig {
+    let openai = PRESETS[0].api_base;
+    let chat_is_openai = chat_base.is_some_and(|b| b.trim_end_matches('/') == openai);
+    let api_base = env(&["VIVA_TRANSCRIBE_API_BASE"])
+        .or(file.api_base)
+        .or_else(|| chat_is_openai.then(|| openai.to_string()))
+        .map(|b| b.trim_end_matches('/').to_string());
+    let same_as_chat = api_base.as_deref() == chat_base.map(|b| b.trim_end_matches('/'));
+    let api_key = env(&["VIVA_TRANSCRIBE_API_KEY"])
+        .or(file.api_key)
+        .or_else(|| chat_key.filter(|_| same_as_chat).map(String::from));
+    let model = env(&["VIVA_TRANSCRIBE_MODEL"])
+        .or(file.model)
+        .unwrap_or_else(|| DEFAULT_TRANSCRIBE_MODEL.to_string());
+    VoiceConfig {
+        recorder: env(&["VIVA_RECORDER"]).or(file.recorder),
+        transcribe: api_base.map(|api_base| TranscribeEndpoint {
+            api_base,
+            api_key: api_key.map(ApiKey),
+            model,
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(file.timeout_secs.unwrap_or(120)),
+        }),
+        keep_audio: file.keep_audio.unwrap_or(true),
+        silence_stop: file.silence_stop_secs.map(Duration::from_secs),
     }
 }
 
@@ -598,6 +698,39 @@ mod tests {
         assert!(!shown.contains("sk-secret"), "{shown}");
         assert!(shown.contains("****9876"));
         assert!(!format!("{c:?}").contains("sk-secret"));
+    }
+
+    #[test]
+    fn transcription_is_configured_apart_from_the_chat_endpoint() {
+        let c = resolve(
+            "provider = \"ollama\"\nmodel = \"m\"",
+            Flags::default(),
+            &[],
+        )
+        .unwrap();
+        assert!(c.voice.transcribe.is_none(), "Ollama does not transcribe");
+        let file = "api_base = \"http://chat/v1\"\nmodel = \"m\"\napi_key = \"sk-chat-12345678\"\n\
+                    [voice]\napi_base = \"http://asr:8000/v1/\"\nmodel = \"base.en\"\nkeep_audio = false\n";
+        let c = resolve(file, Flags::default(), &[]).unwrap();
+        let t = c.voice.transcribe.as_ref().unwrap();
+        assert_eq!(
+            (t.api_base.as_str(), t.model.as_str()),
+            ("http://asr:8000/v1", "base.en")
+        );
+        assert!(
+            t.api_key.is_none(),
+            "the chat key is not sent to another server"
+        );
+        assert!(!c.voice.keep_audio);
+        let c = resolve(
+            "",
+            Flags::default(),
+            &[("OPENAI_API_KEY", "sk-test-000011112222")],
+        )
+        .unwrap();
+        let t = c.voice.transcribe.unwrap();
+        assert_eq!(t.model, DEFAULT_TRANSCRIBE_MODEL);
+        assert_eq!(t.api_key.unwrap().expose(), "sk-test-000011112222");
     }
 
     #[test]

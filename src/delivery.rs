@@ -1,7 +1,9 @@
 //! Delivery: how an answer was said, measured apart from what it says. Fillers, hedges,
-//! restarts, pace and length are counted from the same tokens the offline grader reads
-//! (`words`), so a filler the grader ignores is exactly a filler reported here. Nothing
-//! in this module changes a content score.
+//! restarts and length are counted from the same tokens the offline grader reads (`words`), so
+//! a filler the grader ignores is exactly a filler reported here. Pace and pauses exist only for
+//! a spoken answer (`Speech`, measured from its recording by `voice::analysis`): the time a typed
+//! answer took says how fast someone types, not how they speak. Nothing in this module changes
+//! a content score.
 
 use std::collections::BTreeMap;
 
@@ -13,13 +15,15 @@ use crate::words::{DisfluencyKind, analyze};
 /// answer takes to say.
 pub const SPEAKING_WPM: f64 = 140.0;
 
-/// Below this the time taken says nothing about speech (the answer was typed slowly, or
-/// thought over); above `FAST_WPM` a listener struggles to follow.
-const TYPED_WPM: f64 = 80.0;
+/// Above `FAST_WPM` a listener struggles to follow; below `SLOW_WPM` they wait for the point.
 const FAST_WPM: f64 = 170.0;
+const SLOW_WPM: f64 = 100.0;
 
-/// Answers given faster than this (pasted, piped) have no meaningful pace.
-const MIN_TIMED_MS: i64 = 5_000;
+/// A silence longer than this inside a spoken answer is a pause worth reporting.
+pub const PAUSE_SECS: f64 = 2.0;
+
+/// What a typed answer shows where a spoken one shows its pace.
+pub const PACE_NOT_MEASURED: &str = "pace not measured for typed answers";
 
 /// Fillers per 100 words above which we say so; a few are normal in speech.
 const FILLER_NOTE_RATE: f64 = 3.0;
@@ -66,6 +70,36 @@ pub enum Length {
     Long,
 }
 
+/// One silence longer than `PAUSE_SECS` inside a spoken answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pause {
+    /// Where it starts, in seconds from the start of the recording.
+    pub at_secs: f64,
+    pub secs: f64,
+    /// The word said just before it, when the transcript has word timings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_word: Option<String>,
+}
+
+/// How a spoken answer was said, from its recording: speaking time is from the first sound to
+/// the last, less the pauses; pace is the transcript's words over that time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Speech {
+    /// The whole recording, silences included.
+    pub audio_secs: f64,
+    pub speaking_secs: f64,
+    /// Words a minute over `speaking_secs`; None when nothing was heard.
+    pub wpm: Option<f64>,
+    /// Every pause longer than `PAUSE_SECS`, in order.
+    pub pauses: Vec<Pause>,
+}
+
+impl Speech {
+    pub fn longest_pause(&self) -> Option<&Pause> {
+        self.pauses.iter().max_by(|a, b| a.secs.total_cmp(&b.secs))
+    }
+}
+
 /// The delivery of one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {
@@ -81,9 +115,11 @@ pub struct Delivery {
     pub restarts: u32,
     /// From the question being shown to the answer being submitted.
     pub duration_ms: i64,
-    /// Words per minute over `duration_ms`; None when the answer arrived at once.
-    pub wpm: Option<f64>,
-    /// The time the answer takes to say at `SPEAKING_WPM`.
+    /// Pace and pauses, for a spoken answer only; a typed answer has none (older stores kept a
+    /// typing pace as `wpm`, which is no longer read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech: Option<Speech>,
+    /// The time the answer takes to say: its speaking time when spoken, else at `SPEAKING_WPM`.
     pub spoken_secs: f64,
     pub target: LengthTarget,
     pub length: Length,
@@ -95,8 +131,27 @@ fn count(map: &mut BTreeMap<String, u32>, phrase: &str) {
     *map.entry(phrase.to_string()).or_default() += 1;
 }
 
-/// Measures one answer given in `duration_ms`.
+/// Measures one typed answer given in `duration_ms`: no pace.
 pub fn measure(answer: &str, duration_ms: i64, target: LengthTarget) -> Delivery {
+    measure_with(answer, duration_ms, target, None)
+}
+
+/// Measures one spoken answer: its transcript, and `speech` from its recording.
+pub fn measure_spoken(
+    transcript: &str,
+    duration_ms: i64,
+    target: LengthTarget,
+    speech: Speech,
+) -> Delivery {
+    measure_with(transcript, duration_ms, target, Some(speech))
+}
+
+fn measure_with(
+    answer: &str,
+    duration_ms: i64,
+    target: LengthTarget,
+    speech: Option<Speech>,
+) -> Delivery {
     let analysis = analyze(answer);
     let words: Vec<&str> = analysis.tokens.iter().map(|t| t.word.as_str()).collect();
     let mut filler_phrases = BTreeMap::new();
@@ -133,9 +188,15 @@ pub fn measure(answer: &str, duration_ms: i64, target: LengthTarget) -> Delivery
             f64::from(k) * 100.0 / f64::from(n)
         }
     };
-    let wpm = (duration_ms >= MIN_TIMED_MS && n >= 10)
-        .then(|| f64::from(n) * 60_000.0 / duration_ms as f64);
-    let spoken_secs = f64::from(n) * 60.0 / SPEAKING_WPM;
+    // The pace counts the transcript's words, fillers included, as the words a minute of
+    // ordinary speech do.
+    let speech = speech.map(|s| Speech {
+        wpm: (s.speaking_secs >= 1.0 && n > 0).then(|| f64::from(n) * 60.0 / s.speaking_secs),
+        ..s
+    });
+    let spoken_secs = speech
+        .as_ref()
+        .map_or(f64::from(n) * 60.0 / SPEAKING_WPM, |s| s.speaking_secs);
     let length = if spoken_secs < f64::from(target.min_secs) {
         Length::Short
     } else if spoken_secs > f64::from(target.max_secs) {
@@ -152,7 +213,7 @@ pub fn measure(answer: &str, duration_ms: i64, target: LengthTarget) -> Delivery
         hedge_phrases,
         restarts,
         duration_ms,
-        wpm,
+        speech,
         spoken_secs,
         target,
         length,
@@ -215,9 +276,27 @@ fn notes(d: &Delivery) -> Vec<String> {
             "Restarts: finish the sentence you started, then correct it if you must.".to_string(),
         );
     }
-    if let Some(wpm) = d.wpm.filter(|&w| w > FAST_WPM) {
+    if let Some(wpm) = d.wpm() {
+        if wpm > FAST_WPM {
+            out.push(format!(
+                "{wpm:.0} words a minute is fast: interviewers follow 120 to 160 comfortably."
+            ));
+        } else if wpm < SLOW_WPM {
+            out.push(format!(
+                "{wpm:.0} words a minute is slow: aim for 120 to 160, and lead with the answer."
+            ));
+        }
+    }
+    if let Some(longest) = d.speech.as_ref().and_then(Speech::longest_pause)
+        && longest.secs > 2.0 * PAUSE_SECS
+    {
         out.push(format!(
-            "{wpm:.0} words a minute is fast: interviewers follow 120 to 160 comfortably."
+            "A {:.0} s silence{}: say \"let me think\" before a long pause, so it sounds deliberate.",
+            longest.secs,
+            longest
+                .after_word
+                .as_ref()
+                .map_or(String::new(), |w| format!(" after \"{w}\""))
         ));
     }
     match d.length {
@@ -232,12 +311,17 @@ fn notes(d: &Delivery) -> Vec<String> {
 }
 
 impl Delivery {
-    /// The pace as shown: words a minute, and whether it looks typed.
+    /// Words a minute over the speaking time, for a spoken answer.
+    pub fn wpm(&self) -> Option<f64> {
+        self.speech.as_ref().and_then(|s| s.wpm)
+    }
+
+    /// The pace as shown.
     pub fn pace(&self) -> String {
-        match self.wpm {
-            None => "pace not measured (the answer arrived at once)".to_string(),
-            Some(w) if w < TYPED_WPM => format!("{w:.0} wpm (typed pace, not judged)"),
-            Some(w) => format!("{w:.0} wpm"),
+        match (&self.speech, self.wpm()) {
+            (None, _) => PACE_NOT_MEASURED.to_string(),
+            (Some(_), None) => "pace not measured (no speech was heard)".to_string(),
+            (Some(_), Some(w)) => format!("{w:.0} wpm"),
         }
     }
 }
@@ -251,7 +335,7 @@ pub struct DeliverySummary {
     pub fillers_per_100: f64,
     pub hedges_per_100: f64,
     pub restarts: u32,
-    /// Mean over the answers whose pace was measured.
+    /// Mean over the spoken answers; None when every answer was typed.
     pub mean_wpm: Option<f64>,
     pub in_band: usize,
     /// The most frequent fillers across the answers.
@@ -266,7 +350,7 @@ pub fn summarize(deliveries: &[Delivery]) -> Option<DeliverySummary> {
     let words: u32 = answered.iter().map(|d| d.words).sum();
     let fillers: u32 = answered.iter().map(|d| d.fillers).sum();
     let hedges: u32 = answered.iter().map(|d| d.hedges).sum();
-    let paces: Vec<f64> = answered.iter().filter_map(|d| d.wpm).collect();
+    let paces: Vec<f64> = answered.iter().filter_map(|d| d.wpm()).collect();
     let mut top = BTreeMap::new();
     for d in &answered {
         for (p, k) in &d.filler_phrases {
@@ -341,16 +425,61 @@ mod tests {
         assert!(d.notes.iter().any(|n| n.starts_with("Hedges (")));
     }
 
+    /// The speech of CLEAN said at `wpm`.
+    fn speech(wpm: f64, pauses: Vec<Pause>) -> Speech {
+        let words = f64::from(measure(CLEAN, 0, QUESTION_TARGET).words);
+        let speaking_secs = words * 60.0 / wpm;
+        Speech {
+            audio_secs: speaking_secs + 2.0,
+            speaking_secs,
+            wpm: None,
+            pauses,
+        }
+    }
+
     #[test]
-    fn pace_needs_a_real_duration() {
-        let instant = measure(CLEAN, 200, QUESTION_TARGET);
-        assert_eq!(instant.wpm, None);
-        let words = f64::from(instant.words);
-        let spoken = measure(CLEAN, 10_000, QUESTION_TARGET);
-        assert!((spoken.wpm.unwrap() - words * 6.0).abs() < 1e-9);
-        assert!(spoken.notes.iter().any(|n| n.contains("is fast")));
-        let typed = measure(CLEAN, 120_000, QUESTION_TARGET);
-        assert!(typed.pace().contains("typed"));
+    fn a_typed_answer_has_no_pace_however_long_it_took() {
+        for ms in [200, 10_000, 120_000] {
+            let typed = measure(CLEAN, ms, QUESTION_TARGET);
+            assert_eq!(typed.wpm(), None);
+            assert_eq!(typed.pace(), PACE_NOT_MEASURED);
+            assert!(!typed.notes.iter().any(|n| n.contains("words a minute")));
+            let json = serde_json::to_string(&typed).unwrap();
+            assert!(!json.contains("wpm"), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_spoken_answer_reports_its_pace_and_long_pauses() {
+        let pause = Pause {
+            at_secs: 11.0,
+            secs: 5.0,
+            after_word: Some("lock".into()),
+        };
+        let fast = measure_spoken(CLEAN, 30_000, QUESTION_TARGET, speech(190.0, vec![]));
+        assert_eq!(fast.pace(), "190 wpm");
+        assert!((fast.spoken_secs - f64::from(fast.words) * 60.0 / 190.0).abs() < 1e-9);
+        assert!(fast.notes.iter().any(|n| n.contains("is fast")));
+        let slow = measure_spoken(CLEAN, 30_000, QUESTION_TARGET, speech(80.0, vec![pause]));
+        assert!(slow.notes.iter().any(|n| n.contains("is slow")));
+        assert!(
+            slow.notes
+                .iter()
+                .any(|n| n.contains("5 s silence after \"lock\"")),
+            "{:?}",
+            slow.notes
+        );
+        let typed = measure(CLEAN, 30_000, QUESTION_TARGET);
+        let s = summarize(&[typed, fast, slow]).unwrap();
+        assert_eq!(s.mean_wpm, Some(135.0), "typed answers do not count");
+    }
+
+    #[test]
+    fn a_typing_pace_stored_by_an_older_viva_is_not_read() {
+        let mut old = serde_json::to_value(measure(CLEAN, 10_000, QUESTION_TARGET)).unwrap();
+        old["wpm"] = serde_json::json!(618.0);
+        let d: Delivery = serde_json::from_value(old).unwrap();
+        assert_eq!(d.pace(), PACE_NOT_MEASURED);
     }
 
     #[test]

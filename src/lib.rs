@@ -30,6 +30,7 @@ pub(crate) mod sim;
 pub mod store;
 pub mod term;
 pub(crate) mod toml_error;
+pub mod voice;
 pub(crate) mod words;
 
 /// The files of data/, rubrics/ and prompts/, compiled in by build.rs.

@@ -66,6 +66,16 @@ fn show(v: &Value) -> String {
 pub fn run(ctx: &Env, out: &mut dyn Write) -> Result<()> {
     let config = ctx.config()?;
     writeln!(out, "config file: {}", config.path.display())?;
+    let voice_works = crate::voice::check::run(&config.voice, out)?;
+    grading(ctx, &config, out)?;
+    if !voice_works {
+        anyhow::bail!("voice input is configured but does not work (see above)");
+    }
+    Ok(())
+}
+
+/// The grading endpoint's checks, or how to set one up.
+fn grading(ctx: &Env, config: &crate::config::Config, out: &mut dyn Write) -> Result<()> {
     let Some(endpoint) = config.endpoint()? else {
         writeln!(
             out,

@@ -197,6 +197,10 @@ struct PracticeArgs {
     /// Read the questions aloud (espeak-ng, espeak or say, when installed)
     #[arg(long)]
     speak: bool,
+    /// Speak your answers: Enter records, Enter stops, and the transcript is the answer (needs
+    /// a recorder such as arecord and a transcription endpoint, see `[voice]` in config.toml)
+    #[arg(long)]
+    voice: bool,
     /// Offer the self-check of key points after a model's grade too (offline grades always
     /// get it at a terminal)
     #[arg(long)]
@@ -224,6 +228,7 @@ impl PracticeArgs {
             && self.mode == ModeArg::Study
             && self.minutes.is_none()
             && !self.speak
+            && !self.voice
     }
 }
 

@@ -10,12 +10,14 @@ use crate::error::bad;
 use crate::read_aloud::{self, Speaker};
 use crate::repl::{self, LineSource, Plain, Terminal};
 use crate::session::{Mode, Session, Settings};
+use crate::voice::Voice;
 
 pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<()> {
     let bank = ctx.bank()?;
     let rubrics = ctx.rubrics()?;
     let config = ctx.config()?;
     let speak = args.speak;
+    let voice = args.voice;
     let self_check_models = args.self_check;
     let settings = practice_settings(&bank, args, config.follow_ups)?;
     let store = ctx.store()?;
@@ -36,6 +38,24 @@ pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<
             None => writeln!(out, "{}", read_aloud::NONE_FOUND)?,
         }
     }
+    let voice_config = config.voice.clone();
+    let home = ctx.home.root().to_path_buf();
+    let setup: repl::VoiceSetup = Box::new(move || Voice::setup(&voice_config, &home));
+    if voice {
+        match setup() {
+            Ok(v) => {
+                writeln!(
+                    out,
+                    "viva: answers by voice, recorded with {} and transcribed by {}; Enter records, Enter stops",
+                    v.recorder.program().display(),
+                    v.transcriber.describe()
+                )?;
+                options.voice = Some(v);
+            }
+            Err(why) => writeln!(out, "{why}")?,
+        }
+    }
+    options.voice_setup = Some(setup);
     let mut session = Session::start(&bank, &rubrics, grader.as_ref(), &store, settings)?;
     let stdin = std::io::stdin();
     let mut source: Box<dyn LineSource> = if stdin.is_terminal() {

@@ -102,6 +102,20 @@ pub fn run(ctx: &Env, args: RegradeArgs, out: &mut dyn Write) -> Result<()> {
     {
         return Err(bad(format!("no session {id} (see: viva review list)")));
     }
+    // Spoken answers whose transcription failed are transcribed first, and then graded as
+    // ungraded answers are.
+    let spoken = crate::voice::pending::finish(&store, &config.voice)?;
+    if spoken.transcribed > 0 {
+        eprintln!(
+            "viva: transcribed {} spoken answer{}",
+            spoken.transcribed,
+            if spoken.transcribed == 1 { "" } else { "s" }
+        );
+    }
+    for (turn, why) in &spoken.failed {
+        eprintln!("viva: turn {turn} could not be transcribed ({why}); its audio is kept");
+    }
+    let untranscribed = spoken.failed.len();
     let (jobs, skipped) = regrade::jobs(&store, &bank, store.regrade_targets(&selection)?)?;
     if let Some(path) = &args.batch_out {
         let model = config.model.clone().ok_or_else(|| {
@@ -168,6 +182,12 @@ pub fn run(ctx: &Env, args: RegradeArgs, out: &mut dyn Write) -> Result<()> {
         return Err(anyhow!(
             "{failed} answer{} could not be graded (listed above); their old grades stand",
             if failed == 1 { "" } else { "s" }
+        ));
+    }
+    if untranscribed > 0 {
+        return Err(anyhow!(
+            "{untranscribed} spoken answer{} could not be transcribed; the audio is kept for the next viva regrade",
+            if untranscribed == 1 { "" } else { "s" }
         ));
     }
     Ok(())

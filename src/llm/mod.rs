@@ -5,7 +5,7 @@
 //! call sink records every call it makes (`calls`).
 
 mod calls;
-mod reply;
+pub(crate) mod reply;
 pub mod retry;
 pub mod tokens;
 
@@ -392,7 +392,7 @@ pub fn request_body(model: &str, req: &ChatRequest) -> Result<Value, LlmError> {
 /// Turns async-openai's errors into ours, reading error bodies leniently: integer codes and
 /// Ollama's `{"error": "..."}` fail the strict error type and arrive as deserialization errors
 /// that still carry the body.
-fn classify(e: OpenAIError) -> LlmError {
+pub(crate) fn classify(e: OpenAIError) -> LlmError {
     match e {
         OpenAIError::ApiError(r) => LlmError::Http {
             status: r.status_code.as_u16(),

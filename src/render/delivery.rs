@@ -4,7 +4,10 @@ use std::fmt::Write as _;
 
 use super::plural;
 use crate::clock::format_utc;
-use crate::delivery::{Delivery, DeliverySummary, TrendPoint, clock, phrase_list};
+use crate::delivery::{
+    Delivery, DeliverySummary, PAUSE_SECS, Speech, TrendPoint, clock, phrase_list,
+};
+use crate::term::clean;
 use crate::term::{DIM, TITLE, paint};
 
 /// The delivery of one answer: the measures on one line, then what to work on.
@@ -23,22 +26,58 @@ pub fn block(d: &Delivery) -> String {
             d.fillers_per_100
         )
     };
+    // A spoken answer's length is its measured speaking time; a typed one's is an estimate.
+    let length = match &d.speech {
+        Some(_) => format!("{} speaking", clock(d.spoken_secs)),
+        None => format!("about {} spoken", clock(d.spoken_secs)),
+    };
     let _ = writeln!(
         out,
-        "{} {} words, about {} spoken (target {}–{} min) · {fillers} · {} · {} · {}",
+        "{} {} words, {length} (target {}–{} min) · {fillers} · {} · {} · {}",
         paint(TITLE, "Delivery:"),
         d.words,
-        clock(d.spoken_secs),
         d.target.min_secs as f64 / 60.0,
         d.target.max_secs as f64 / 60.0,
         plural(d.hedges, "hedge"),
         plural(d.restarts, "restart"),
         d.pace()
     );
+    if let Some(s) = &d.speech {
+        let _ = writeln!(out, "  {}", pauses(s));
+    }
     for n in &d.notes {
         let _ = writeln!(out, "  · {n}");
     }
     out
+}
+
+/// "2 pauses over 2 s: 3.0 s at 0:11 after "lock" (the longest), 2.5 s at 0:29".
+pub fn pauses(s: &Speech) -> String {
+    if s.pauses.is_empty() {
+        return format!("no pause over {PAUSE_SECS:.0} s");
+    }
+    let longest = s.longest_pause().map(|p| p.at_secs);
+    let each: Vec<String> = s
+        .pauses
+        .iter()
+        .map(|p| {
+            let after = p
+                .after_word
+                .as_ref()
+                .map_or(String::new(), |w| format!(" after \"{}\"", clean(w)));
+            let mark = if longest == Some(p.at_secs) && s.pauses.len() > 1 {
+                " (the longest)"
+            } else {
+                ""
+            };
+            format!("{:.1} s at {}{after}{mark}", p.secs, clock(p.at_secs))
+        })
+        .collect();
+    format!(
+        "{} over {PAUSE_SECS:.0} s: {}",
+        plural(s.pauses.len() as u32, "pause"),
+        each.join(", ")
+    )
 }
 
 /// Delivery over a session, on one line.
@@ -50,7 +89,7 @@ pub fn summary_line(s: &DeliverySummary) -> String {
     };
     let pace = s
         .mean_wpm
-        .map_or(String::new(), |w| format!(" · {w:.0} wpm"));
+        .map_or(String::new(), |w| format!(" · {w:.0} wpm spoken"));
     format!(
         "{} {:.1} fillers per 100 words{fillers} · {:.1} hedges per 100 · {} · {} of {} answers in the target length{pace}",
         paint(TITLE, "Delivery:"),

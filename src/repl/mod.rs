@@ -8,6 +8,7 @@ mod closing;
 mod dialogue;
 mod self_check;
 mod timer;
+mod voice;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
@@ -225,6 +226,8 @@ pub enum Command {
     Repeat,
     Status,
     Quit,
+    /// Spoken answers on or off.
+    Voice,
 }
 
 /// What the user gave at the answer prompt.
@@ -271,6 +274,7 @@ Blank lines inside a ``` fence stay part of the answer.
   /skip              skip this question
   /status            what viva believes about you: per-topic estimates, weakest topics, reviews due
   /quit              end the session (Ctrl-D too)
+  /voice             speak your answers (Enter records, Enter stops), or type them again
   /undo              bring back the answer Ctrl-C cleared
 Ctrl-C clears the line being typed; on an empty line, the whole answer.
   /help              this text
@@ -284,6 +288,7 @@ fn parse_command(line: &str) -> Input {
         "/hint" => Input::Command(Command::Hint),
         "/repeat" => Input::Command(Command::Repeat),
         "/status" => Input::Command(Command::Status),
+        "/voice" => Input::Command(Command::Voice),
         "/quit" | "/exit" | "/q" => Input::Command(Command::Quit),
         other => match dialogue::parse(other) {
             Some(Ok(ask)) => Input::Dialogue(ask),
@@ -419,7 +424,14 @@ pub struct ReplOptions {
     /// Offers the self-check after a model's grade too, not only after an offline one
     /// (`--self-check`).
     pub self_check_models: bool,
+    /// Spoken answers, while on (`--voice`, `/voice`).
+    pub voice: Option<crate::voice::Voice>,
+    /// Sets voice up when `/voice` first turns it on.
+    pub voice_setup: Option<VoiceSetup>,
 }
+
+/// Sets up voice input, or says why it cannot be.
+pub type VoiceSetup = Box<dyn Fn() -> Result<crate::voice::Voice, String>>;
 
 /// How the question loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -517,7 +529,17 @@ pub fn run(
                     )
                 )?;
             }
-            let input = read_input_until(src, out, deadline, &mut draft)?;
+            let input = if options.voice.is_some() && draft.lines.is_empty() {
+                match voice::answer(session, src, out, options, &mut tip_shown, &mut draft)? {
+                    voice::Spoke::Answered => {
+                        timer.take();
+                        continue 'questions;
+                    }
+                    voice::Spoke::Input(input) => input,
+                }
+            } else {
+                read_input_until(src, out, deadline, &mut draft)?
+            };
             if matches!(
                 input,
                 Input::Answer(_)
@@ -577,6 +599,7 @@ pub fn run(
                     }
                 }
                 Input::Command(Command::Help) => write!(out, "{HELP}{}", dialogue::HELP)?,
+                Input::Command(Command::Voice) => voice::toggle(options, out)?,
                 Input::Dialogue(ask) => {
                     if let Some(retry) =
                         dialogue::handle(ask, session, out, dialogue::Phase::Interview)?
@@ -695,7 +718,20 @@ fn answer(
     options: &ReplOptions,
     tip_shown: &mut bool,
 ) -> Result<()> {
-    if !src.is_terminal() {
+    answer_with(session, text, None, src, out, options, tip_shown)
+}
+
+/// Stores, grades and shows one answer, typed or (with `spoken`) transcribed.
+fn answer_with(
+    session: &mut Session,
+    text: &str,
+    spoken: Option<&crate::voice::Spoken>,
+    src: &mut dyn LineSource,
+    out: &mut dyn Write,
+    options: &ReplOptions,
+    tip_shown: &mut bool,
+) -> Result<()> {
+    if spoken.is_none() && !src.is_terminal() {
         // Piped answers are not echoed by a terminal: show which answer went to which question.
         writeln!(out, "{}", render::piped_answer(text))?;
     }
@@ -704,7 +740,7 @@ fn answer(
     // The grader's reasoning is shown as it streams in, so a slow model is visibly working;
     // in real mode it is feedback, and held back.
     let mut streamed = false;
-    let answered = session.answer(text, &mut |chunk| {
+    let mut on_text = |chunk: &str| {
         spinner.stop();
         if real {
             return;
@@ -715,7 +751,11 @@ fn answer(
         }
         let _ = write!(out, "{chunk}");
         let _ = out.flush();
-    })?;
+    };
+    let answered = match spoken {
+        Some(spoken) => session.answer_spoken(text, spoken, &mut on_text)?,
+        None => session.answer(text, &mut on_text)?,
+    };
     spinner.stop();
     if streamed {
         writeln!(out)?;

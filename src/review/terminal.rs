@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 
 use super::transcript::{Transcript, TranscriptTurn};
 use crate::clock::format_utc;
+use crate::delivery::clock;
 use crate::render::{self, delivery, plural, shorten};
-use crate::store::DisputeStatus;
+use crate::store::{DisputeStatus, RecordingStatus};
 
 pub fn transcript(t: &Transcript) -> String {
     let mut out = String::new();
@@ -47,7 +48,28 @@ fn turn(t: &TranscriptTurn) -> String {
         let _ = writeln!(out, "(skipped)");
         return out;
     }
-    let _ = writeln!(out, "A: {}", r.answer.trim());
+    match &r.recording {
+        Some(rec) if rec.status == RecordingStatus::Pending => {
+            let _ = writeln!(
+                out,
+                "A: (spoken answer, not transcribed yet: viva regrade --ungraded transcribes and grades it)"
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "A: {}", r.answer.trim());
+        }
+    }
+    if let Some(rec) = &r.recording {
+        let audio = rec
+            .audio_path
+            .as_deref()
+            .map_or("not kept".to_string(), String::from);
+        let _ = writeln!(
+            out,
+            "(spoken answer, {}; audio: {audio})",
+            clock(rec.audio_ms as f64 / 1000.0)
+        );
+    }
     if r.hints > 0 {
         let _ = writeln!(out, "({} used)", plural(r.hints, "hint"));
     }

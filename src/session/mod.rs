@@ -18,7 +18,8 @@ use crate::grade::{Grade, Grader, Outcome, PracticeOnly, Verdict};
 use crate::learner::{Evidence, Params, Status, snapshot};
 use crate::rubric::{Rubric, Rubrics};
 use crate::select::{self, Filters, History, Rng};
-use crate::store::{NewTurn, Store};
+use crate::store::{NewRecording, NewTurn, RecordingStatus, Store};
+use crate::voice::{Spoken, Untranscribed};
 
 pub use dispute::Disputed;
 pub use summary::Scorecard;
@@ -370,6 +371,56 @@ impl<'a> Session<'a> {
     /// Stores the answer, then grades it, showing the grader's reasoning through `on_text` as it
     /// arrives. Fails only when the answer could not be stored.
     pub fn answer(&mut self, text: &str, on_text: &mut dyn FnMut(&str)) -> Result<Answered> {
+        self.answer_as(text, None, on_text)
+    }
+
+    /// As `answer`, for a spoken answer: `text` is its transcript, its delivery is measured from
+    /// the recording, and the recording is stored with the turn.
+    pub fn answer_spoken(
+        &mut self,
+        text: &str,
+        spoken: &Spoken,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answered> {
+        self.answer_as(text, Some(spoken), on_text)
+    }
+
+    /// Stores a spoken answer whose transcription failed: the turn with its recording, pending
+    /// and ungraded, for `viva regrade` to transcribe and grade. The session moves on.
+    pub fn answer_later(&mut self, take: &Untranscribed) -> Result<()> {
+        let Some(current) = self.current.take() else {
+            return Ok(());
+        };
+        let turn_id = self.store_turn(&current, "", false, now_ms())?;
+        self.store.insert_recording(&NewRecording {
+            turn_id,
+            audio_path: Some(&take.audio_path),
+            audio_ms: take.audio_ms,
+            status: RecordingStatus::Pending,
+            transcriber: None,
+            words: None,
+        })?;
+        if current.parent.is_none() {
+            self.record_evidence()?;
+            let q = &current.question;
+            self.history.record(q, None, now_ms())?;
+            self.results.push(TurnOutcome {
+                question_id: q.id.clone(),
+                topic: q.topic.clone(),
+                turn_id: Some(turn_id),
+                grade: None,
+                skipped: false,
+            });
+        }
+        Ok(())
+    }
+
+    fn answer_as(
+        &mut self,
+        text: &str,
+        spoken: Option<&Spoken>,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answered> {
         let current = self
             .current
             .take()
@@ -381,8 +432,21 @@ impl<'a> Session<'a> {
             delivery::QUESTION_TARGET
         };
         let duration_ms = answered_at - current.asked_at;
-        let delivery = delivery::measure(text, duration_ms, target);
+        let delivery = match spoken {
+            Some(s) => delivery::measure_spoken(text, duration_ms, target, s.speech.clone()),
+            None => delivery::measure(text, duration_ms, target),
+        };
         let turn_id = self.store_turn(&current, text, false, answered_at)?;
+        if let Some(s) = spoken {
+            self.store.insert_recording(&NewRecording {
+                turn_id,
+                audio_path: s.audio_path.as_deref(),
+                audio_ms: s.audio_ms,
+                status: RecordingStatus::Transcribed,
+                transcriber: Some(&s.transcriber),
+                words: Some(&serde_json::to_string(&s.words)?),
+            })?;
+        }
         self.store.insert_delivery(turn_id, &delivery)?;
         let q = &current.question;
         let graded = self

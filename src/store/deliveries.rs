@@ -17,7 +17,7 @@ pub struct SessionDelivery {
     pub fillers_per_100: f64,
     pub hedges_per_100: f64,
     pub restarts: i64,
-    /// Mean over the answers whose pace was measured.
+    /// Mean over the spoken answers (a typed answer has no pace).
     pub mean_wpm: Option<f64>,
 }
 
@@ -33,7 +33,7 @@ impl Store {
                 ":fillers_per_100": d.fillers_per_100,
                 ":hedges": d.hedges,
                 ":restarts": d.restarts,
-                ":wpm": d.wpm,
+                ":wpm": d.wpm(),
                 ":metrics": serde_json::to_string(d)?,
             },
         )?;

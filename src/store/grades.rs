@@ -91,6 +91,10 @@ pub struct RegradeTarget {
     pub previous: Option<(u8, bool, String)>,
 }
 
+/// A spoken answer not transcribed yet has no text to grade.
+const PENDING_RECORDING: &str =
+    "EXISTS (SELECT 1 FROM recordings r WHERE r.turn_id = t.id AND r.status = 'pending')";
+
 const TARGET_COLUMNS: &str = "t.id, t.parent_id, t.question_id, t.topic, t.prompt, t.answer,
     g.score, g.outcome, g.grader, t.hints";
 
@@ -220,7 +224,8 @@ impl Store {
         let sql = format!(
             "SELECT {TARGET_COLUMNS} FROM turns t
              LEFT JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
-             WHERE NOT t.skipped AND ({condition}) ORDER BY t.answered_at, t.id"
+             WHERE NOT t.skipped AND ({condition}) AND NOT {PENDING_RECORDING}
+             ORDER BY t.answered_at, t.id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = match param {

@@ -13,6 +13,7 @@ mod deliveries;
 mod disputes;
 mod grades;
 mod migrations;
+mod recordings;
 mod row;
 mod scores;
 mod search;
@@ -27,6 +28,7 @@ pub use calls::StoredCall;
 pub use deliveries::SessionDelivery;
 pub use disputes::{DisputeRecord, DisputeStatus};
 pub use grades::{QuestionGrade, RegradeTarget, Selection, StoredGrade};
+pub use recordings::{NewRecording, PendingRecording, RecordingRecord, RecordingStatus};
 pub use scores::{PromptResult, ScoreTally, SessionScores};
 pub use search::SearchHit;
 pub use sessions::{SessionExport, SessionFilter, SessionSummary, Totals, TurnExport};
@@ -44,7 +46,7 @@ pub struct Store {
 }
 
 /// Answers are private: a directory the store creates is readable by its owner only.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -59,6 +59,9 @@ pub struct TurnRecord {
     pub delivery: Option<Delivery>,
     #[serde(skip_deserializing)]
     pub disputes: Vec<super::DisputeRecord>,
+    /// The recording of a spoken answer; None when it was typed.
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<super::RecordingRecord>,
 }
 
 /// One asked question as the learner replays it: the question turn with its follow-ups counted
@@ -121,6 +124,7 @@ impl Store {
                 })?);
             }
             turn.disputes = self.turn_disputes(turn.id)?;
+            turn.recording = self.recording(turn.id)?;
             if let Some(json) = grade {
                 turn.grade =
                     Some(serde_json::from_str(&json).with_context(|| {

@@ -180,7 +180,9 @@ fn with_home_hidden(text: &str, home: &Path) -> String {
 #[test]
 fn doctor_with_nothing_configured_shows_how_to_set_up() {
     let home = tempfile::tempdir().unwrap();
-    let out = stdout_of(viva(home.path()).arg("doctor"));
+    // No recorder on the PATH, whatever the machine has installed.
+    let empty = tempfile::tempdir().unwrap();
+    let out = stdout_of(viva(home.path()).env("PATH", empty.path()).arg("doctor"));
     insta::assert_snapshot!(with_home_hidden(&out, home.path()));
 }
 

@@ -866,9 +866,9 @@ fn a_trickling_server_is_cut_off_at_the_deadline() {
         g["notes"]
     );
     // The server would trickle for a minute; the run ends at the deadline plus the rest of the
-    // run (a debug build spends about a second loading the bank and grading offline, more on a
-    // loaded machine; a release build a tenth of that).
-    assert!(took < Duration::from_secs(10), "took {took:?}");
+    // run (a debug build spends about two seconds loading the bank and grading offline, several
+    // times that on a loaded machine; a release build a tenth of that).
+    assert!(took < Duration::from_secs(20), "took {took:?}");
 }
 
 #[test]

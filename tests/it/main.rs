@@ -5,6 +5,8 @@ mod adaptive;
 mod bank;
 mod cli;
 mod delivery;
+#[path = "../support/fake_asr.rs"]
+mod fake_asr;
 #[path = "../support/fake_llm.rs"]
 mod fake_llm;
 mod fuzz;
@@ -16,18 +18,23 @@ mod practice;
 mod pty;
 mod regrade;
 mod review;
+mod voice;
 
 use std::path::Path;
 
 use assert_cmd::Command;
 
 /// Variables that would point a test at the developer's model or force colour on.
-const PRIVATE_VARS: [&str; 6] = [
+const PRIVATE_VARS: [&str; 10] = [
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
     "VIVA_API_KEY",
     "VIVA_API_BASE",
     "VIVA_MODEL",
+    "VIVA_TRANSCRIBE_API_BASE",
+    "VIVA_TRANSCRIBE_API_KEY",
+    "VIVA_TRANSCRIBE_MODEL",
+    "VIVA_RECORDER",
     "CLICOLOR_FORCE",
 ];
 

@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("0006_learner_snapshot.sql"),
     include_str!("0007_calls.sql"),
     include_str!("0008_self_grades.sql"),
+    include_str!("0009_recordings.sql"),
 ];
 
 /// Brings the schema up to date, one migration per transaction. Each transaction takes the write
