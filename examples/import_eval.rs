@@ -92,6 +92,9 @@ fn evaluate(
     let mut total = Score::default();
     let mut total_ms = 0.0;
     let mut matchings = Vec::new();
+    if per_file {
+        println!("{label}:");
+    }
     for guide in &guides {
         let text = std::fs::read_to_string(dir.join(guide)).expect("guide readable");
         let started = Instant::now();
@@ -102,6 +105,11 @@ fn evaluate(
         let s = score(&refs, &ex);
         if per_file {
             row(&format!("  {guide}"), &s, ms);
+        }
+        if std::env::args().any(|a| a == "--dump") {
+            for q in &ex.questions {
+                println!("  got {:>5} {:?} {}", q.line, q.layout, q.title);
+            }
         }
         if show_misses {
             for m in misses(&refs, &ex, &s) {
@@ -133,8 +141,16 @@ fn main() {
     ));
     println!(
         "{:<28} {:>5} {:>5} {:>8} {:>9} {:>13} {:>8} {:>9} {:>7} {:>8}",
-        "family", "ref", "found", "q recall", "precision", "insight", "i recall", "mojibake",
-        "control", "ms"
+        "family",
+        "ref",
+        "found",
+        "q recall",
+        "precision",
+        "insight",
+        "i recall",
+        "mojibake",
+        "control",
+        "ms"
     );
     let mut families: Vec<PathBuf> = std::fs::read_dir(&families_dir)
         .expect("fixture families readable")

@@ -116,7 +116,8 @@ pub fn mojibake_places(s: &str) -> usize {
 pub fn control_places(s: &str) -> usize {
     s.chars()
         .filter(|&c| {
-            (c.is_control() && c != '\t') || ('\u{202A}'..='\u{202E}').contains(&c)
+            (c.is_control() && c != '\t')
+                || ('\u{202A}'..='\u{202E}').contains(&c)
                 || ('\u{2066}'..='\u{2069}').contains(&c)
         })
         .count()
@@ -296,7 +297,10 @@ pub fn misses(refs: &[&Reference], ex: &Extraction, s: &Score) -> Vec<String> {
     let used: Vec<usize> = s.matching.iter().flatten().copied().collect();
     for (j, q) in got.iter().enumerate() {
         if !used.contains(&j) {
-            out.push(format!("  extra    {:>5} {:?} {}", q.line, q.layout, q.title));
+            out.push(format!(
+                "  extra    {:>5} {:?} {}",
+                q.line, q.layout, q.title
+            ));
         }
     }
     out

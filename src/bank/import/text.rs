@@ -199,6 +199,15 @@ pub fn question_like(text: &str) -> bool {
         && !t.ends_with(':')
 }
 
+/// A question beyond doubt: question-like, and ending in `?` or setting a task ("Explain …").
+/// An item such as "When the logic needs several statements" reads as a question by its first
+/// word only.
+pub fn clearly_asks(text: &str) -> bool {
+    let t = unquote(strip_markup(text));
+    question_like(t)
+        && (t.trim_end().ends_with('?') || TASK_VERBS.contains(&first_word(t).as_str()))
+}
+
 /// What may follow the question mark of a question: nothing, closing quotes, or an aside in
 /// brackets ("(asyncio)"), not another sentence.
 fn trailing_is_aside(rest: &str) -> bool {
@@ -297,6 +306,13 @@ const CODE_OPENERS: &[&str] = &[
 pub fn looks_like_code(text: &str) -> bool {
     let t = text.trim();
     if t.is_empty() {
+        return false;
+    }
+    // A long sentence that happens to open with a command or keyword ("kubectl rollout undo
+    // returns the previous ReplicaSet, …") is prose.
+    let sentence =
+        t.ends_with(['.', '!', '?']) && t.split_whitespace().count() >= 10 && word_share(t) >= 0.75;
+    if sentence {
         return false;
     }
     if CODE_OPENERS.iter().any(|k| t.starts_with(k)) {

@@ -59,6 +59,10 @@ fn trailer_end(lines: &[Line], from: usize) -> usize {
         if standalone_heading(lines, next) {
             break;
         }
+        // A line of code that opens a trailer of its own is the next answer, not a quote.
+        if let Some(k) = (end..next).find(|&k| opens_trailer(lines, k)) {
+            return end.min(k);
+        }
         let code_between = (end..next).any(|k| code_at(lines, k));
         if continues_trailer(&lines[next].text)
             && (!code_between || bullet(&lines[next].text).is_some())
