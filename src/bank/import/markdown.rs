@@ -26,6 +26,10 @@ static ASKED_AT: LazyLock<Regex> = LazyLock::new(|| {
 /// `## text` with its level.
 fn atx(text: &str) -> Option<(usize, &str)> {
     let t = text.trim_start();
+    // Four spaces of indentation make code, whatever it holds (`    # What does this print?`).
+    if text.len() - t.len() >= 4 {
+        return None;
+    }
     let level = t.bytes().take_while(|&b| b == b'#').count();
     let rest = t[level..].strip_prefix(' ')?;
     ((1..=6).contains(&level) && !rest.trim().is_empty()).then(|| (level, rest.trim()))
@@ -61,12 +65,20 @@ fn list_heading(lines: &[Line], i: usize) -> Option<String> {
         return Some(strip_markup(t).to_string());
     }
     let blank_before = i == 0 || is_blank(&lines[i - 1].text);
-    let announces = strip_markup(text).ends_with(':')
-        && bullet(text).is_none()
-        && field_of(text).is_none()
-        && !label_of(text).is_some_and(|(l, _)| field_of(l).is_some());
+    let announces =
+        strip_markup(text).ends_with(':') && bullet(text).is_none() && !under_label(text);
     (blank_before && (heading_like(text) || announces) && bullet(text).is_none())
         .then(|| strip_markup(text).trim_end_matches(':').to_string())
+}
+
+/// Whether a list after this line is an insight list: the line is an insight label, or ends
+/// in one (`…Red flag answer: …Follow-up:`, glued or not).
+fn under_label(text: &str) -> bool {
+    field_of(text).is_some()
+        || label_of(text).is_some_and(|(l, _)| field_of(l).is_some())
+        || segments(text)
+            .last()
+            .is_some_and(|s| s.label.is_some_and(|l| field_of(l).is_some()))
 }
 
 /// A list of questions that starts at `i` without a heading of its own (right after a
@@ -74,14 +86,7 @@ fn list_heading(lines: &[Line], i: usize) -> Option<String> {
 fn list_starts_at(lines: &[Line], i: usize) -> bool {
     let prev = lines[..i].iter().rposition(|l| !is_blank(&l.text));
     let fresh_list = bullet(&lines[i].text).is_some()
-        && prev.is_none_or(|p| {
-            let t = &lines[p].text;
-            // A list under an insight label (`…Follow-up:`, glued or not) is its items.
-            let under_label = segments(t)
-                .last()
-                .is_some_and(|s| s.label.is_some_and(|l| field_of(l).is_some()));
-            bullet(t).is_none() && field_of(t).is_none() && !under_label
-        });
+        && prev.is_none_or(|p| bullet(&lines[p].text).is_none() && !under_label(&lines[p].text));
     let headed = list_heading(lines, i).is_some() && atx(&lines[i].text).is_none();
     (headed || fresh_list) && list_clearly_asks(lines, if headed { i + 1 } else { i })
 }

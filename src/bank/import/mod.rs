@@ -14,6 +14,7 @@ pub mod dedup;
 mod embedded;
 mod flattened;
 pub mod guess;
+pub mod html;
 mod insight;
 mod markdown;
 #[cfg(test)]
@@ -166,9 +167,13 @@ impl Claims {
     }
 }
 
-/// Finds the questions of one guide.
+/// Finds the questions of one guide (text, Markdown or a saved web page).
 pub fn extract(text: &str) -> Extraction {
-    let (lines, repairs) = repair::repair(text);
+    let (lines, repairs) = if html::is_html(text) {
+        repair::repair_lines(html::to_lines(text))
+    } else {
+        repair::repair(text)
+    };
     let mut claims = Claims::new(lines.len());
     let mut questions = titled::parse(&lines, &mut claims);
     // Order matters: a layout reads only what the ones before it left.

@@ -179,7 +179,13 @@ pub fn question_like(text: &str) -> bool {
         && (t.ends_with('?')
             || INTERROGATIVES.contains(&opener.as_str())
             || TASK_VERBS.contains(&opener.as_str()));
-    if !(2..=60).contains(&words) || (!asks_in_words && looks_like_code(t)) {
+    // `CREATE INDEX …;` opens with a task verb but is a statement of code.
+    let shouted = t
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.len() > 2 && w.chars().all(|c| c.is_ascii_uppercase()));
+    let statement = t.ends_with([';', '{']) || (shouted && looks_like_code(t));
+    if !(2..=60).contains(&words) || statement || (!asks_in_words && looks_like_code(t)) {
         return false;
     }
     // "How does X work? (A vs B)." still asks.

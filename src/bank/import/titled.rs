@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::insight::{is_block_header, parse_block};
+use super::insight::{field_of, is_block_header, label_of, parse_block};
 use super::repair::Line;
 use super::text::{bullet, heading_like, is_blank, is_chrome, strip_markup, summary};
 use super::{Claims, Extracted, Layout, TitleSource};
@@ -154,7 +154,12 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
         let mut answer_end = next;
         let mut i = a.meta_at + 1;
         while i < next {
-            if is_block_header(&lines[i].text) {
+            let text = &lines[i].text;
+            // The block opens with its header, or with its first label when it has none.
+            let opens = is_block_header(text)
+                || field_of(text).is_some()
+                || label_of(text).is_some_and(|(l, _)| field_of(l).is_some());
+            if opens {
                 answer_end = answer_end.min(i);
                 let (block, block_end) = parse_block(lines, i);
                 insight.extend(&block);

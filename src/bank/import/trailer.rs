@@ -174,7 +174,10 @@ fn title_at(lines: &[Line], k: usize) -> bool {
 
 /// A titled question whose answer has no trailer: from its title to `end`.
 fn untrailed(lines: &[Line], at: usize, end: usize, section: &Option<String>) -> Extracted {
-    let answer = lines[at + 1..end].iter().map(|l| unglue(&l.text)).collect::<Vec<_>>();
+    let answer = lines[at + 1..end]
+        .iter()
+        .map(|l| unglue(&l.text))
+        .collect::<Vec<_>>();
     Extracted {
         title: strip_markup(&lines[at].text).to_string(),
         title_source: TitleSource::Heading,
@@ -246,7 +249,11 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
         let (insight, lead) = read_trailer(lines, i, end);
         let first = unglue(&lines[start].text);
         let (title, title_source, body_from) = if has_title {
-            (strip_markup(&first).to_string(), TitleSource::Heading, start + 1)
+            (
+                strip_markup(&first).to_string(),
+                TitleSource::Heading,
+                start + 1,
+            )
         } else {
             match first.strip_prefix("Scenario:") {
                 Some(rest) => {
