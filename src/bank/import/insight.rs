@@ -71,7 +71,7 @@ pub fn field_of(label: &str) -> Option<Field> {
     const FIELDS: [(Field, &[&str]); 4] = [
         (
             Field::FollowUps,
-            &["follow-up", "follow up", "followup", "next question"],
+            &["follow-up", "follow up", "followup", "next questions"],
         ),
         (
             Field::RedFlags,

@@ -15,6 +15,7 @@ mod embedded;
 mod flattened;
 pub mod guess;
 pub mod html;
+pub mod input;
 mod insight;
 mod markdown;
 #[cfg(test)]
@@ -353,17 +354,45 @@ fn slug(title: &str) -> String {
         "your",
         "s",
     ];
-    let words: Vec<String> = title
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
+    let words_of = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let all = words_of(title);
+    let subject: Vec<String> = all
+        .iter()
         .filter(|w| !crate::words::is_stop_word(w) && !NOT_SUBJECT.contains(&w.as_str()))
         .take(4)
+        .cloned()
         .collect();
-    if words.is_empty() {
-        "imported-question".to_string()
-    } else {
-        words.join("-")
+    if !subject.is_empty() {
+        return subject.join("-");
+    }
+    // "How does `with` work?": the code the title names is its subject, stop word or not.
+    let code: Vec<String> = title
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(words_of)
+        .take(4)
+        .collect();
+    if !code.is_empty() {
+        return code.join("-");
+    }
+    // Otherwise every word but the question words; a title has at least one word.
+    let rest: Vec<String> = all
+        .iter()
+        .filter(|w| !["what", "how", "why", "when", "which", "who"].contains(&w.as_str()))
+        .take(4)
+        .cloned()
+        .collect();
+    match (rest.is_empty(), all.is_empty()) {
+        (false, _) => rest.join("-"),
+        (true, false) => all.join("-"),
+        // No Latin word at all (ids are ASCII kebab-case): the import numbers them.
+        (true, true) => "question".to_string(),
     }
 }
 
@@ -396,6 +425,7 @@ mod tests {
             slug("Explain how the event loop schedules coroutines, callbacks and futures"),
             "event-loop-schedules-coroutines"
         );
-        assert_eq!(slug("How would you do it?"), "imported-question");
+        assert_eq!(slug("How does `with` work?"), "with");
+        assert_eq!(slug("How would you do it?"), "would-you-do-it");
     }
 }

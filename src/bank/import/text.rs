@@ -434,6 +434,51 @@ pub fn is_chrome(text: &str) -> bool {
     CHROME.contains(&t.as_str())
 }
 
+/// The sentences of a prose text. A `.`, `!` or `?` ends one only before a space and a word
+/// that does not continue the sentence in lower case, and not after an abbreviation, so file
+/// extensions, versions and dotted names (`.whl`, `3.12`, `os.path`) and "e.g. the" stay
+/// inside their sentence.
+pub fn sentences(text: &str) -> Vec<&str> {
+    const ABBREVIATIONS: &[&str] = &["e.g", "i.e", "etc", "vs", "cf", "approx", "incl", "no"];
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let end = i + c.len_utf8();
+        let rest = &text[end..];
+        let Some(after) = rest.strip_prefix(char::is_whitespace) else {
+            if rest.is_empty() {
+                break;
+            }
+            continue;
+        };
+        let next = after.trim_start().chars().next();
+        let word_before = text[start..i]
+            .rsplit(char::is_whitespace)
+            .next()
+            .unwrap_or("")
+            .trim_start_matches(['(', '"', '“'])
+            .to_lowercase();
+        let continues = next.is_some_and(char::is_lowercase)
+            || (c == '.' && ABBREVIATIONS.contains(&word_before.as_str()));
+        if !continues {
+            let s = text[start..end].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = end;
+        }
+    }
+    let s = text[start..].trim();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
 /// The first sentence of a text, at most `max_words` words: a title for an untitled answer.
 pub fn lead_sentence(text: &str, max_words: usize) -> String {
     let t = text.trim();
@@ -545,6 +590,22 @@ mod tests {
         ] {
             assert!(!question_like(s), "{s}");
         }
+    }
+
+    #[test]
+    fn sentences_end_at_sentence_ends_only() {
+        assert_eq!(
+            sentences(
+                "A wheel is a zip with a .whl extension. Python 3.12 reads it via os.path, \
+                 e.g. the usual way! Then? done. Last"
+            ),
+            [
+                "A wheel is a zip with a .whl extension.",
+                "Python 3.12 reads it via os.path, e.g. the usual way!",
+                "Then? done.",
+                "Last"
+            ]
+        );
     }
 
     #[test]

@@ -239,9 +239,12 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
         // The answer starts after the last section heading (or at the last title) before
         // the trailer.
         let (mut start, has_title, earlier) = block_parts(lines, block_start, i, &mut section);
-        for q in earlier {
-            out.push(q);
+        if let Some(first) = earlier.first()
+            && let Some(k) = (block_start..i).find(|&k| lines[k].no == first.line)
+        {
+            claims.claim(k..start);
         }
+        out.extend(earlier);
         titled |= has_title;
         while start < i && is_blank(&lines[start].text) {
             start += 1;
@@ -277,7 +280,7 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
             .map(|l| unglue(&l.text))
             .chain(std::iter::once(lead))
             .collect::<Vec<_>>();
-        claims.claim(block_start..end);
+        claims.claim(start..end);
         out.push(Extracted {
             title,
             title_source,
