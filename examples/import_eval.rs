@@ -59,6 +59,9 @@ fn topic_id(label: &str) -> &'static str {
         .map_or("?", |(_, id)| id)
 }
 
+/// A guide, its reference questions, and the found question each of them matched.
+type GuideMatching = (String, Vec<Reference>, Vec<Option<usize>>);
+
 fn row(name: &str, s: &Score, ms: f64) {
     println!(
         "{:<28} {:>5} {:>5} {:>7.1}% {:>8.1}% {:>6}/{:<6} {:>7.1}% {:>4}/{:<4} {:>7} {:>8.1}",
@@ -84,7 +87,7 @@ fn evaluate(
     label: &str,
     per_file: bool,
     show_misses: bool,
-) -> (Score, Vec<(String, Vec<Reference>, Vec<Option<usize>>)>) {
+) -> (Score, Vec<GuideMatching>) {
     let reference = load_reference(dir);
     let mut guides: Vec<String> = reference.iter().map(|r| r.seed.clone()).collect();
     guides.sort();
@@ -176,7 +179,7 @@ fn main() {
 /// checks the duplicate marks and topic guesses against the reference concepts and topics.
 /// Every reference concept has a bank question (a test of the bank holds it to that), so every
 /// found question should be marked as a duplicate of a question with its concept.
-fn duplicates_and_topics(dir: &Path, matchings: &[(String, Vec<Reference>, Vec<Option<usize>>)]) {
+fn duplicates_and_topics(dir: &Path, matchings: &[GuideMatching]) {
     let seeds: Vec<String> = matchings.iter().map(|m| m.0.clone()).collect();
     let bank = Bank::load(None).expect("the shipped bank loads");
     let guides: Vec<Guide> = seeds

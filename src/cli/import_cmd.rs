@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::bank::import::{
-    Closest, Guide, ImportFindings, Imported, bank_file, import, input,
-};
+use crate::bank::import::{Closest, Guide, ImportFindings, Imported, bank_file, import, input};
 use crate::bank::{Bank, Difficulty, Kind};
 use crate::error::bad;
 
@@ -132,7 +130,11 @@ pub fn run(bank: &Bank, opts: &ImportOptions, out: &mut dyn Write) -> Result<()>
     }
     // Prose read as untitled answers is not a guide unless something in it asks.
     for g in &guides {
-        let mut found = report.questions.iter().filter(|q| q.file == g.file).peekable();
+        let mut found = report
+            .questions
+            .iter()
+            .filter(|q| q.file == g.file)
+            .peekable();
         if found.peek().is_some() && !found.any(|q| asks(&q.question)) {
             return Err(bad(format!(
                 "{}: not imported: no question-like structure (no heading, list item or line \

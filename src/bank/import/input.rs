@@ -59,7 +59,10 @@ const SIGNATURES: &[(&[u8], &str)] = &[
     (b"\xFF\xD8\xFF", "a JPEG image"),
     (b"GIF87a", "a GIF image"),
     (b"GIF89a", "a GIF image"),
-    (b"PK\x03\x04", "a ZIP archive (or a Word or OpenDocument file)"),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (or a Word or OpenDocument file)",
+    ),
     (b"\x1F\x8B", "a gzip archive"),
     (b"\x7FELF", "a program"),
     (b"\xD0\xCF\x11\xE0", "an old Office document"),
@@ -142,8 +145,13 @@ mod tests {
             guide_text(b"What is X?\n\0\0"),
             Err(NotAGuide::Binary { offset: 11 })
         ));
-        let noisy: Vec<u8> = (0..400u32).map(|i| if i % 10 == 0 { 0x1b } else { b'a' }).collect();
-        assert!(matches!(guide_text(&noisy), Err(NotAGuide::Controls { .. })));
+        let noisy: Vec<u8> = (0..400u32)
+            .map(|i| if i % 10 == 0 { 0x1b } else { b'a' })
+            .collect();
+        assert!(matches!(
+            guide_text(&noisy),
+            Err(NotAGuide::Controls { .. })
+        ));
     }
 
     #[test]
@@ -153,7 +161,10 @@ mod tests {
         let (t, bad) = guide_text(&text).unwrap();
         assert_eq!(bad, 1);
         assert!(t.ends_with('\u{FFFD}'));
-        let escaped = format!("{}\u{1b}[1mbold\u{1b}[0m\n", "A long line of prose. ".repeat(10));
+        let escaped = format!(
+            "{}\u{1b}[1mbold\u{1b}[0m\n",
+            "A long line of prose. ".repeat(10)
+        );
         assert!(guide_text(escaped.as_bytes()).is_ok());
     }
 }

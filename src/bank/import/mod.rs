@@ -274,8 +274,10 @@ pub fn import(guides: &[Guide], bank: &Bank) -> ImportFindings {
     let mut texts: Vec<dedup::Text> = shipped.iter().map(dedup::Text::of_bank).collect();
     texts.extend(found.iter().map(|(_, q)| dedup::Text::of_import(q)));
     let index = dedup::Index::new(&texts);
-    let mut taken: std::collections::HashSet<String> =
-        shipped.iter().map(|q| q.id.clone()).collect();
+    let mut ids = Ids {
+        taken: shipped.iter().map(|q| q.id.clone()).collect(),
+        ..Ids::default()
+    };
     let mut questions: Vec<Imported> = Vec::with_capacity(found.len());
     for (k, (file, q)) in found.into_iter().enumerate() {
         let me = nb + k;
@@ -301,7 +303,7 @@ pub fn import(guides: &[Guide], bank: &Bank) -> ImportFindings {
                 let text = format!("{} {} {}", q.title, q.tags.join(" "), q.answer);
                 guess::topic_from_descriptions(&text, bank.topics())
             });
-        let id = unique_id(&slug(&q.title), &mut taken);
+        let id = ids.unique(&slug(&q.title));
         questions.push(Imported {
             id,
             file,
@@ -396,15 +398,30 @@ fn slug(title: &str) -> String {
     }
 }
 
-fn unique_id(base: &str, taken: &mut std::collections::HashSet<String>) -> String {
-    let mut id = base.to_string();
-    let mut n = 2;
-    while taken.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// Ids given so far, and for each base the next number to try: a guide that repeats one
+/// title a thousand times must not try a thousand numbers for each copy.
+#[derive(Default)]
+struct Ids {
+    taken: std::collections::HashSet<String>,
+    next: std::collections::HashMap<String, usize>,
+}
+
+impl Ids {
+    fn unique(&mut self, base: &str) -> String {
+        let n = self.next.entry(base.to_string()).or_insert(1);
+        let mut id = if *n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}-{n}")
+        };
+        while self.taken.contains(&id) {
+            *n += 1;
+            id = format!("{base}-{n}");
+        }
+        *n += 1;
+        self.taken.insert(id.clone());
+        id
     }
-    taken.insert(id.clone());
-    id
 }
 
 #[cfg(test)]

@@ -442,8 +442,7 @@ pub fn sentences(text: &str) -> Vec<&str> {
     const ABBREVIATIONS: &[&str] = &["e.g", "i.e", "etc", "vs", "cf", "approx", "incl", "no"];
     let mut out = Vec::new();
     let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         if !matches!(c, '.' | '!' | '?') {
             continue;
         }
