@@ -413,14 +413,35 @@ fn big_guide() -> String {
     repeated(&fixture_guides(false), 500 * 1024)
 }
 
-/// `viva import --out` on guides of 1, 4 and 20 MB made of every fixture family, repeated:
-/// the time per megabyte stays flat when the import is linear.
+/// At least `bytes` of `one`, each copy's questions made different by the copy's number, so
+/// that no copy repeats another word for word and every question is compared through the
+/// index.
+fn varied(one: &str, bytes: usize) -> String {
+    let mut text = String::with_capacity(bytes + 2 * one.len());
+    let mut n = 0;
+    while text.len() < bytes {
+        n += 1;
+        text.push_str(&one.replace('?', &format!(" in case {n}?")));
+    }
+    text
+}
+
+/// `viva import --out` on guides of 1, 4 and 20 MB made of every fixture family, copied
+/// word for word and copied with each copy's questions varied: the time per megabyte stays
+/// flat when the import is linear.
 fn import_scaling(sizes_mb: &[usize]) {
     let one = fixture_guides(true);
     let dir = std::env::temp_dir().join(format!("viva-bench-scaling-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for &mb in sizes_mb {
-        let text = repeated(&one, mb * 1024 * 1024);
+    for (kind, &mb) in ["repeated", "varied"]
+        .iter()
+        .flat_map(|k| sizes_mb.iter().map(move |mb| (k, mb)))
+    {
+        let text = if *kind == "repeated" {
+            repeated(&one, mb * 1024 * 1024)
+        } else {
+            varied(&one, mb * 1024 * 1024)
+        };
         let path = dir.join(format!("guide-{mb}mb.md"));
         std::fs::write(&path, &text).expect("write guide");
         let started = Instant::now();
@@ -441,7 +462,8 @@ fn import_scaling(sizes_mb: &[usize]) {
         let said = String::from_utf8_lossy(&out.stdout);
         let written = said.split_whitespace().nth(1).unwrap_or("?");
         println!(
-            "viva import --out, {mb} MB guide: {secs:.1} s ({:.2} s per MB), {written} questions written",
+            "viva import --out, {mb} MB guide, {kind}: {secs:.1} s ({:.2} s per MB), {written} \
+             questions written",
             secs / mb as f64
         );
     }

@@ -17,7 +17,7 @@ use crate::words::content_stems;
 /// duplicates name a bank question of the same concept (see examples/import_eval.rs).
 const DUPLICATE: f64 = 1.35;
 /// How many postings one question's search reads before it stops gathering candidates.
-const MAX_VISITS: usize = 4000;
+const MAX_VISITS: usize = 2000;
 /// How many candidates, by title, have their bodies compared.
 const BODY_CANDIDATES: usize = 40;
 /// How much of a title a duplicate must share at least (costs nothing on the seed guides).
@@ -302,7 +302,7 @@ impl Index {
     ///
     /// The work per question is bounded, so an import is linear in the size of the guide: the
     /// title's rarest words gather candidates through their postings until `MAX_VISITS`
-    /// entries were read; a commoner word past that budget only adds to the candidates
+    /// entries were read (the rarest at least from its first holders); a commoner word past that budget only adds to the candidates
     /// already gathered (looked up in their sorted subjects), as it could not make a title
     /// match on its own.
     pub fn matches(&self, k: usize, candidates: impl Fn(usize) -> bool) -> Vec<Match> {
@@ -315,9 +315,14 @@ impl Index {
         terms.sort_by_key(|&t| postings(t).len());
         let mut covered: FastMap<usize, f64> = FastMap::default();
         let mut budget = MAX_VISITS;
-        for t in terms {
+        for (n, t) in terms.into_iter().enumerate() {
             let w = self.idf[t as usize].powi(2);
-            let list = postings(t);
+            let mut list = postings(t);
+            // The rarest word always gathers, from its first holders on (the bank's questions,
+            // then the earliest imported ones: what a duplicate would name).
+            if n == 0 {
+                list = &list[..list.len().min(budget)];
+            }
             if list.len() <= budget {
                 budget -= list.len();
                 for &other in list {

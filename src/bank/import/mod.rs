@@ -27,6 +27,7 @@ mod text;
 mod titled;
 mod trailer;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -279,8 +280,31 @@ pub fn import(guides: &[Guide], bank: &Bank) -> ImportFindings {
         ..Ids::default()
     };
     let mut questions: Vec<Imported> = Vec::with_capacity(found.len());
+    // A question seen word for word earlier in the import (a guide that repeats itself, or
+    // the same guide twice) is its duplicate without a search.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (k, (file, q)) in found.into_iter().enumerate() {
         let me = nb + k;
+        let key = (q.title.to_lowercase(), q.answer.clone());
+        if let Some(&first) = seen.get(&key) {
+            let earlier: &Imported = &questions[first];
+            let repeat = Imported {
+                id: ids.unique(&slug(&q.title)),
+                file,
+                kind: earlier.kind,
+                topic: earlier.topic.clone(),
+                duplicate_of: Some(earlier.id.clone()),
+                closest: Some(Closest {
+                    id: earlier.id.clone(),
+                    title_similarity: 1.0,
+                    body_similarity: 1.0,
+                }),
+                question: q,
+            };
+            questions.push(repeat);
+            continue;
+        }
+        seen.insert(key, k);
         let matches = index.matches(me, |o| o < me);
         let id_of = |i: usize| {
             if i < nb {
