@@ -10,7 +10,9 @@
 //! - selector step: one `select::pick` over 20 topics and 5,000 questions, posterior draws
 //!   included, while diagnosing (fresh learner) and while drilling (after 2,000 answers).
 //! - import: a guide of at least 500 KB (the test fixtures of every layout, repeated) through
-//!   the library and through `viva import --out`, bank loading included.
+//!   the library and through `viva import --out`, bank loading included; and `viva import
+//!   --out` on 1, 4 and 20 MB guides made of every fixture family (`-- import` runs only
+//!   these).
 //!
 //! A plain bench binary rather than criterion: a handful of numbers, no extra dependency.
 
@@ -364,24 +366,109 @@ fn selector(picks: usize) {
     }
 }
 
+/// The text guides among the import fixtures (the hand-written ones and, with `families`,
+/// every generated family but the web pages).
+fn fixture_guides(families: bool) -> String {
+    let root = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/import"
+    ));
+    let mut dirs = vec![root.to_path_buf()];
+    if families {
+        let mut fams: Vec<_> = std::fs::read_dir(root.join("families"))
+            .expect("families")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_dir())
+            .collect();
+        fams.sort();
+        dirs.extend(fams);
+    }
+    let mut names = Vec::new();
+    for dir in dirs {
+        names.extend(
+            std::fs::read_dir(dir)
+                .expect("fixtures")
+                .map(|e| e.expect("entry").path())
+                .filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "md")),
+        );
+    }
+    names.sort();
+    names
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("fixture") + "\n\n")
+        .collect()
+}
+
+/// At least `bytes` of `one`, repeated.
+fn repeated(one: &str, bytes: usize) -> String {
+    let mut text = String::with_capacity(bytes + one.len());
+    while text.len() < bytes {
+        text.push_str(one);
+    }
+    text
+}
+
 /// A guide of at least 500 KB made of the import fixtures, repeated: every layout, damaged
 /// text, and many duplicates for the dedup to find.
 fn big_guide() -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .expect("fixtures")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    names.sort();
-    let one: String = names
-        .iter()
-        .map(|p| std::fs::read_to_string(p).expect("fixture") + "\n\n")
-        .collect();
-    let mut text = String::new();
-    while text.len() < 500 * 1024 {
-        text.push_str(&one);
+    repeated(&fixture_guides(false), 500 * 1024)
+}
+
+/// At least `bytes` of `one`, each copy's questions made different by the copy's number, so
+/// that no copy repeats another word for word and every question is compared through the
+/// index.
+fn varied(one: &str, bytes: usize) -> String {
+    let mut text = String::with_capacity(bytes + 2 * one.len());
+    let mut n = 0;
+    while text.len() < bytes {
+        n += 1;
+        text.push_str(&one.replace('?', &format!(" in case {n}?")));
     }
     text
+}
+
+/// `viva import --out` on guides of 1, 4 and 20 MB made of every fixture family, copied
+/// word for word and copied with each copy's questions varied: the time per megabyte stays
+/// flat when the import is linear.
+fn import_scaling(sizes_mb: &[usize]) {
+    let one = fixture_guides(true);
+    let dir = std::env::temp_dir().join(format!("viva-bench-scaling-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (kind, &mb) in ["repeated", "varied"]
+        .iter()
+        .flat_map(|k| sizes_mb.iter().map(move |mb| (k, mb)))
+    {
+        let text = if *kind == "repeated" {
+            repeated(&one, mb * 1024 * 1024)
+        } else {
+            varied(&one, mb * 1024 * 1024)
+        };
+        let path = dir.join(format!("guide-{mb}mb.md"));
+        std::fs::write(&path, &text).expect("write guide");
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_viva"))
+            .env("VIVA_HOME", &dir)
+            .arg("import")
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.join("out.toml"))
+            .output()
+            .expect("viva runs");
+        let secs = started.elapsed().as_secs_f64();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        let written = said.split_whitespace().nth(1).unwrap_or("?");
+        println!(
+            "viva import --out, {mb} MB guide, {kind}: {secs:.1} s ({:.2} s per MB), {written} \
+             questions written",
+            secs / mb as f64
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn import_speed(runs: usize) {
@@ -434,6 +521,12 @@ fn import_speed(runs: usize) {
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` does not, and then one quick run is enough.
     let bench = std::env::args().any(|a| a == "--bench");
+    // `cargo bench --bench viva -- import`: the import figures alone.
+    if std::env::args().any(|a| a == "import") {
+        import_speed(if bench { 7 } else { 1 });
+        import_scaling(if bench { &[1, 4, 20] } else { &[1] });
+        return;
+    }
     startup(if bench { 30 } else { 1 });
     grading();
     delivery();
@@ -441,4 +534,5 @@ fn main() {
     replay(if bench { 20 } else { 1 });
     selector(if bench { 500 } else { 5 });
     import_speed(if bench { 7 } else { 1 });
+    import_scaling(if bench { &[1, 4, 20] } else { &[1] });
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::bank::import::{Closest, Guide, ImportFindings, Imported, bank_file, import};
+use crate::bank::import::{Closest, Guide, ImportFindings, Imported, bank_file, import, input};
 use crate::bank::{Bank, Difficulty, Kind};
 use crate::error::bad;
 
@@ -83,26 +83,29 @@ fn row(q: &Imported) -> Row<'_> {
     }
 }
 
-/// Reads a guide; bytes that are not UTF-8 are replaced (scraped pages often carry a few) and
-/// the user is told.
+/// Reads a guide. Files that are not text are refused; a few bytes that are not UTF-8 are
+/// replaced (scraped pages often carry some) and the user is told.
 fn read(path: &Path) -> Result<Guide> {
     let bytes =
         std::fs::read(path).map_err(|e| bad(format!("{}: cannot read: {e}", path.display())))?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!(
-                "viva: {}: not valid UTF-8 at byte {}; undecodable bytes were replaced",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            );
-            String::from_utf8_lossy(e.as_bytes()).into_owned()
-        }
-    };
+    let (text, replaced) = input::guide_text(&bytes)
+        .map_err(|why| bad(format!("{}: not imported: {why}", path.display())))?;
+    if replaced > 0 {
+        eprintln!(
+            "viva: {}: {replaced} bytes are not valid UTF-8; they were replaced",
+            path.display()
+        );
+    }
     Ok(Guide {
         file: path.display().to_string(),
         text,
     })
+}
+
+/// Whether a found question shows the shape of a guide: a title the guide gave, a title that
+/// asks, or interviewer insight.
+fn asks(q: &crate::bank::import::Extracted) -> bool {
+    q.title_source.is_verbatim() || q.title.trim_end().ends_with('?') || !q.insight.is_empty()
 }
 
 pub fn run(bank: &Bank, opts: &ImportOptions, out: &mut dyn Write) -> Result<()> {
@@ -124,6 +127,21 @@ pub fn run(bank: &Bank, opts: &ImportOptions, out: &mut dyn Write) -> Result<()>
         return Err(bad(
             "no questions found (see `viva import --help` for the layouts read)",
         ));
+    }
+    // Prose read as untitled answers is not a guide unless something in it asks.
+    for g in &guides {
+        let mut found = report
+            .questions
+            .iter()
+            .filter(|q| q.file == g.file)
+            .peekable();
+        if found.peek().is_some() && !found.any(|q| asks(&q.question)) {
+            return Err(bad(format!(
+                "{}: not imported: no question-like structure (no heading, list item or line \
+                 that asks, and no interviewer insight)",
+                g.file
+            )));
+        }
     }
     if let Some(path) = &opts.out {
         write_bank_file(bank, &report, opts.keep_duplicates, path, opts.json)?;
@@ -155,6 +173,10 @@ fn write_bank_file(
                 lines.join("\n  ")
             )
         })?;
+    // `--out $VIVA_HOME/bank/guide.toml` works before the bank folder exists.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| bad(format!("{name}: cannot write: {e}")))?;
+    }
     std::fs::write(path, &written.text).map_err(|e| bad(format!("{name}: cannot write: {e}")))?;
     let mut msg = format!("wrote {} questions to {name}", written.written);
     if !written.left_out.is_empty() {

@@ -504,7 +504,10 @@ fn a_missing_file_or_a_file_without_questions_is_bad_input() {
         "{err}"
     );
 
-    let unwritable = home.path().join("no-such-dir/out.toml");
+    // A folder cannot be made inside a file.
+    let blocker = home.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let unwritable = blocker.join("out.toml");
     let out = viva(home.path())
         .arg("import")
         .arg(fixture("qa_rust.txt"))

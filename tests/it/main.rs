@@ -12,6 +12,9 @@ mod fake_llm;
 mod fuzz;
 mod grade;
 mod import;
+mod import_guides;
+#[path = "../support/import_score.rs"]
+mod import_score;
 mod interview_pty;
 mod llm;
 mod practice;

@@ -72,9 +72,8 @@ fn comment(text: &str) -> String {
 
 /// Sentences of an answer that can serve as key points: whole, and of a speakable length.
 fn answer_points(answer: &str) -> Vec<String> {
-    answer
-        .split_inclusive(['.', '!', '?'])
-        .map(str::trim)
+    super::text::sentences(answer)
+        .into_iter()
         .filter(|s| (4..=40).contains(&s.split_whitespace().count()) && !s.ends_with('…'))
         .map(|s| s.trim_end_matches('.').to_string())
         .collect()

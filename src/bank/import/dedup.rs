@@ -16,6 +16,8 @@ use crate::words::content_stems;
 /// on the seed guides, whose questions carry concept ids: at this point 92% of the marked
 /// duplicates name a bank question of the same concept (see examples/import_eval.rs).
 const DUPLICATE: f64 = 1.35;
+/// How many postings one question's search reads before it stops gathering candidates.
+const MAX_VISITS: usize = 2000;
 /// How many candidates, by title, have their bodies compared.
 const BODY_CANDIDATES: usize = 40;
 /// How much of a title a duplicate must share at least (costs nothing on the seed guides).
@@ -71,6 +73,67 @@ impl Text {
             .join(" "),
         }
     }
+}
+
+/// The words of a title that say what it is about: the words that only ask ("Explain",
+/// "What is the difference between", "How does … work") go, so that "Explain the GIL." and
+/// "What is the GIL?" are the same title, and two titles that share only their asking words
+/// are not alike.
+fn asked_about(title: &str) -> String {
+    const ASKING: &[&str] = &[
+        "explain",
+        "describe",
+        "define",
+        "discuss",
+        "tell",
+        "give",
+        "compare",
+        "contrast",
+        "difference",
+        "differences",
+        "different",
+        "differ",
+        "between",
+        "work",
+        "works",
+        "working",
+        "mean",
+        "means",
+        "meaning",
+        "purpose",
+        "role",
+        "concept",
+        "example",
+        "examples",
+        "use",
+        "used",
+        "using",
+        "would",
+        "could",
+        "should",
+        "happen",
+        "happens",
+        "main",
+        "key",
+        "important",
+        "common",
+        "understand",
+        "understanding",
+        "walk",
+        "through",
+        "python",
+        "python's",
+    ];
+    title
+        .split_whitespace()
+        .filter(|w| {
+            let bare = w
+                .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase();
+            !ASKING.contains(&bare.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A unit-length sparse vector over term ids.
@@ -189,7 +252,7 @@ impl Index {
         let mut terms = Terms::default();
         let mut sets: Vec<[Vec<u32>; 3]> = Vec::with_capacity(texts.len());
         for t in texts {
-            let title = terms.of(&t.title);
+            let title = terms.of(&asked_about(&t.title));
             let mut subject = terms.of(&t.subject);
             subject.extend(&title);
             subject.sort_unstable();
@@ -240,18 +303,43 @@ impl Index {
 
     /// The questions `candidates` admits whose subject shares a word with question `k`'s
     /// title: the closest by title, with their bodies compared.
+    ///
+    /// The work per question is bounded, so an import is linear in the size of the guide: the
+    /// title's rarest words gather candidates through their postings until `MAX_VISITS`
+    /// entries were read (the rarest at least from its first holders); a commoner word past that budget only adds to the candidates
+    /// already gathered (looked up in their sorted subjects), as it could not make a title
+    /// match on its own.
     pub fn matches(&self, k: usize, candidates: impl Fn(usize) -> bool) -> Vec<Match> {
-        // Covered weight of k's title per candidate: postings of the subjects.
         let total: f64 = self.title[k]
             .iter()
             .map(|&(t, _)| self.idf[t as usize].powi(2))
             .sum();
+        let postings = |t: u32| self.postings.get(&t).map_or(&[][..], Vec::as_slice);
+        let mut terms: Vec<u32> = self.title[k].iter().map(|&(t, _)| t).collect();
+        terms.sort_by_key(|&t| postings(t).len());
         let mut covered: FastMap<usize, f64> = FastMap::default();
-        for &(t, _) in &self.title[k] {
+        let mut budget = MAX_VISITS;
+        for (n, t) in terms.into_iter().enumerate() {
             let w = self.idf[t as usize].powi(2);
-            for &other in self.postings.get(&t).map_or(&[][..], Vec::as_slice) {
-                if other != k && candidates(other) {
-                    *covered.entry(other).or_default() += w;
+            let mut list = postings(t);
+            // The rarest word always gathers, from its first holders on (the bank's questions,
+            // then the earliest imported ones: what a duplicate would name).
+            if n == 0 {
+                list = &list[..list.len().min(budget)];
+            }
+            if list.len() <= budget {
+                budget -= list.len();
+                for &other in list {
+                    if other != k && candidates(other) {
+                        *covered.entry(other).or_default() += w;
+                    }
+                }
+            } else {
+                budget = 0;
+                for (&other, c) in &mut covered {
+                    if self.subject[other].binary_search(&t).is_ok() {
+                        *c += w;
+                    }
                 }
             }
         }

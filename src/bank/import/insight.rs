@@ -63,72 +63,112 @@ impl Insight {
     }
 }
 
-/// The rubric list a label names, for the phrasings guides use.
+/// The rubric list a label names. Guides word their labels many ways ("What they're looking
+/// for", "Common mistakes", "Likely follow-ups"), so a label is read by the phrase it carries,
+/// when the words before that phrase only qualify it ("common", "what a") and the label is
+/// short.
 pub fn field_of(label: &str) -> Option<Field> {
+    const FIELDS: [(Field, &[&str]); 4] = [
+        (
+            Field::FollowUps,
+            &["follow-up", "follow up", "followup", "next questions"],
+        ),
+        (
+            Field::RedFlags,
+            &[
+                "red flag",
+                "weak answer",
+                "weak candidate",
+                "weak response",
+                "mistake",
+                "pitfall",
+                "warning sign",
+                "bad answer",
+                "wrong answer",
+                "anti-pattern",
+            ],
+        ),
+        (
+            Field::StrongSignals,
+            &[
+                "strong signal",
+                "strong answer",
+                "strong candidate",
+                "strong response",
+                "green flag",
+                "good sign",
+                "great answer",
+                "good answer",
+                "ideal answer",
+                "best answer",
+            ],
+        ),
+        (
+            Field::WhatTheyTest,
+            &[
+                "they test",
+                "they're testing",
+                "they are testing",
+                "they look for",
+                "they're looking for",
+                "they are looking for",
+                "interviewers test",
+                "interviewers are testing",
+                "interviewers are really testing",
+                "interviewers look for",
+                "interviewers are looking for",
+                "interviewer is looking for",
+                "interviewer wants",
+                "being tested",
+                "concepts tested",
+                "interview focus",
+                "key points",
+                "it tests",
+                "this tests",
+            ],
+        ),
+    ];
+    /// Words that may stand before the phrase of a label.
+    const QUALIFIERS: &[&str] = &[
+        "what",
+        "a",
+        "an",
+        "the",
+        "common",
+        "likely",
+        "typical",
+        "possible",
+        "potential",
+        "some",
+        "key",
+        "top",
+        "other",
+        "more",
+        "classic",
+        "frequent",
+        "usual",
+        "is",
+        "are",
+        "signs",
+        "of",
+        "really",
+        "most",
+    ];
     let l = normalize_label(label);
-    let l = l.as_str();
-    const WHAT: &[&str] = &[
-        "what they test",
-        "what they're testing",
-        "what they are testing",
-        "what they look for",
-        "what interviewers test",
-        "what interviewers are testing",
-        "what interviewers are really testing",
-        "what interviewers look for",
-        "what is being tested",
-        "what's being tested",
-        "key concepts tested",
-        "concepts tested",
-        "interview focus",
-        "key points",
-        "what it tests",
-    ];
-    const STRONG: &[&str] = &[
-        "strong signal",
-        "strong signals",
-        "strong answer signals",
-        "strong answer",
-        "strong answers",
-        "what strong candidates say",
-        "green flags",
-        "good signs",
-        "great answer",
-        "what a great answer includes",
-    ];
-    const RED: &[&str] = &[
-        "red flag",
-        "red flags",
-        "red flag answer",
-        "red flag answers",
-        "what weak candidates say",
-        "weak answer",
-        "weak answers",
-        "warning signs",
-        "common mistakes",
-    ];
-    const FOLLOW: &[&str] = &[
-        "follow-up",
-        "follow-ups",
-        "follow up",
-        "follow ups",
-        "followups",
-        "follow-up questions",
-        "follow up questions",
-        "likely follow-ups",
-        "next questions",
-    ];
-    if WHAT.contains(&l) {
-        Some(Field::WhatTheyTest)
-    } else if STRONG.contains(&l) {
-        Some(Field::StrongSignals)
-    } else if RED.contains(&l) {
-        Some(Field::RedFlags)
-    } else if FOLLOW.contains(&l) {
-        Some(Field::FollowUps)
-    } else {
-        None
+    let words = l.split_whitespace().count();
+    // A label is a few words; a colon inside means a label with its value, not a label.
+    if words == 0 || words > 6 || l.contains(':') {
+        return None;
     }
+    FIELDS.iter().find_map(|(field, phrases)| {
+        phrases.iter().find_map(|p| {
+            let at = l.find(p)?;
+            let before_ok = l[..at].split_whitespace().all(|w| QUALIFIERS.contains(&w));
+            let starts_word = at == 0 || l[..at].ends_with(' ');
+            let after = l[at + p.len()..].split_whitespace().count();
+            (before_ok && starts_word && after <= 2).then_some(*field)
+        })
+    })
 }
 
 fn normalize_label(label: &str) -> String {

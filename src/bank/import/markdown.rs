@@ -8,9 +8,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::insight::{Insight, field_of, is_block_header, label_of, parse_block};
+use super::insight::{Insight, field_of, is_block_header, label_of, parse_block, segments};
 use super::repair::Line;
-use super::text::{bullet, heading_like, is_blank, question_like, strip_markup, summary};
+use super::text::{
+    bullet, clearly_asks, heading_like, is_blank, question_like, strip_markup, summary,
+};
 use super::titled::{list, meta_line};
 use super::{Claims, Extracted, Layout, TitleSource};
 
@@ -24,14 +26,24 @@ static ASKED_AT: LazyLock<Regex> = LazyLock::new(|| {
 /// `## text` with its level.
 fn atx(text: &str) -> Option<(usize, &str)> {
     let t = text.trim_start();
+    // Four spaces of indentation make code, whatever it holds (`    # What does this print?`).
+    if text.len() - t.len() >= 4 {
+        return None;
+    }
     let level = t.bytes().take_while(|&b| b == b'#').count();
     let rest = t[level..].strip_prefix(' ')?;
     ((1..=6).contains(&level) && !rest.trim().is_empty()).then(|| (level, rest.trim()))
 }
 
-/// A numbered heading's text without its number: `3. What is X?` → `What is X?`.
+/// A numbered heading's text without its number: `3. What is X?`, `Question 3: What is X?`
+/// → `What is X?`.
 fn without_number(text: &str) -> &str {
     let t = strip_markup(text);
+    let t = ["Question ", "question ", "Q ", "Q. "]
+        .iter()
+        .find_map(|p| t.strip_prefix(p))
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or(t);
     let t = t
         .strip_prefix(['Q', 'q'])
         .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
@@ -45,15 +57,57 @@ fn without_number(text: &str) -> &str {
         .map_or(t, str::trim)
 }
 
-/// A heading that can head a list: ATX, or a short line standing alone.
+/// A heading that can head a list: ATX, a short line standing alone, or a sentence that
+/// announces the list ("A few more to practise:") and is not an insight label.
 fn list_heading(lines: &[Line], i: usize) -> Option<String> {
     let text = &lines[i].text;
     if let Some((_, t)) = atx(text) {
         return Some(strip_markup(t).to_string());
     }
     let blank_before = i == 0 || is_blank(&lines[i - 1].text);
-    (blank_before && heading_like(text) && bullet(text).is_none())
-        .then(|| strip_markup(text).to_string())
+    let announces =
+        strip_markup(text).ends_with(':') && bullet(text).is_none() && !under_label(text);
+    (blank_before && (heading_like(text) || announces) && bullet(text).is_none())
+        .then(|| strip_markup(text).trim_end_matches(':').to_string())
+}
+
+/// Whether a list after this line is an insight list: the line is an insight label, or ends
+/// in one (`…Red flag answer: …Follow-up:`, glued or not).
+fn under_label(text: &str) -> bool {
+    field_of(text).is_some()
+        || label_of(text).is_some_and(|(l, _)| field_of(l).is_some())
+        || segments(text)
+            .last()
+            .is_some_and(|s| s.label.is_some_and(|l| field_of(l).is_some()))
+}
+
+/// A list of questions that starts at `i` without a heading of its own (right after a
+/// question's answer), or under a heading or announcing sentence at `i`.
+fn list_starts_at(lines: &[Line], i: usize) -> bool {
+    let prev = lines[..i].iter().rposition(|l| !is_blank(&l.text));
+    let fresh_list = bullet(&lines[i].text).is_some()
+        && prev.is_none_or(|p| bullet(&lines[p].text).is_none() && !under_label(&lines[p].text));
+    let headed = list_heading(lines, i).is_some() && atx(&lines[i].text).is_none();
+    (headed || fresh_list) && list_clearly_asks(lines, if headed { i + 1 } else { i })
+}
+
+/// Whether the list starting at `from` (blank lines skipped) has at least two top-level
+/// items, most of them clearly questions.
+fn list_clearly_asks(lines: &[Line], from: usize) -> bool {
+    let items: Vec<_> = lines[from.min(lines.len())..]
+        .iter()
+        .filter(|l| !is_blank(&l.text))
+        .map_while(|l| bullet(&l.text))
+        .collect();
+    let Some(top) = items.iter().map(|b| b.indent).min() else {
+        return false;
+    };
+    let top: Vec<_> = items.iter().filter(|b| b.indent == top).collect();
+    let asking = top
+        .iter()
+        .filter(|b| clearly_asks(without_number(b.body)))
+        .count();
+    top.len() >= 2 && asking as f64 >= QUESTION_SHARE * top.len() as f64
 }
 
 /// A question asked by a heading, with its level: ATX, or a bold line standing alone.
@@ -145,7 +199,7 @@ fn headed_question(
             Some((l, _)) => {
                 !is_label && l <= level.max(1) || question_heading(lines, end).is_some()
             }
-            None => question_heading(lines, end).is_some(),
+            None => question_heading(lines, end).is_some() || list_starts_at(lines, end),
         };
         if next_heading {
             break;
@@ -206,6 +260,18 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
             out.push(q);
             i = end;
             continue;
+        }
+        if i > 0 && bullet(&lines[i].text).is_some() && list_starts_at(lines, i) {
+            let heading = section.clone().unwrap_or_default();
+            if let Some((qs, end)) = question_list(lines, i - 1, &heading) {
+                claims.claim(i..end);
+                out.extend(qs.into_iter().map(|mut q| {
+                    q.section = section.clone();
+                    q
+                }));
+                i = end;
+                continue;
+            }
         }
         if let Some(heading) = list_heading(lines, i) {
             if let Some((qs, end)) = question_list(lines, i, &heading) {

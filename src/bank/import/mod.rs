@@ -14,6 +14,8 @@ pub mod dedup;
 mod embedded;
 mod flattened;
 pub mod guess;
+pub mod html;
+pub mod input;
 mod insight;
 mod markdown;
 #[cfg(test)]
@@ -25,6 +27,7 @@ mod text;
 mod titled;
 mod trailer;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -166,9 +169,13 @@ impl Claims {
     }
 }
 
-/// Finds the questions of one guide.
+/// Finds the questions of one guide (text, Markdown or a saved web page).
 pub fn extract(text: &str) -> Extraction {
-    let (lines, repairs) = repair::repair(text);
+    let (lines, repairs) = if html::is_html(text) {
+        repair::repair_lines(html::to_lines(text))
+    } else {
+        repair::repair(text)
+    };
     let mut claims = Claims::new(lines.len());
     let mut questions = titled::parse(&lines, &mut claims);
     // Order matters: a layout reads only what the ones before it left.
@@ -268,11 +275,36 @@ pub fn import(guides: &[Guide], bank: &Bank) -> ImportFindings {
     let mut texts: Vec<dedup::Text> = shipped.iter().map(dedup::Text::of_bank).collect();
     texts.extend(found.iter().map(|(_, q)| dedup::Text::of_import(q)));
     let index = dedup::Index::new(&texts);
-    let mut taken: std::collections::HashSet<String> =
-        shipped.iter().map(|q| q.id.clone()).collect();
+    let mut ids = Ids {
+        taken: shipped.iter().map(|q| q.id.clone()).collect(),
+        ..Ids::default()
+    };
     let mut questions: Vec<Imported> = Vec::with_capacity(found.len());
+    // A question seen word for word earlier in the import (a guide that repeats itself, or
+    // the same guide twice) is its duplicate without a search.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (k, (file, q)) in found.into_iter().enumerate() {
         let me = nb + k;
+        let key = (q.title.to_lowercase(), q.answer.clone());
+        if let Some(&first) = seen.get(&key) {
+            let earlier: &Imported = &questions[first];
+            let repeat = Imported {
+                id: ids.unique(&slug(&q.title)),
+                file,
+                kind: earlier.kind,
+                topic: earlier.topic.clone(),
+                duplicate_of: Some(earlier.id.clone()),
+                closest: Some(Closest {
+                    id: earlier.id.clone(),
+                    title_similarity: 1.0,
+                    body_similarity: 1.0,
+                }),
+                question: q,
+            };
+            questions.push(repeat);
+            continue;
+        }
+        seen.insert(key, k);
         let matches = index.matches(me, |o| o < me);
         let id_of = |i: usize| {
             if i < nb {
@@ -295,7 +327,7 @@ pub fn import(guides: &[Guide], bank: &Bank) -> ImportFindings {
                 let text = format!("{} {} {}", q.title, q.tags.join(" "), q.answer);
                 guess::topic_from_descriptions(&text, bank.topics())
             });
-        let id = unique_id(&slug(&q.title), &mut taken);
+        let id = ids.unique(&slug(&q.title));
         questions.push(Imported {
             id,
             file,
@@ -348,29 +380,72 @@ fn slug(title: &str) -> String {
         "your",
         "s",
     ];
-    let words: Vec<String> = title
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
+    let words_of = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let all = words_of(title);
+    let subject: Vec<String> = all
+        .iter()
         .filter(|w| !crate::words::is_stop_word(w) && !NOT_SUBJECT.contains(&w.as_str()))
         .take(4)
+        .cloned()
         .collect();
-    if words.is_empty() {
-        "imported-question".to_string()
-    } else {
-        words.join("-")
+    if !subject.is_empty() {
+        return subject.join("-");
+    }
+    // "How does `with` work?": the code the title names is its subject, stop word or not.
+    let code: Vec<String> = title
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(words_of)
+        .take(4)
+        .collect();
+    if !code.is_empty() {
+        return code.join("-");
+    }
+    // Otherwise every word but the question words; a title has at least one word.
+    let rest: Vec<String> = all
+        .iter()
+        .filter(|w| !["what", "how", "why", "when", "which", "who"].contains(&w.as_str()))
+        .take(4)
+        .cloned()
+        .collect();
+    match (rest.is_empty(), all.is_empty()) {
+        (false, _) => rest.join("-"),
+        (true, false) => all.join("-"),
+        // No Latin word at all (ids are ASCII kebab-case): the import numbers them.
+        (true, true) => "question".to_string(),
     }
 }
 
-fn unique_id(base: &str, taken: &mut std::collections::HashSet<String>) -> String {
-    let mut id = base.to_string();
-    let mut n = 2;
-    while taken.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// Ids given so far, and for each base the next number to try: a guide that repeats one
+/// title a thousand times must not try a thousand numbers for each copy.
+#[derive(Default)]
+struct Ids {
+    taken: std::collections::HashSet<String>,
+    next: std::collections::HashMap<String, usize>,
+}
+
+impl Ids {
+    fn unique(&mut self, base: &str) -> String {
+        let n = self.next.entry(base.to_string()).or_insert(1);
+        let mut id = if *n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}-{n}")
+        };
+        while self.taken.contains(&id) {
+            *n += 1;
+            id = format!("{base}-{n}");
+        }
+        *n += 1;
+        self.taken.insert(id.clone());
+        id
     }
-    taken.insert(id.clone());
-    id
 }
 
 #[cfg(test)]
@@ -391,6 +466,7 @@ mod tests {
             slug("Explain how the event loop schedules coroutines, callbacks and futures"),
             "event-loop-schedules-coroutines"
         );
-        assert_eq!(slug("How would you do it?"), "imported-question");
+        assert_eq!(slug("How does `with` work?"), "with");
+        assert_eq!(slug("How would you do it?"), "would-you-do-it");
     }
 }

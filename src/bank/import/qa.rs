@@ -37,7 +37,7 @@ fn units(lines: &[Line]) -> Vec<Unit> {
 /// A question on a line of its own.
 fn is_question(lines: &[Line], u: &Unit) -> bool {
     let text = &lines[u.from].text;
-    u.to - u.from == 1 && !is_chrome(text) && question_like(text)
+    u.to - u.from == 1 && !is_chrome(text) && question_like(strip_number(text))
 }
 
 /// Text that answers: sentences, not a heading, a button or another question.

@@ -46,12 +46,21 @@ const ESCAPED_BLOCK_MIN: usize = 10;
 
 /// Splits a guide into repaired lines.
 pub fn repair(text: &str) -> (Vec<Line>, Repairs) {
+    repair_lines(
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.to_string())),
+    )
+}
+
+/// Repairs lines that carry their own source line numbers (the text of a web page).
+pub fn repair_lines(raw: impl IntoIterator<Item = (usize, String)>) -> (Vec<Line>, Repairs) {
     let mut repairs = Repairs::default();
     let mut fixed: Vec<(usize, String)> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let (line, runs) = fix_mojibake(raw);
+    for (no, raw) in raw {
+        let (line, runs) = fix_mojibake(&raw);
         repairs.mojibake_runs += runs;
-        fixed.push((i + 1, line));
+        fixed.push((no, line));
     }
     let shifted = repairs.mojibake_runs > 0;
     let mut lines = Vec::with_capacity(fixed.len());

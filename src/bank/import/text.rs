@@ -179,7 +179,13 @@ pub fn question_like(text: &str) -> bool {
         && (t.ends_with('?')
             || INTERROGATIVES.contains(&opener.as_str())
             || TASK_VERBS.contains(&opener.as_str()));
-    if !(2..=60).contains(&words) || (!asks_in_words && looks_like_code(t)) {
+    // `CREATE INDEX …;` opens with a task verb but is a statement of code.
+    let shouted = t
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.len() > 2 && w.chars().all(|c| c.is_ascii_uppercase()));
+    let statement = t.ends_with([';', '{']) || (shouted && looks_like_code(t));
+    if !(2..=60).contains(&words) || statement || (!asks_in_words && looks_like_code(t)) {
         return false;
     }
     // "How does X work? (A vs B)." still asks.
@@ -197,6 +203,15 @@ pub fn question_like(text: &str) -> bool {
         && words >= 3
         && (INTERROGATIVES.contains(&opener.as_str()) || TASK_VERBS.contains(&opener.as_str()))
         && !t.ends_with(':')
+}
+
+/// A question beyond doubt: question-like, and ending in `?` or setting a task ("Explain …").
+/// An item such as "When the logic needs several statements" reads as a question by its first
+/// word only.
+pub fn clearly_asks(text: &str) -> bool {
+    let t = unquote(strip_markup(text));
+    question_like(t)
+        && (t.trim_end().ends_with('?') || TASK_VERBS.contains(&first_word(t).as_str()))
 }
 
 /// What may follow the question mark of a question: nothing, closing quotes, or an aside in
@@ -297,6 +312,13 @@ const CODE_OPENERS: &[&str] = &[
 pub fn looks_like_code(text: &str) -> bool {
     let t = text.trim();
     if t.is_empty() {
+        return false;
+    }
+    // A long sentence that happens to open with a command or keyword ("kubectl rollout undo
+    // returns the previous ReplicaSet, …") is prose.
+    let sentence =
+        t.ends_with(['.', '!', '?']) && t.split_whitespace().count() >= 10 && word_share(t) >= 0.75;
+    if sentence {
         return false;
     }
     if CODE_OPENERS.iter().any(|k| t.starts_with(k)) {
@@ -412,6 +434,50 @@ pub fn is_chrome(text: &str) -> bool {
     CHROME.contains(&t.as_str())
 }
 
+/// The sentences of a prose text. A `.`, `!` or `?` ends one only before a space and a word
+/// that does not continue the sentence in lower case, and not after an abbreviation, so file
+/// extensions, versions and dotted names (`.whl`, `3.12`, `os.path`) and "e.g. the" stay
+/// inside their sentence.
+pub fn sentences(text: &str) -> Vec<&str> {
+    const ABBREVIATIONS: &[&str] = &["e.g", "i.e", "etc", "vs", "cf", "approx", "incl", "no"];
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let end = i + c.len_utf8();
+        let rest = &text[end..];
+        let Some(after) = rest.strip_prefix(char::is_whitespace) else {
+            if rest.is_empty() {
+                break;
+            }
+            continue;
+        };
+        let next = after.trim_start().chars().next();
+        let word_before = text[start..i]
+            .rsplit(char::is_whitespace)
+            .next()
+            .unwrap_or("")
+            .trim_start_matches(['(', '"', '“'])
+            .to_lowercase();
+        let continues = next.is_some_and(char::is_lowercase)
+            || (c == '.' && ABBREVIATIONS.contains(&word_before.as_str()));
+        if !continues {
+            let s = text[start..end].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = end;
+        }
+    }
+    let s = text[start..].trim();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
 /// The first sentence of a text, at most `max_words` words: a title for an untitled answer.
 pub fn lead_sentence(text: &str, max_words: usize) -> String {
     let t = text.trim();
@@ -523,6 +589,22 @@ mod tests {
         ] {
             assert!(!question_like(s), "{s}");
         }
+    }
+
+    #[test]
+    fn sentences_end_at_sentence_ends_only() {
+        assert_eq!(
+            sentences(
+                "A wheel is a zip with a .whl extension. Python 3.12 reads it via os.path, \
+                 e.g. the usual way! Then? done. Last"
+            ),
+            [
+                "A wheel is a zip with a .whl extension.",
+                "Python 3.12 reads it via os.path, e.g. the usual way!",
+                "Then? done.",
+                "Last"
+            ]
+        );
     }
 
     #[test]

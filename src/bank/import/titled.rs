@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::insight::{is_block_header, parse_block};
+use super::insight::{field_of, is_block_header, label_of, parse_block};
 use super::repair::Line;
 use super::text::{bullet, heading_like, is_blank, is_chrome, strip_markup, summary};
 use super::{Claims, Extracted, Layout, TitleSource};
@@ -153,8 +153,21 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
         let mut end = next;
         let mut answer_end = next;
         let mut i = a.meta_at + 1;
+        let mut past_heading = false;
         while i < next {
-            if is_block_header(&lines[i].text) {
+            let text = &lines[i].text;
+            // The block opens with its header, or with its first label when it has none; a
+            // label past a heading (the last question's next section or document) is not this
+            // question's.
+            let heading = text.trim_start().starts_with('#')
+                || (is_blank(&lines[i - 1].text)
+                    && lines.get(i + 1).is_none_or(|l| is_blank(&l.text))
+                    && heading_like(text));
+            let label = field_of(text).is_some()
+                || label_of(text).is_some_and(|(l, _)| field_of(l).is_some());
+            past_heading |= heading && !label && !is_chrome(text);
+            let labelled = !past_heading && insight.is_empty() && label;
+            if is_block_header(text) || labelled {
                 answer_end = answer_end.min(i);
                 let (block, block_end) = parse_block(lines, i);
                 insight.extend(&block);

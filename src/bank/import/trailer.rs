@@ -7,7 +7,8 @@
 use super::insight::{Field, Insight, Segment, field_of, segments};
 use super::repair::{Line, unglue};
 use super::text::{
-    bullet, heading_like, is_blank, lead_sentence, looks_like_code, strip_markup, summary,
+    bullet, clearly_asks, heading_like, is_blank, lead_sentence, looks_like_code, prose_like,
+    strip_markup, summary,
 };
 use super::{Claims, Extracted, Layout, TitleSource};
 
@@ -58,6 +59,10 @@ fn trailer_end(lines: &[Line], from: usize) -> usize {
         let Some(next) = next else { break };
         if standalone_heading(lines, next) {
             break;
+        }
+        // A line of code that opens a trailer of its own is the next answer, not a quote.
+        if let Some(k) = (end..next).find(|&k| opens_trailer(lines, k)) {
+            return end.min(k);
         }
         let code_between = (end..next).any(|k| code_at(lines, k));
         if continues_trailer(&lines[next].text)
@@ -141,10 +146,89 @@ fn read_trailer(lines: &[Line], from: usize, to: usize) -> (Insight, String) {
     (insight, lead)
 }
 
+/// A question title kept above its answer (`How does X work?` on a line of its own, prose
+/// below): guides whose headings survived put one before each answer.
+fn title_at(lines: &[Line], k: usize) -> bool {
+    let text = &lines[k].text;
+    let next = lines[k + 1..].iter().find(|l| !is_blank(&l.text));
+    // Not a comment in code, an indented line, or a line a colon announced.
+    let plain_line = !text.starts_with(char::is_whitespace)
+        && !text.starts_with(['#', '/', '-', '|'])
+        && !lines[..k]
+            .iter()
+            .rev()
+            .find(|l| !is_blank(&l.text))
+            .is_some_and(|l| l.text.trim_end().ends_with(':'));
+    plain_line
+        && bullet(text).is_none()
+        && text.split_whitespace().count() <= 30
+        && clearly_asks(text)
+        && !segments(text).iter().any(|s| known_label(s).is_some())
+        && next.is_some_and(|l| {
+            bullet(&l.text).is_none()
+                && !clearly_asks(&l.text)
+                && !looks_like_code(&l.text)
+                && prose_like(&l.text)
+        })
+}
+
+/// A titled question whose answer has no trailer: from its title to `end`.
+fn untrailed(lines: &[Line], at: usize, end: usize, section: &Option<String>) -> Extracted {
+    let answer = lines[at + 1..end]
+        .iter()
+        .map(|l| unglue(&l.text))
+        .collect::<Vec<_>>();
+    Extracted {
+        title: strip_markup(&lines[at].text).to_string(),
+        title_source: TitleSource::Heading,
+        difficulty: None,
+        tags: Vec::new(),
+        companies: Vec::new(),
+        section: section.clone(),
+        insight: Insight::default(),
+        answer: summary(answer.iter().map(String::as_str), 700),
+        layout: Layout::Trailer,
+        line: lines[at].no,
+    }
+}
+
+/// Reads `from..to` for section headings and question titles: the section in force at `to`,
+/// where the answer that ends at `to` starts, whether that start is a title, and the titled
+/// questions before it that had no trailer.
+fn block_parts(
+    lines: &[Line],
+    from: usize,
+    to: usize,
+    section: &mut Option<String>,
+) -> (usize, bool, Vec<Extracted>) {
+    let mut start = from;
+    let mut title: Option<usize> = None;
+    let mut earlier = Vec::new();
+    for k in from..to {
+        if title_at(lines, k) {
+            if let Some(t) = title {
+                earlier.push(untrailed(lines, t, k, section));
+            }
+            title = Some(k);
+        } else if standalone_heading(lines, k) {
+            if let Some(t) = title.take() {
+                earlier.push(untrailed(lines, t, k, section));
+            }
+            *section = Some(strip_markup(&lines[k].text).to_string());
+            start = k + 1;
+        }
+    }
+    match title {
+        Some(t) => (t, true, earlier),
+        None => (start, false, earlier),
+    }
+}
+
 pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
     let mut out = Vec::new();
     let mut block_start = 0;
     let mut section: Option<String> = None;
+    let mut titled = false;
     let mut i = 0;
     while i < lines.len() {
         if !opens_trailer(lines, i) {
@@ -152,32 +236,46 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
             continue;
         }
         let end = trailer_end(lines, i + 1);
-        // The answer starts after the last section heading before the trailer.
-        let mut start = block_start;
-        for k in block_start..i {
-            if standalone_heading(lines, k) {
-                section = Some(strip_markup(&lines[k].text).to_string());
-                start = k + 1;
-            }
+        // The answer starts after the last section heading (or at the last title) before
+        // the trailer.
+        let (mut start, has_title, earlier) = block_parts(lines, block_start, i, &mut section);
+        if let Some(first) = earlier.first()
+            && let Some(k) = (block_start..i).find(|&k| lines[k].no == first.line)
+        {
+            claims.claim(k..start);
         }
+        out.extend(earlier);
+        titled |= has_title;
         while start < i && is_blank(&lines[start].text) {
             start += 1;
         }
         let (insight, lead) = read_trailer(lines, i, end);
         let first = unglue(&lines[start].text);
-        let (title, title_source) = match first.strip_prefix("Scenario:") {
-            Some(rest) => {
-                let situation = segments(rest)
-                    .into_iter()
-                    .take_while(|s| known_label(s).is_none())
-                    .map(|s| s.value)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                (situation, TitleSource::Scenario)
+        let (title, title_source, body_from) = if has_title {
+            (
+                strip_markup(&first).to_string(),
+                TitleSource::Heading,
+                start + 1,
+            )
+        } else {
+            match first.strip_prefix("Scenario:") {
+                Some(rest) => {
+                    let situation = segments(rest)
+                        .into_iter()
+                        .take_while(|s| known_label(s).is_none())
+                        .map(|s| s.value)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    (situation, TitleSource::Scenario, start)
+                }
+                None => (
+                    lead_sentence(&first, LEAD_WORDS),
+                    TitleSource::AnswerLead,
+                    start,
+                ),
             }
-            None => (lead_sentence(&first, LEAD_WORDS), TitleSource::AnswerLead),
         };
-        let answer_lines = lines[start..i]
+        let answer_lines = lines[body_from.min(i)..i]
             .iter()
             .map(|l| unglue(&l.text))
             .chain(std::iter::once(lead))
@@ -197,6 +295,25 @@ pub fn parse(lines: &[Line], claims: &mut Claims) -> Vec<Extracted> {
         });
         block_start = end;
         i = end;
+    }
+    // In a guide with titles, titled answers after the last trailer have none of their own.
+    if titled && block_start < lines.len() {
+        let mut rest_section = section.clone();
+        let (last, has_title, earlier) =
+            block_parts(lines, block_start, lines.len(), &mut rest_section);
+        let mut tail = earlier;
+        if has_title {
+            let end = (last + 1..lines.len())
+                .find(|&k| standalone_heading(lines, k))
+                .unwrap_or(lines.len());
+            tail.push(untrailed(lines, last, end, &rest_section));
+        }
+        for q in &tail {
+            if let Some(k) = lines.iter().position(|l| l.no == q.line) {
+                claims.claim(k..k + 1);
+            }
+        }
+        out.extend(tail);
     }
     out
 }
