@@ -1,56 +1,167 @@
 //! The LLM's verdict: its JSON schema, lenient extraction from a reply, validation against the
 //! question and rubric, and conversion into a `Grade`.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{CriterionScore, Grade, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
 use crate::bank::Question;
 use crate::rubric::{Measure, Rubric};
 
+/// What a verdict may hold: the model's reasoning or not, and the longest each text may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// A `reasoning` field first. Under constrained decoding it makes the model think before it
+    /// decides; without it, a small model rambles, so the field is left out.
+    pub reasoning: bool,
+    /// The length caps, in characters.
+    pub caps: Caps,
+    /// Whether the caps go into the schema as `maxLength` (local servers enforce them in their
+    /// grammar) or only into the prompt (hosted strict modes reject the keyword).
+    pub capped_schema: bool,
+}
+
+/// The longest each text of a verdict may be, in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Caps {
+    pub reasoning: usize,
+    pub evidence: usize,
+    pub feedback: usize,
+    pub follow_up: usize,
+}
+
+impl Caps {
+    /// Room for a few sentences of reasoning and feedback and a short quote per point.
+    pub const FULL: Caps = Caps {
+        reasoning: 300,
+        evidence: 80,
+        feedback: 300,
+        follow_up: 150,
+    };
+
+    /// Every cap scaled by `factor`, none below the length of a useful quote or sentence.
+    pub fn scaled(self, factor: f64) -> Caps {
+        let scale = |n: usize, floor: usize| ((n as f64 * factor) as usize).max(floor);
+        Caps {
+            reasoning: scale(self.reasoning, 60),
+            evidence: scale(self.evidence, 40),
+            feedback: scale(self.feedback, 60),
+            follow_up: scale(self.follow_up, 60),
+        }
+    }
+}
+
 /// The schema sent as `response_format` (or written into the prompt where the server lacks
 /// structured output), sized to this question and rubric. Keys are in the order a model should
 /// write them (reasoning first, so it thinks before it decides; serde_json keeps insertion order),
 /// and every array holds exactly one entry per criterion and key point, with ids drawn from
 /// the rubric: under constrained decoding a point without a verdict cannot be written.
-pub fn schema(question: &Question, rubric: &Rubric) -> Value {
+pub fn schema(question: &Question, rubric: &Rubric, shape: &Shape) -> Value {
     let points = question.what_they_test.len();
     let point_ids: Vec<usize> = (1..=points).collect();
     let criterion_ids: Vec<&str> = rubric.criteria.iter().map(|c| c.id.as_str()).collect();
     let flag_ids: Vec<usize> = (1..=question.red_flags.len()).collect();
+    let text = |cap: usize| {
+        if shape.capped_schema {
+            json!({"type": "string", "maxLength": cap})
+        } else {
+            json!({"type": "string"})
+        }
+    };
+    let follow_up = if shape.capped_schema {
+        json!({"type": ["string", "null"], "maxLength": shape.caps.follow_up})
+    } else {
+        json!({"type": ["string", "null"]})
+    };
+    let caps = &shape.caps;
+    let mut properties = serde_json::Map::new();
+    if shape.reasoning {
+        properties.insert("reasoning".into(), text(caps.reasoning));
+    }
+    properties.insert("insufficient_evidence".into(), json!({"type": "boolean"}));
+    properties.insert(
+        "key_points".into(),
+        json!({"type": "array", "minItems": points, "maxItems": points, "items": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer", "enum": point_ids},
+                "verdict": {"type": "string", "enum": ["covered", "partly", "missed"]},
+                "evidence": text(caps.evidence)},
+            "required": ["id", "verdict", "evidence"], "additionalProperties": false}}),
+    );
+    properties.insert(
+        "criteria".into(),
+        json!({"type": "array", "minItems": criterion_ids.len(), "maxItems": criterion_ids.len(), "items": {
+            "type": "object",
+            "properties": {"id": {"type": "string", "enum": criterion_ids}, "level": {"type": "integer", "minimum": 0, "maximum": 4}},
+            "required": ["id", "level"], "additionalProperties": false}}),
+    );
+    properties.insert(
+        "red_flags".into(),
+        red_flags_schema(&flag_ids, text(caps.evidence)),
+    );
+    properties.insert("feedback".into(), text(caps.feedback));
+    properties.insert("follow_up".into(), follow_up);
+    let required: Vec<&String> = properties.keys().collect();
     json!({
         "type": "object",
-        "properties": {
-            "reasoning": {"type": "string"},
-            "insufficient_evidence": {"type": "boolean"},
-            "key_points": {"type": "array", "minItems": points, "maxItems": points, "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer", "enum": point_ids},
-                    "verdict": {"type": "string", "enum": ["covered", "partly", "missed"]},
-                    "evidence": {"type": "string"}},
-                "required": ["id", "verdict", "evidence"], "additionalProperties": false}},
-            "criteria": {"type": "array", "minItems": criterion_ids.len(), "maxItems": criterion_ids.len(), "items": {
-                "type": "object",
-                "properties": {"id": {"type": "string", "enum": criterion_ids}, "level": {"type": "integer", "minimum": 0, "maximum": 4}},
-                "required": ["id", "level"], "additionalProperties": false}},
-            "red_flags": red_flags_schema(&flag_ids),
-            "feedback": {"type": "string"},
-            "follow_up": {"type": ["string", "null"]}
-        },
-        "required": ["reasoning", "insufficient_evidence", "key_points", "criteria", "red_flags", "feedback", "follow_up"],
+        "properties": properties,
+        "required": required,
         "additionalProperties": false
     })
 }
 
-/// The red flags raised, each at most once; none can be when the question lists none (an empty
-/// `enum` is not a schema every server accepts).
-fn red_flags_schema(ids: &[usize]) -> Value {
+/// The largest verdict `shape` allows for this question, every text at its cap: what a reply
+/// budget must hold. Pretty-printed, as small models write it.
+pub fn largest(question: &Question, rubric: &Rubric, shape: &Shape) -> String {
+    let filler = |cap: usize| {
+        let words = "the lock lets one thread run bytecode while others wait for it ";
+        words.repeat(cap / words.len() + 1)[..cap].to_string()
+    };
+    let caps = &shape.caps;
+    let mut v = serde_json::Map::new();
+    if shape.reasoning {
+        v.insert("reasoning".into(), json!(filler(caps.reasoning)));
+    }
+    v.insert("insufficient_evidence".into(), json!(false));
+    v.insert(
+        "key_points".into(),
+        (1..=question.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "partly", "evidence": filler(caps.evidence)}))
+            .collect(),
+    );
+    v.insert(
+        "criteria".into(),
+        rubric
+            .criteria
+            .iter()
+            .map(|c| json!({"id": c.id, "level": 3}))
+            .collect(),
+    );
+    v.insert(
+        "red_flags".into(),
+        (1..=question.red_flags.len().min(MAX_RED_FLAGS))
+            .map(|i| json!({"id": i, "evidence": filler(caps.evidence)}))
+            .collect(),
+    );
+    v.insert("feedback".into(), json!(filler(caps.feedback)));
+    v.insert("follow_up".into(), json!(filler(caps.follow_up)));
+    serde_json::to_string_pretty(&Value::Object(v)).unwrap_or_default()
+}
+
+/// The most red flags a verdict raises: two misconceptions already sink an answer, and each
+/// flag is a quote a small model takes seconds to write.
+pub const MAX_RED_FLAGS: usize = 2;
+
+/// The red flags raised, each at most once and at most `MAX_RED_FLAGS`; none can be when the
+/// question lists none (an empty `enum` is not a schema every server accepts).
+fn red_flags_schema(ids: &[usize], evidence: Value) -> Value {
     if ids.is_empty() {
         return json!({"type": "array", "maxItems": 0});
     }
-    json!({"type": "array", "maxItems": ids.len(), "items": {
+    json!({"type": "array", "maxItems": ids.len().min(MAX_RED_FLAGS), "items": {
         "type": "object",
-        "properties": {"id": {"type": "integer", "enum": ids}, "evidence": {"type": "string"}},
+        "properties": {"id": {"type": "integer", "enum": ids}, "evidence": evidence},
         "required": ["id", "evidence"], "additionalProperties": false}})
 }
 
@@ -254,14 +365,20 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// True when the quote's words appear, in order and together, in the answer.
+/// True when the quote's words appear, in order and together, in the answer. The last word of
+/// a quote of several may be the start of the answer's word: a quote cut at its length cap
+/// ends mid-word.
 pub fn quoted_from(answer: &str, quote: &str) -> bool {
     let q = words(quote);
-    if q.is_empty() {
+    let Some((last, head)) = q.split_last() else {
         return false;
-    }
+    };
     let a = words(answer);
-    a.windows(q.len()).any(|w| w == q.as_slice())
+    a.windows(q.len()).any(|w| {
+        let (w_last, w_head) = w.split_last().expect("windows are never empty");
+        w_head == head
+            && (w_last == last || (!head.is_empty() && w_last.starts_with(last.as_str())))
+    })
 }
 
 /// The highest level a criterion may take when the evidenced key points earn `credit` (0 to 1):
@@ -362,6 +479,8 @@ pub struct ReasoningStream {
     /// Bytes of `buf` already turned into output.
     consumed: usize,
     state: StreamState,
+    /// The text given out so far does not end with a newline.
+    line_open: bool,
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -378,7 +497,22 @@ enum StreamState {
 }
 
 impl ReasoningStream {
+    /// The readable text in `chunk`. When the reasoning ends, its last line is ended with a
+    /// newline, so a display can go on below it.
     pub fn feed(&mut self, chunk: &str) -> String {
+        let was_done = self.state == StreamState::Done;
+        let mut out = self.read(chunk);
+        if let Some(c) = out.chars().last() {
+            self.line_open = c != '\n';
+        }
+        if !was_done && self.state == StreamState::Done && self.line_open {
+            out.push('\n');
+            self.line_open = false;
+        }
+        out
+    }
+
+    fn read(&mut self, chunk: &str) -> String {
         self.buf.push_str(chunk);
         let mut out = String::new();
         loop {
@@ -521,6 +655,10 @@ mod tests {
         assert!(quoted_from(answer, "the gil is a LOCK"));
         assert!(!quoted_from(answer, "the GIL protects reference counts"));
         assert!(!quoted_from(answer, ""));
+        // Cut at a length cap in the middle of a word.
+        assert!(quoted_from(answer, "only one thread runs byteco"));
+        assert!(!quoted_from(answer, "byteco"));
+        assert!(!quoted_from(answer, "one thread walks"));
     }
 
     #[test]
@@ -532,7 +670,7 @@ mod tests {
         for chunk in full.as_bytes().chunks(3) {
             out.push_str(&s.feed(std::str::from_utf8(chunk).unwrap()));
         }
-        assert_eq!(out, "Point 1 is \"covered\":\nthe é quote.");
+        assert_eq!(out, "Point 1 is \"covered\":\nthe é quote.\n");
     }
 
     #[test]
