@@ -671,6 +671,48 @@ fn doctor_reports_what_the_endpoint_supports() {
     }
 }
 
+/// A slow model: doctor times a streamed reply, says how long a grade would take, and what to
+/// do about it; the server's smaller context is reported with the setting to change.
+#[test]
+fn doctor_warns_when_a_grade_would_take_over_a_minute() {
+    let server = FakeLlm::start(vec![
+        Reply::content("ok"),
+        Reply::Drip {
+            content: "1 2 3 4 5 6 7 8 9 10 11".into(),
+            every: Duration::from_millis(300),
+        },
+        Reply::content("{\"ok\": true}"),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::stdout_of(
+        viva(home.path())
+            .env("VIVA_API_BASE", &server.base)
+            .env("VIVA_MODEL", "test-model")
+            .arg("doctor"),
+    );
+    assert!(out.contains("server: llama.cpp"), "{out}");
+    assert!(out.contains("frequency penalty 0.2"), "{out}");
+    assert!(
+        out.contains("! context: the server holds 2048 tokens")
+            && out.contains("set context_window = 2048"),
+        "{out}"
+    );
+    let speed = out
+        .lines()
+        .find(|l| l.starts_with("! speed: "))
+        .unwrap_or_else(|| panic!("no speed warning: {out}"));
+    assert!(
+        speed.contains("tokens/s writing") && speed.contains("a grade would take about"),
+        "{out}"
+    );
+    assert!(out.contains("reply_token_budget = 200"), "{out}");
+    assert!(out.contains("--grader offline --self-check"), "{out}");
+    // The speed request asks for a short reply to a prompt of a few hundred tokens.
+    let timed = &server.requests()[1];
+    assert_eq!(timed["stream"], true);
+    assert!(timed["max_tokens"].as_u64().unwrap() <= 64);
+}
+
 #[test]
 fn config_shows_sources_and_masks_the_key() {
     let home = tempfile::tempdir().unwrap();
