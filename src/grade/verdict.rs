@@ -33,10 +33,10 @@ pub struct Caps {
 impl Caps {
     /// Room for a few sentences of reasoning and feedback and a short quote per point.
     pub const FULL: Caps = Caps {
-        reasoning: 300,
-        evidence: 80,
-        feedback: 300,
-        follow_up: 150,
+        reasoning: 200,
+        evidence: 60,
+        feedback: 240,
+        follow_up: 120,
     };
 
     /// Every cap scaled by `factor`, none below the length of a useful quote or sentence.
@@ -89,12 +89,14 @@ pub fn schema(question: &Question, rubric: &Rubric, shape: &Shape) -> Value {
                 "evidence": text(caps.evidence)},
             "required": ["id", "verdict", "evidence"], "additionalProperties": false}}),
     );
+    // One level per criterion, keyed by its id: a line each where a list of objects would
+    // take four, and every line is tokens a small model writes slowly.
+    let level = json!({"type": "integer", "minimum": 0, "maximum": 4});
     properties.insert(
         "criteria".into(),
-        json!({"type": "array", "minItems": criterion_ids.len(), "maxItems": criterion_ids.len(), "items": {
-            "type": "object",
-            "properties": {"id": {"type": "string", "enum": criterion_ids}, "level": {"type": "integer", "minimum": 0, "maximum": 4}},
-            "required": ["id", "level"], "additionalProperties": false}}),
+        json!({"type": "object",
+            "properties": criterion_ids.iter().map(|id| (id.to_string(), level.clone())).collect::<serde_json::Map<_, _>>(),
+            "required": criterion_ids, "additionalProperties": false}),
     );
     properties.insert(
         "red_flags".into(),
@@ -132,11 +134,13 @@ pub fn largest(question: &Question, rubric: &Rubric, shape: &Shape) -> String {
     );
     v.insert(
         "criteria".into(),
-        rubric
-            .criteria
-            .iter()
-            .map(|c| json!({"id": c.id, "level": 3}))
-            .collect(),
+        Value::Object(
+            rubric
+                .criteria
+                .iter()
+                .map(|c| (c.id.clone(), json!(3)))
+                .collect(),
+        ),
     );
     v.insert(
         "red_flags".into(),
@@ -251,17 +255,27 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
             .ok_or_else(|| format!("`{k}` must be an array"))
     };
     let mut levels = vec![None; rubric.criteria.len()];
-    for c in arr("criteria")? {
-        let id = c
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or("every criterion needs a string `id`")?;
+    // The schema asks for `{"coverage": 3, ...}`; a list of `{"id", "level"}` is read too.
+    let listed: Vec<(&str, Option<&Value>)> = match v.get("criteria") {
+        Some(Value::Object(map)) => map.iter().map(|(id, l)| (id.as_str(), Some(l))).collect(),
+        _ => arr("criteria")
+            .map_err(|_| "`criteria` must map each criterion id to a level".to_string())?
+            .iter()
+            .map(|c| {
+                c.get("id")
+                    .and_then(Value::as_str)
+                    .map(|id| (id, c.get("level")))
+                    .ok_or("every criterion needs a string `id`")
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    for (id, level) in listed {
         let at = rubric
             .criteria
             .iter()
             .position(|rc| rc.id == id)
             .ok_or_else(|| format!("unknown criterion id {id:?}"))?;
-        let level = c.get("level").and_then(int).filter(|l| (0..=4).contains(l));
+        let level = level.and_then(int).filter(|l| (0..=4).contains(l));
         levels[at] =
             Some(level.ok_or_else(|| {
                 format!("criterion {id:?}: `level` must be an integer from 0 to 4")
@@ -629,6 +643,27 @@ mod tests {
         assert_eq!(
             extract(r#"ok: {"a": "x } y {", "b": 1} end"#).unwrap()["b"],
             1
+        );
+    }
+
+    #[test]
+    fn criteria_are_read_as_a_map_or_a_list() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("gil-what-it-is").unwrap();
+        let rubric = crate::rubric::Rubrics::embedded().for_kind(q.kind).clone();
+        let points: Vec<Value> = (1..=q.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "missed", "evidence": ""}))
+            .collect();
+        let map = json!({"criteria": {"coverage": 1, "accuracy": 2, "depth": 3, "clarity": 4}, "key_points": points});
+        assert_eq!(validate(&map, q, &rubric).unwrap().levels, [1, 2, 3, 4]);
+        let list = json!({"criteria": [{"id": "depth", "level": 3}, {"id": "coverage", "level": 1},
+            {"id": "clarity", "level": 4}, {"id": "accuracy", "level": 2}], "key_points": points});
+        assert_eq!(validate(&list, q, &rubric).unwrap().levels, [1, 2, 3, 4]);
+        let missing = json!({"criteria": {"coverage": 1}, "key_points": points});
+        assert!(
+            validate(&missing, q, &rubric)
+                .unwrap_err()
+                .contains("is missing")
         );
     }
 

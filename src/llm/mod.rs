@@ -92,6 +92,11 @@ pub enum LlmError {
     Cancelled,
 }
 
+/// The shortest configured key that is scrubbed from text: shorter ones are placeholders that
+/// local servers ignore (`none`, `local`), and scrubbing them would cut ordinary words out of
+/// replies.
+const MIN_KEY_LEN: usize = 8;
+
 /// The scrubbing of `LlmClient::scrub`, for any text and key.
 pub fn scrub(text: &str, key: Option<&str>) -> String {
     static SECRET: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
@@ -99,7 +104,7 @@ pub fn scrub(text: &str, key: Option<&str>) -> String {
         regex::Regex::new(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\bsk-[A-Za-z0-9_-]{8,}")
             .expect("a valid pattern")
     });
-    let text = match key.filter(|k| k.len() >= 4) {
+    let text = match key.filter(|k| k.len() >= MIN_KEY_LEN) {
         Some(k) => text.replace(k, "[redacted]"),
         None => text.to_string(),
     };
@@ -543,6 +548,15 @@ mod tests {
         );
         assert_eq!(ollama["frequency_penalty"], 0.25);
         assert!(ollama.get("presence_penalty").is_none(), "{ollama}");
+    }
+
+    #[test]
+    fn a_placeholder_key_is_not_scrubbed_from_replies() {
+        assert_eq!(scrub("Jython has none", Some("none")), "Jython has none");
+        assert_eq!(
+            scrub("key sk9-secret-value", Some("sk9-secret-value")),
+            "key [redacted]"
+        );
     }
 
     #[test]

@@ -1004,12 +1004,13 @@ fn the_schema_on_the_wire_is_in_order_and_sized_to_the_rubric() {
         key_points["items"]["properties"]["id"]["enum"],
         json!((1..=points).collect::<Vec<_>>())
     );
+    // One level per criterion, every one required, no other key.
     let criteria = &schema["properties"]["criteria"];
-    assert_eq!(criteria["minItems"], criteria["maxItems"]);
-    assert_eq!(
-        criteria["items"]["properties"]["id"]["enum"],
-        json!(["coverage", "accuracy", "depth", "clarity"])
-    );
+    let ids = json!(["coverage", "accuracy", "depth", "clarity"]);
+    assert_eq!(criteria["required"], ids);
+    let keys: Vec<&String> = criteria["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(json!(keys), ids);
+    assert_eq!(criteria["additionalProperties"], false);
 }
 
 /// A grade against a local server fits a budget: every text of the verdict capped in the
@@ -1023,11 +1024,11 @@ fn a_grade_on_a_local_server_asks_for_a_capped_verdict_within_a_budget() {
     graded_by_llm(&g);
     let request = &server.requests()[0];
     let schema = &request["response_format"]["json_schema"]["schema"]["properties"];
-    assert_eq!(schema["reasoning"]["maxLength"], 300);
-    assert_eq!(schema["feedback"]["maxLength"], 300);
+    assert_eq!(schema["reasoning"]["maxLength"], 200);
+    assert_eq!(schema["feedback"]["maxLength"], 240);
     assert_eq!(
         schema["key_points"]["items"]["properties"]["evidence"]["maxLength"],
-        80
+        60
     );
     assert!(schema["follow_up"]["maxLength"].is_u64());
     let limit = request["max_tokens"].as_u64().unwrap();

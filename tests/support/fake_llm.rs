@@ -390,7 +390,7 @@ pub fn verdict_for(request: &Value, level: u8) -> Value {
     json!({
         "reasoning": "The candidate explains the main mechanism clearly.",
         "insufficient_evidence": false,
-        "criteria": criteria.iter().map(|c| json!({"id": c, "level": level})).collect::<Vec<_>>(),
+        "criteria": criteria.iter().map(|c| (c.clone(), json!(level))).collect::<serde_json::Map<_, _>>(),
         "key_points": (1..=points).map(|i| json!({"id": i, "verdict": "covered", "evidence": quote})).collect::<Vec<_>>(),
         "red_flags": [],
         "feedback": "Solid answer.",

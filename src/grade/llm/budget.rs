@@ -206,13 +206,18 @@ mod tests {
         assert!(!plan.shape.reasoning);
         assert_eq!(plan.shape.caps, Caps::FULL);
         assert_eq!(plan.limit, full.limit - 40);
+        let half = Shape {
+            reasoning: false,
+            caps: Caps::FULL.scaled(0.5),
+            ..full.shape
+        };
         let tight = Budget {
-            reply_tokens: Some(full.limit * 3 / 4),
+            reply_tokens: Some(reply_tokens(&q, &rubric, &half)),
             ..Budget::default()
         };
         let plan = tight.plan(&q, &rubric, true);
         assert!(plan.shape.caps.evidence < Caps::FULL.evidence);
-        assert!(reply_tokens(&q, &rubric, &plan.shape) <= full.limit * 3 / 4);
+        assert!(reply_tokens(&q, &rubric, &plan.shape) <= reply_tokens(&q, &rubric, &half));
     }
 
     #[test]
@@ -257,7 +262,7 @@ mod tests {
         };
         // 1,500 + 800 + 800 + 100 words: only the signals need to go.
         assert_eq!(fit(&short).unwrap().1, Trim::NoSignals);
-        let long = "word ".repeat(1500);
+        let long = "word ".repeat(2200);
         let (messages, trim) = fit(&long).unwrap();
         assert!(
             matches!(trim, Trim::Answer(n) if n >= MIN_ANSWER_TOKENS),
