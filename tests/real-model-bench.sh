@@ -30,6 +30,9 @@ trap stop_server EXIT
 eval "$("$llm" env)"
 home=$(mktemp -d)
 export VIVA_HOME=$home
+# On a shared 2-core machine the 1.5B model writes 2-8 tokens/s: a grade can take minutes, past
+# the default 180 s deadline. DEADLINE (seconds) sets it; the default here lets the model finish.
+printf 'deadline_secs = %s\nread_timeout_secs = 300\n' "${DEADLINE:-900}" >"$home/config.toml"
 
 python3 - "$root/data/eval/agreement.toml" "$n" >"$home/answers.jsonl" <<'PY'
 import json, sys, tomllib

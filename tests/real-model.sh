@@ -10,8 +10,9 @@
 # the grade announces ("LLM grading failed: ...; graded offline instead"); a dispute or regrade
 # that fails must say so. Exits 1 on the first check that does not hold.
 #
-# Environment: VIVA_BIN (default target/release/viva, built when missing), LOCAL_LLM (the
-# server script), KEEP_SERVER=1 leaves a server this script started running.
+# Environment: DEADLINE (seconds per model call, default 900), VIVA_BIN (default
+# target/release/viva, built when missing), LOCAL_LLM (the server script), KEEP_SERVER=1 leaves a
+# server this script started running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 llm=${LOCAL_LLM:-$root/../shared/tools/local-llm.sh}
@@ -31,6 +32,9 @@ trap stop_server EXIT
 eval "$("$llm" env)"
 home=$(mktemp -d)
 export VIVA_HOME=$home
+# On a shared 2-core machine the 1.5B model writes 2-8 tokens/s: a grade can take minutes, past
+# the default 180 s deadline. DEADLINE (seconds) sets it; the default here lets the model finish.
+printf 'deadline_secs = %s\nread_timeout_secs = 300\n' "${DEADLINE:-900}" >"$home/config.toml"
 echo "model $VIVA_MODEL at $VIVA_API_BASE; VIVA_HOME=$home"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -33,9 +33,9 @@ pub struct Caps {
 impl Caps {
     /// Room for a few sentences of reasoning and feedback and a short quote per point.
     pub const FULL: Caps = Caps {
-        reasoning: 200,
+        reasoning: 160,
         evidence: 60,
-        feedback: 240,
+        feedback: 180,
         follow_up: 120,
     };
 
@@ -309,11 +309,7 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
                 ));
             }
         };
-        let evidence = p
-            .get("evidence")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let evidence = without_fence(p.get("evidence").and_then(Value::as_str).unwrap_or(""));
         points[id as usize - 1] = Some((verdict, evidence));
     }
     let points: Vec<(Verdict, String)> = points
@@ -336,10 +332,7 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
             .ok_or_else(|| format!("red flag ids run from 1 to {m}"))?;
         flags.push((
             id as usize - 1,
-            f.get("evidence")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
+            without_fence(f.get("evidence").and_then(Value::as_str).unwrap_or("")),
         ));
     }
     let insufficient = match v.get("insufficient_evidence") {
@@ -369,6 +362,16 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
             .filter(|s| !s.is_empty())
             .map(String::from),
     })
+}
+
+/// A quote without the answer's fence tags: small models copy `<candidate_answer>` along with
+/// the first words they quote, and the tag is no word of the answer.
+fn without_fence(quote: &str) -> String {
+    static TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let tag = TAG.get_or_init(|| {
+        regex::Regex::new(r"(?i)<\s*/?\s*candidate_answer\s*>").expect("a valid pattern")
+    });
+    tag.replace_all(quote, "").trim().to_string()
 }
 
 /// Lowercased words, for checking that a quote really is in the answer.
@@ -644,6 +647,22 @@ mod tests {
             extract(r#"ok: {"a": "x } y {", "b": 1} end"#).unwrap()["b"],
             1
         );
+    }
+
+    #[test]
+    fn a_quote_is_read_without_the_fence_tag_a_model_copied() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("gil-what-it-is").unwrap();
+        let rubric = crate::rubric::Rubrics::embedded().for_kind(q.kind).clone();
+        let mut points: Vec<Value> = (1..=q.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "missed", "evidence": ""}))
+            .collect();
+        points[0] = json!({"id": 1, "verdict": "covered", "evidence": "<candidate_answer> only one thread runs"});
+        let v = json!({"criteria": {"coverage": 1, "accuracy": 1, "depth": 1, "clarity": 1}, "key_points": points});
+        let checked = validate(&v, q, &rubric).unwrap();
+        assert_eq!(checked.points[0].1, "only one thread runs");
+        let g = into_grade(checked, q, &rubric, "So only one thread runs bytecode.");
+        assert_eq!(g.key_points[0].verdict, Verdict::Covered);
     }
 
     #[test]

@@ -1024,8 +1024,8 @@ fn a_grade_on_a_local_server_asks_for_a_capped_verdict_within_a_budget() {
     graded_by_llm(&g);
     let request = &server.requests()[0];
     let schema = &request["response_format"]["json_schema"]["schema"]["properties"];
-    assert_eq!(schema["reasoning"]["maxLength"], 200);
-    assert_eq!(schema["feedback"]["maxLength"], 240);
+    assert_eq!(schema["reasoning"]["maxLength"], 160);
+    assert_eq!(schema["feedback"]["maxLength"], 180);
     assert_eq!(
         schema["key_points"]["items"]["properties"]["evidence"]["maxLength"],
         60
@@ -1055,12 +1055,12 @@ fn sampling_and_the_reply_budget_are_configurable() {
     let home = tempfile::tempdir().unwrap();
     fast_config(
         home.path(),
-        "presence_penalty = 0.5\nreply_token_budget = 450\n",
+        "presence_penalty = 0.5\nreply_token_budget = 250\n",
     );
     let (g, _) = grade_with(&server, home.path(), ANSWER);
     graded_by_llm(&g);
     let request = &server.requests()[0];
-    assert_eq!(request["max_tokens"], 450);
+    assert_eq!(request["max_tokens"], 250);
     assert!((request["presence_penalty"].as_f64().unwrap() - 0.5).abs() < 1e-6);
     assert!(request.get("frequency_penalty").is_none_or(Value::is_null));
     let schema = &request["response_format"]["json_schema"]["schema"]["properties"];
