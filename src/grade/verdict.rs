@@ -466,13 +466,23 @@ pub fn into_grade(c: Checked, question: &Question, rubric: &Rubric, answer: &str
         .iter()
         .map(|c| c.weight * f64::from(c.level) / 4.0)
         .sum();
-    let outcome = if c.insufficient {
+    // "Not enough evidence" says the answer holds nothing to grade; a verdict that credits
+    // points with quotes found in the answer contradicts it, and the quotes are checked while
+    // the flag is not. Small models set it on good answers.
+    let insufficient = c.insufficient && credit == 0.0;
+    if c.insufficient && !insufficient {
+        notes.push(
+            "the grader called the evidence insufficient but credited quoted points, so the answer was graded"
+                .to_string(),
+        );
+    }
+    let outcome = if insufficient {
         Outcome::InsufficientEvidence
     } else {
         Outcome::Graded
     };
     Grade {
-        score: if c.insufficient {
+        score: if insufficient {
             0
         } else {
             (total * 100.0).round().clamp(0.0, 100.0) as u8
@@ -663,6 +673,44 @@ mod tests {
         assert_eq!(checked.points[0].1, "only one thread runs");
         let g = into_grade(checked, q, &rubric, "So only one thread runs bytecode.");
         assert_eq!(g.key_points[0].verdict, Verdict::Covered);
+    }
+
+    #[test]
+    fn insufficient_evidence_does_not_stand_beside_credited_quotes() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("gil-what-it-is").unwrap();
+        let rubric = crate::rubric::Rubrics::embedded().for_kind(q.kind).clone();
+        let mut points: Vec<Value> = (1..=q.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "missed", "evidence": ""}))
+            .collect();
+        let v = |points: &[Value]| json!({"insufficient_evidence": true, "criteria": {"coverage": 2, "accuracy": 2, "depth": 2, "clarity": 2}, "key_points": points});
+        let answer = "So only one thread runs bytecode at a time.";
+        let nothing = into_grade(
+            validate(&v(&points), q, &rubric).unwrap(),
+            q,
+            &rubric,
+            answer,
+        );
+        assert_eq!(
+            (nothing.outcome, nothing.score),
+            (Outcome::InsufficientEvidence, 0)
+        );
+        points[0] =
+            json!({"id": 1, "verdict": "covered", "evidence": "only one thread runs bytecode"});
+        let graded = into_grade(
+            validate(&v(&points), q, &rubric).unwrap(),
+            q,
+            &rubric,
+            answer,
+        );
+        assert_eq!(graded.outcome, Outcome::Graded);
+        assert!(graded.score > 0);
+        assert!(
+            graded
+                .notes
+                .iter()
+                .any(|n| n.contains("called the evidence insufficient"))
+        );
     }
 
     #[test]
