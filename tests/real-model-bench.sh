@@ -93,7 +93,7 @@ print(f"model calls: {len(calls)} (repairs {sum(c['purpose'] == 'repair' for c i
       f"completion limits {min(limits)}-{max(limits)} tokens; replies cut at the limit: {cut}")
 print(f"Spearman with the labels' scores: {cov / sd:.2f}" if sd else "Spearman: undefined")
 for g in grades:
-    for note in g['notes']:
+    for note in g.get('notes') or []:
         if note.startswith('LLM grading failed'):
             print(f"  fallback: {note}")
 PY

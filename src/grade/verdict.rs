@@ -33,9 +33,9 @@ pub struct Caps {
 impl Caps {
     /// Room for a few sentences of reasoning and feedback and a short quote per point.
     pub const FULL: Caps = Caps {
-        reasoning: 160,
-        evidence: 60,
-        feedback: 180,
+        reasoning: 120,
+        evidence: 50,
+        feedback: 140,
         follow_up: 120,
     };
 

@@ -1024,11 +1024,11 @@ fn a_grade_on_a_local_server_asks_for_a_capped_verdict_within_a_budget() {
     graded_by_llm(&g);
     let request = &server.requests()[0];
     let schema = &request["response_format"]["json_schema"]["schema"]["properties"];
-    assert_eq!(schema["reasoning"]["maxLength"], 160);
-    assert_eq!(schema["feedback"]["maxLength"], 180);
+    assert_eq!(schema["reasoning"]["maxLength"], 120);
+    assert_eq!(schema["feedback"]["maxLength"], 140);
     assert_eq!(
         schema["key_points"]["items"]["properties"]["evidence"]["maxLength"],
-        60
+        50
     );
     assert!(schema["follow_up"]["maxLength"].is_u64());
     let limit = request["max_tokens"].as_u64().unwrap();

@@ -198,14 +198,21 @@ mod tests {
     fn a_small_reply_budget_drops_the_reasoning_then_shortens_the_texts() {
         let (q, rubric) = gil();
         let full = Budget::default().plan(&q, &rubric, true);
+        // Just under what the full shape needs: the reasoning goes, the caps stay.
+        let terse = Shape {
+            reasoning: false,
+            ..full.shape
+        };
+        let just_under = reply_tokens(&q, &rubric, &terse);
+        assert!(just_under < full.limit);
         let budget = Budget {
-            reply_tokens: Some(full.limit - 40),
+            reply_tokens: Some(just_under),
             ..Budget::default()
         };
         let plan = budget.plan(&q, &rubric, true);
         assert!(!plan.shape.reasoning);
         assert_eq!(plan.shape.caps, Caps::FULL);
-        assert_eq!(plan.limit, full.limit - 40);
+        assert_eq!(plan.limit, just_under);
         let half = Shape {
             reasoning: false,
             caps: Caps::FULL.scaled(0.5),
