@@ -375,7 +375,7 @@ fn print_speed(speed: &Speed, config: &Config, out: &mut dyn Write) -> Result<()
     )?;
     writeln!(
         out,
-        "    a smaller reply: reply_token_budget = 200 in {} (drops the model's reasoning)",
+        "    a smaller reply: reply_token_budget = 400 in {} (no reasoning, shorter quotes and feedback)",
         config.path.display()
     )?;
     writeln!(

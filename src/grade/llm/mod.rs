@@ -13,8 +13,9 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use super::dispute;
+use super::follow_up::pick_follow_up;
 use super::verdict::{self, ReasoningStream, Shape};
-use super::{Grade, Grader, Progress};
+use super::{Grade, Grader, Outcome, Progress};
 use crate::bank::Question;
 use crate::config::Price;
 use crate::llm::{
@@ -327,6 +328,11 @@ impl LlmGrader {
             }
         };
         let mut grade = verdict::into_grade(checked, question, rubric, answer);
+        // A model that proposes no follow-up (small ones often write null) gets the bank's,
+        // aimed at the weakest point, as the offline grader does.
+        if grade.follow_up.is_none() && grade.outcome == Outcome::Graded {
+            grade.follow_up = pick_follow_up(question, &grade.key_points);
+        }
         grade.model = reply
             .model
             .clone()
