@@ -168,6 +168,8 @@ fn llm_overhead(runs: usize) {
         deadline: Duration::from_secs(15),
         max_retries: 0,
         retry_base: Duration::from_millis(1),
+        server: viva::config::Server::Other,
+        sampling: viva::config::Sampling::default(),
     };
     let grader = LlmGrader::new(
         LlmClient::new(&endpoint).unwrap(),
@@ -198,8 +200,9 @@ fn llm_overhead(runs: usize) {
         .questions()
         .iter()
         .map(|q| {
+            let rubric = rubrics.for_kind(q.kind);
             let (messages, _) = grader
-                .messages(q, rubrics.for_kind(q.kind), &q.model_answer, false)
+                .messages(q, rubric, &q.model_answer, &grader.form(q, rubric))
                 .unwrap();
             messages
                 .iter()
@@ -214,6 +217,24 @@ fn llm_overhead(runs: usize) {
         sizes[(sizes.len() - 1) * 95 / 100],
         sizes.last().unwrap(),
         sizes.len()
+    );
+
+    // The completion limit each question's verdict gets on a local server (length caps in the
+    // schema, reasoning first).
+    let budget = viva::grade::llm::budget::Budget {
+        capped_schema: true,
+        ..Default::default()
+    };
+    let mut limits: Vec<u32> = bank
+        .questions()
+        .iter()
+        .map(|q| budget.plan(q, rubrics.for_kind(q.kind), true).limit)
+        .collect();
+    limits.sort();
+    println!(
+        "completion limit per grade over the bank: median {}, max {} tokens",
+        limits[limits.len() / 2],
+        limits.last().unwrap(),
     );
 }
 

@@ -23,9 +23,75 @@ pub enum GraderChoice {
     Offline,
 }
 
+/// The kind of server behind an endpoint. Hosted APIs run large models and accept a strict
+/// subset of JSON Schema; the local servers run small models that need a tight budget, length
+/// caps in the schema and a repetition penalty, and accept both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Server {
+    OpenAi,
+    OpenRouter,
+    LlamaCpp,
+    Ollama,
+    Vllm,
+    LmStudio,
+    /// Some other OpenAI-compatible server, taken to be self-hosted.
+    Other,
+}
+
+impl Server {
+    /// The server a base URL points at: a hosted API by its host, a local server by the port
+    /// its preset uses, otherwise `Other`.
+    pub fn of(api_base: &str) -> Server {
+        let (host, port) = host_and_port(api_base);
+        if host == "api.openai.com" {
+            return Server::OpenAi;
+        }
+        if host == "openrouter.ai" || host.ends_with(".openrouter.ai") {
+            return Server::OpenRouter;
+        }
+        PRESETS
+            .iter()
+            .filter(|p| !p.server.hosted())
+            .find(|p| port.is_some() && host_and_port(p.api_base).1 == port)
+            .map_or(Server::Other, |p| p.server)
+    }
+
+    /// A hosted API rather than a server the user runs.
+    pub fn hosted(self) -> bool {
+        matches!(self, Server::OpenAi | Server::OpenRouter)
+    }
+
+    /// The server's name as people write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Server::OpenAi => "OpenAI",
+            Server::OpenRouter => "OpenRouter",
+            Server::LlamaCpp => "llama.cpp",
+            Server::Ollama => "Ollama",
+            Server::Vllm => "vLLM",
+            Server::LmStudio => "LM Studio",
+            Server::Other => "an OpenAI-compatible server",
+        }
+    }
+}
+
+/// The lowercased host of a URL and its port, when it names one.
+fn host_and_port(url: &str) -> (String, Option<&str>) {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    match authority.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => {
+            (h.to_ascii_lowercase(), Some(p))
+        }
+        _ => (authority.to_ascii_lowercase(), None),
+    }
+}
+
 /// Known OpenAI-compatible servers: their base URL, whether they need a key, a default model.
 pub struct Preset {
     pub name: &'static str,
+    pub server: Server,
     pub api_base: &'static str,
     pub needs_key: bool,
     pub default_model: Option<&'static str>,
@@ -34,36 +100,42 @@ pub struct Preset {
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "openai",
+        server: Server::OpenAi,
         api_base: "https://api.openai.com/v1",
         needs_key: true,
         default_model: Some("gpt-4o-mini"),
     },
     Preset {
         name: "ollama",
+        server: Server::Ollama,
         api_base: "http://localhost:11434/v1",
         needs_key: false,
         default_model: None,
     },
     Preset {
         name: "llamacpp",
+        server: Server::LlamaCpp,
         api_base: "http://localhost:8080/v1",
         needs_key: false,
         default_model: None,
     },
     Preset {
         name: "vllm",
+        server: Server::Vllm,
         api_base: "http://localhost:8000/v1",
         needs_key: false,
         default_model: None,
     },
     Preset {
         name: "lmstudio",
+        server: Server::LmStudio,
         api_base: "http://localhost:1234/v1",
         needs_key: false,
         default_model: None,
     },
     Preset {
         name: "openrouter",
+        server: Server::OpenRouter,
         api_base: "https://openrouter.ai/api/v1",
         needs_key: true,
         default_model: None,
@@ -107,6 +179,14 @@ pub struct FileConfig {
     pub max_retries: Option<u32>,
     /// Stream replies (default true); some proxies only do plain responses.
     pub stream: Option<bool>,
+    /// The tokens the server holds per request, prompt and reply together (default 4096).
+    pub context_window: Option<u32>,
+    /// The most tokens one grade's reply may take (default: sized to the question's rubric).
+    pub reply_token_budget: Option<u32>,
+    /// Sampling penalties against repetition (default 0.2 and none on local servers, none on
+    /// hosted APIs): small models loop under greedy decoding without one.
+    pub frequency_penalty: Option<f32>,
+    pub presence_penalty: Option<f32>,
     #[serde(default)]
     pub prices: BTreeMap<String, Price>,
     /// Spoken answers (`viva --voice`).
@@ -200,6 +280,28 @@ impl FileConfig {
             10,
             100_000,
         )?;
+        within(
+            "context_window",
+            self.context_window.map(u64::from),
+            1024,
+            10_000_000,
+        )?;
+        within(
+            "reply_token_budget",
+            self.reply_token_budget.map(u64::from),
+            64,
+            100_000,
+        )?;
+        for (field, value) in [
+            ("frequency_penalty", self.frequency_penalty),
+            ("presence_penalty", self.presence_penalty),
+        ] {
+            if let Some(v) = value
+                && !(-2.0..=2.0).contains(&v)
+            {
+                return Err((field, format!("{v} is not between -2 and 2")));
+            }
+        }
         let voice = self.voice.clone().unwrap_or_default();
         within("silence_stop_secs", voice.silence_stop_secs, 1, 600)?;
         within("timeout_secs", voice.timeout_secs, 1, 3600)?;
@@ -297,7 +399,24 @@ pub struct Endpoint {
     pub max_retries: u32,
     /// First backoff delay; doubles per retry unless the server sends Retry-After.
     pub retry_base: Duration,
+    pub server: Server,
+    pub sampling: Sampling,
 }
+
+/// Sampling settings sent with every request besides temperature 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Sampling {
+    pub frequency_penalty: Option<f32>,
+    pub presence_penalty: Option<f32>,
+}
+
+/// The frequency penalty sent to local servers unless configured: enough to break a small
+/// model's loop inside a JSON string, too little to steer a verdict.
+const LOCAL_FREQUENCY_PENALTY: f32 = 0.2;
+
+/// The context window assumed unless configured: the smallest that local servers commonly
+/// default to and that a grade is built to fit.
+pub const DEFAULT_CONTEXT_WINDOW: u32 = 4096;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -314,6 +433,11 @@ pub struct Config {
     pub deadline: Duration,
     pub max_retries: u32,
     pub stream: bool,
+    pub context_window: u32,
+    pub reply_token_budget: Option<u32>,
+    /// As configured; `endpoint()` fills in the server's default.
+    pub frequency_penalty: Option<f32>,
+    pub presence_penalty: Option<f32>,
     pub prices: BTreeMap<String, Price>,
     pub voice: VoiceConfig,
     /// Where each setting came from, by name.
@@ -466,6 +590,10 @@ impl Config {
             ),
             max_retries: file.max_retries.unwrap_or(2),
             stream: file.stream.unwrap_or(true),
+            context_window: file.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW),
+            reply_token_budget: file.reply_token_budget,
+            frequency_penalty: file.frequency_penalty,
+            presence_penalty: file.presence_penalty,
             prices,
             voice,
             origins,
@@ -493,6 +621,12 @@ impl Config {
                 self.path.display()
             )));
         };
+        let server = self
+            .provider
+            .as_deref()
+            .and_then(|name| PRESETS.iter().find(|p| p.name == name))
+            .filter(|p| p.api_base == api_base)
+            .map_or_else(|| Server::of(&api_base), |p| p.server);
         Ok(Some(Endpoint {
             api_base,
             api_key: self.api_key.clone(),
@@ -502,7 +636,24 @@ impl Config {
             deadline: self.deadline,
             max_retries: self.max_retries,
             retry_base: Duration::from_millis(500),
+            server,
+            sampling: self.sampling(server),
         }))
+    }
+
+    /// The penalties to send to `server`: as configured, else the server's default.
+    pub fn sampling(&self, server: Server) -> Sampling {
+        let configured = self.frequency_penalty.is_some() || self.presence_penalty.is_some();
+        if configured || server.hosted() {
+            return Sampling {
+                frequency_penalty: self.frequency_penalty,
+                presence_penalty: self.presence_penalty,
+            };
+        }
+        Sampling {
+            frequency_penalty: Some(LOCAL_FREQUENCY_PENALTY),
+            presence_penalty: None,
+        }
     }
 
     pub fn price(&self, model: &str) -> Option<Price> {
@@ -527,6 +678,10 @@ impl Config {
             "deadline_secs": self.deadline.as_secs(),
             "max_retries": self.max_retries,
             "stream": self.stream,
+            "context_window": self.context_window,
+            "reply_token_budget": self.reply_token_budget,
+            "frequency_penalty": self.frequency_penalty,
+            "presence_penalty": self.presence_penalty,
             "prices_per_million_tokens": self.prices,
             "voice_recorder": self.voice.recorder,
             "transcribe_api_base": transcribe.map(|t| &t.api_base),
@@ -731,6 +886,70 @@ mod tests {
         let t = c.voice.transcribe.unwrap();
         assert_eq!(t.model, DEFAULT_TRANSCRIBE_MODEL);
         assert_eq!(t.api_key.unwrap().expose(), "sk-test-000011112222");
+    }
+
+    #[test]
+    fn the_server_is_known_by_its_preset_host_or_port() {
+        assert_eq!(Server::of("https://api.openai.com/v1"), Server::OpenAi);
+        assert_eq!(
+            Server::of("https://openrouter.ai/api/v1"),
+            Server::OpenRouter
+        );
+        assert_eq!(Server::of("http://localhost:11434/v1"), Server::Ollama);
+        assert_eq!(Server::of("http://127.0.0.1:8080/v1"), Server::LlamaCpp);
+        assert_eq!(Server::of("http://gpu-box:8000/v1"), Server::Vllm);
+        assert_eq!(Server::of("http://localhost:1234/v1"), Server::LmStudio);
+        assert_eq!(Server::of("http://127.0.0.1:8091/v1"), Server::Other);
+        let c = resolve("provider = \"vllm\"\nmodel = \"m\"", Flags::default(), &[]).unwrap();
+        assert_eq!(c.endpoint().unwrap().unwrap().server, Server::Vllm);
+    }
+
+    #[test]
+    fn local_servers_get_a_small_penalty_unless_one_is_configured() {
+        let local = resolve(
+            "api_base = \"http://localhost:8080/v1\"\nmodel = \"m\"",
+            Flags::default(),
+            &[],
+        )
+        .unwrap();
+        let e = local.endpoint().unwrap().unwrap();
+        assert_eq!(e.sampling.frequency_penalty, Some(LOCAL_FREQUENCY_PENALTY));
+        let hosted = resolve(
+            "",
+            Flags::default(),
+            &[("OPENAI_API_KEY", "sk-test-000011112222")],
+        )
+        .unwrap();
+        assert_eq!(
+            hosted.endpoint().unwrap().unwrap().sampling,
+            Sampling::default()
+        );
+        let set = resolve(
+            "api_base = \"http://localhost:8080/v1\"\nmodel = \"m\"\npresence_penalty = 0.3",
+            Flags::default(),
+            &[],
+        )
+        .unwrap();
+        let s = set.endpoint().unwrap().unwrap().sampling;
+        assert_eq!((s.frequency_penalty, s.presence_penalty), (None, Some(0.3)));
+    }
+
+    #[test]
+    fn a_context_window_or_penalty_that_cannot_work_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        for (text, field) in [
+            ("context_window = 100\n", "context_window"),
+            ("reply_token_budget = 10\n", "reply_token_budget"),
+            ("frequency_penalty = 3.5\n", "frequency_penalty"),
+        ] {
+            std::fs::write(&path, format!("model = \"m\"\n{text}")).unwrap();
+            let err = FileConfig::read(&path).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("config.toml:2: field `{field}`")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::embedded;
 
 /// A version tag stored with every LLM grade; bump it when the shipped templates change meaning.
-pub const PROMPT_VERSION: &str = "grade-v2";
+pub const PROMPT_VERSION: &str = "grade-v3";
 
 pub struct Prompts {
     env: Environment<'static>,

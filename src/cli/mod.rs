@@ -27,6 +27,7 @@ use crate::config::{Config, FileConfig, Flags, GraderChoice};
 use crate::error::bad;
 use crate::grade::Grader;
 use crate::grade::llm::LlmGrader;
+use crate::grade::llm::budget::Budget;
 use crate::grade::llm::fallback::Fallback;
 use crate::grade::offline::OfflineGrader;
 use crate::home::Home;
@@ -312,6 +313,11 @@ impl Env {
             config.price(&endpoint.model),
             config.answer_token_budget,
         )?;
+        grader = grader.within(Budget {
+            context_window: config.context_window,
+            reply_tokens: config.reply_token_budget,
+            capped_schema: !endpoint.server.hosted(),
+        });
         if !config.stream {
             grader = grader.without_streaming();
         }

@@ -25,6 +25,7 @@ pub(super) fn run(ctx: &Env, args: PracticeArgs, out: &mut dyn Write) -> Result<
     writeln!(out, "viva: {describe}")?;
     let mut options = repl::ReplOptions {
         self_check_models,
+        progress: grader.progress(),
         ..repl::ReplOptions::default()
     };
     if speak {

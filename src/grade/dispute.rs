@@ -10,10 +10,10 @@ use crate::bank::Question;
 pub fn previous_verdict(previous: &Grade, question: &Question) -> Value {
     json!({
         "insufficient_evidence": previous.outcome == Outcome::InsufficientEvidence,
-        "criteria": previous.criteria.iter().map(|c| json!({"id": c.id, "level": c.level})).collect::<Vec<_>>(),
         "key_points": previous.key_points.iter().map(|k| json!({
             "id": k.id, "verdict": k.verdict, "evidence": k.evidence.as_deref().unwrap_or("")
         })).collect::<Vec<_>>(),
+        "criteria": previous.criteria.iter().map(|c| (c.id.clone(), json!(c.level))).collect::<serde_json::Map<_, _>>(),
         "red_flags": previous.red_flags.iter().filter_map(|f| {
             let id = question.red_flags.iter().position(|q| *q == f.flag)? + 1;
             Some(json!({"id": id, "evidence": f.evidence}))
@@ -133,6 +133,9 @@ mod tests {
             v["key_points"].as_array().unwrap().len(),
             q.what_they_test.len()
         );
-        assert_eq!(v["criteria"][0]["id"], g.criteria[0].id);
+        // Criteria as the schema asks for them: each id mapped to its level.
+        for c in &g.criteria {
+            assert_eq!(v["criteria"][&c.id], c.level, "{v}");
+        }
     }
 }

@@ -182,6 +182,22 @@ impl Grade {
     }
 }
 
+/// How far a grader's model has got with its reply, shared with whoever shows progress: the
+/// tokens it has received, counted up over the grader's life (a display takes differences).
+#[derive(Debug, Clone, Default)]
+pub struct Progress(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Progress {
+    pub fn add(&self, tokens: u64) {
+        self.0
+            .fetch_add(tokens, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn tokens(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Anything that can grade an answer against a question and its kind's rubric.
 pub trait Grader {
     /// Short name stored with each grade ("offline", "llm").
@@ -200,6 +216,11 @@ pub trait Grader {
     ) -> Result<Grade> {
         let _ = on_text;
         self.grade(question, rubric, answer)
+    }
+
+    /// The tokens received from a model, for graders that wait on one.
+    fn progress(&self) -> Option<Progress> {
+        None
     }
 
     /// Grades the answer again in the light of the candidate's objection to `previous`.

@@ -1,56 +1,171 @@
 //! The LLM's verdict: its JSON schema, lenient extraction from a reply, validation against the
 //! question and rubric, and conversion into a `Grade`.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{CriterionScore, Grade, KeyPointVerdict, Outcome, RedFlagHit, Verdict};
 use crate::bank::Question;
 use crate::rubric::{Measure, Rubric};
 
+/// What a verdict may hold: the model's reasoning or not, and the longest each text may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// A `reasoning` field first. Under constrained decoding it makes the model think before it
+    /// decides; without it, a small model rambles, so the field is left out.
+    pub reasoning: bool,
+    /// The length caps, in characters.
+    pub caps: Caps,
+    /// Whether the caps go into the schema as `maxLength` (local servers enforce them in their
+    /// grammar) or only into the prompt (hosted strict modes reject the keyword).
+    pub capped_schema: bool,
+}
+
+/// The longest each text of a verdict may be, in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Caps {
+    pub reasoning: usize,
+    pub evidence: usize,
+    pub feedback: usize,
+    pub follow_up: usize,
+}
+
+impl Caps {
+    /// Room for a few sentences of reasoning and feedback and a short quote per point.
+    pub const FULL: Caps = Caps {
+        reasoning: 120,
+        evidence: 50,
+        feedback: 140,
+        follow_up: 120,
+    };
+
+    /// Every cap scaled by `factor`, none below the length of a useful quote or sentence.
+    pub fn scaled(self, factor: f64) -> Caps {
+        let scale = |n: usize, floor: usize| ((n as f64 * factor) as usize).max(floor);
+        Caps {
+            reasoning: scale(self.reasoning, 60),
+            evidence: scale(self.evidence, 40),
+            feedback: scale(self.feedback, 60),
+            follow_up: scale(self.follow_up, 60),
+        }
+    }
+}
+
 /// The schema sent as `response_format` (or written into the prompt where the server lacks
 /// structured output), sized to this question and rubric. Keys are in the order a model should
 /// write them (reasoning first, so it thinks before it decides; serde_json keeps insertion order),
 /// and every array holds exactly one entry per criterion and key point, with ids drawn from
 /// the rubric: under constrained decoding a point without a verdict cannot be written.
-pub fn schema(question: &Question, rubric: &Rubric) -> Value {
+pub fn schema(question: &Question, rubric: &Rubric, shape: &Shape) -> Value {
     let points = question.what_they_test.len();
     let point_ids: Vec<usize> = (1..=points).collect();
     let criterion_ids: Vec<&str> = rubric.criteria.iter().map(|c| c.id.as_str()).collect();
     let flag_ids: Vec<usize> = (1..=question.red_flags.len()).collect();
+    let text = |cap: usize| {
+        if shape.capped_schema {
+            json!({"type": "string", "maxLength": cap})
+        } else {
+            json!({"type": "string"})
+        }
+    };
+    let follow_up = if shape.capped_schema {
+        json!({"type": ["string", "null"], "maxLength": shape.caps.follow_up})
+    } else {
+        json!({"type": ["string", "null"]})
+    };
+    let caps = &shape.caps;
+    let mut properties = serde_json::Map::new();
+    if shape.reasoning {
+        properties.insert("reasoning".into(), text(caps.reasoning));
+    }
+    properties.insert("insufficient_evidence".into(), json!({"type": "boolean"}));
+    properties.insert(
+        "key_points".into(),
+        json!({"type": "array", "minItems": points, "maxItems": points, "items": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer", "enum": point_ids},
+                "verdict": {"type": "string", "enum": ["covered", "partly", "missed"]},
+                "evidence": text(caps.evidence)},
+            "required": ["id", "verdict", "evidence"], "additionalProperties": false}}),
+    );
+    // One level per criterion, keyed by its id: a line each where a list of objects would
+    // take four, and every line is tokens a small model writes slowly.
+    let level = json!({"type": "integer", "minimum": 0, "maximum": 4});
+    properties.insert(
+        "criteria".into(),
+        json!({"type": "object",
+            "properties": criterion_ids.iter().map(|id| (id.to_string(), level.clone())).collect::<serde_json::Map<_, _>>(),
+            "required": criterion_ids, "additionalProperties": false}),
+    );
+    properties.insert(
+        "red_flags".into(),
+        red_flags_schema(&flag_ids, text(caps.evidence)),
+    );
+    properties.insert("feedback".into(), text(caps.feedback));
+    properties.insert("follow_up".into(), follow_up);
+    let required: Vec<&String> = properties.keys().collect();
     json!({
         "type": "object",
-        "properties": {
-            "reasoning": {"type": "string"},
-            "insufficient_evidence": {"type": "boolean"},
-            "key_points": {"type": "array", "minItems": points, "maxItems": points, "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer", "enum": point_ids},
-                    "verdict": {"type": "string", "enum": ["covered", "partly", "missed"]},
-                    "evidence": {"type": "string"}},
-                "required": ["id", "verdict", "evidence"], "additionalProperties": false}},
-            "criteria": {"type": "array", "minItems": criterion_ids.len(), "maxItems": criterion_ids.len(), "items": {
-                "type": "object",
-                "properties": {"id": {"type": "string", "enum": criterion_ids}, "level": {"type": "integer", "minimum": 0, "maximum": 4}},
-                "required": ["id", "level"], "additionalProperties": false}},
-            "red_flags": red_flags_schema(&flag_ids),
-            "feedback": {"type": "string"},
-            "follow_up": {"type": ["string", "null"]}
-        },
-        "required": ["reasoning", "insufficient_evidence", "key_points", "criteria", "red_flags", "feedback", "follow_up"],
+        "properties": properties,
+        "required": required,
         "additionalProperties": false
     })
 }
 
-/// The red flags raised, each at most once; none can be when the question lists none (an empty
-/// `enum` is not a schema every server accepts).
-fn red_flags_schema(ids: &[usize]) -> Value {
+/// The largest verdict `shape` allows for this question, every text at its cap: what a reply
+/// budget must hold. Pretty-printed, as small models write it.
+pub fn largest(question: &Question, rubric: &Rubric, shape: &Shape) -> String {
+    let filler = |cap: usize| {
+        let words = "the lock lets one thread run bytecode while others wait for it ";
+        words.repeat(cap / words.len() + 1)[..cap].to_string()
+    };
+    let caps = &shape.caps;
+    let mut v = serde_json::Map::new();
+    if shape.reasoning {
+        v.insert("reasoning".into(), json!(filler(caps.reasoning)));
+    }
+    v.insert("insufficient_evidence".into(), json!(false));
+    v.insert(
+        "key_points".into(),
+        (1..=question.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "partly", "evidence": filler(caps.evidence)}))
+            .collect(),
+    );
+    v.insert(
+        "criteria".into(),
+        Value::Object(
+            rubric
+                .criteria
+                .iter()
+                .map(|c| (c.id.clone(), json!(3)))
+                .collect(),
+        ),
+    );
+    v.insert(
+        "red_flags".into(),
+        (1..=question.red_flags.len().min(MAX_RED_FLAGS))
+            .map(|i| json!({"id": i, "evidence": filler(caps.evidence)}))
+            .collect(),
+    );
+    v.insert("feedback".into(), json!(filler(caps.feedback)));
+    v.insert("follow_up".into(), json!(filler(caps.follow_up)));
+    serde_json::to_string_pretty(&Value::Object(v)).unwrap_or_default()
+}
+
+/// The most red flags a verdict raises: two misconceptions already sink an answer, and each
+/// flag is a quote a small model takes seconds to write.
+pub const MAX_RED_FLAGS: usize = 2;
+
+/// The red flags raised, each at most once and at most `MAX_RED_FLAGS`; none can be when the
+/// question lists none (an empty `enum` is not a schema every server accepts).
+fn red_flags_schema(ids: &[usize], evidence: Value) -> Value {
     if ids.is_empty() {
         return json!({"type": "array", "maxItems": 0});
     }
-    json!({"type": "array", "maxItems": ids.len(), "items": {
+    json!({"type": "array", "maxItems": ids.len().min(MAX_RED_FLAGS), "items": {
         "type": "object",
-        "properties": {"id": {"type": "integer", "enum": ids}, "evidence": {"type": "string"}},
+        "properties": {"id": {"type": "integer", "enum": ids}, "evidence": evidence},
         "required": ["id", "evidence"], "additionalProperties": false}})
 }
 
@@ -140,17 +255,27 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
             .ok_or_else(|| format!("`{k}` must be an array"))
     };
     let mut levels = vec![None; rubric.criteria.len()];
-    for c in arr("criteria")? {
-        let id = c
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or("every criterion needs a string `id`")?;
+    // The schema asks for `{"coverage": 3, ...}`; a list of `{"id", "level"}` is read too.
+    let listed: Vec<(&str, Option<&Value>)> = match v.get("criteria") {
+        Some(Value::Object(map)) => map.iter().map(|(id, l)| (id.as_str(), Some(l))).collect(),
+        _ => arr("criteria")
+            .map_err(|_| "`criteria` must map each criterion id to a level".to_string())?
+            .iter()
+            .map(|c| {
+                c.get("id")
+                    .and_then(Value::as_str)
+                    .map(|id| (id, c.get("level")))
+                    .ok_or("every criterion needs a string `id`")
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    for (id, level) in listed {
         let at = rubric
             .criteria
             .iter()
             .position(|rc| rc.id == id)
             .ok_or_else(|| format!("unknown criterion id {id:?}"))?;
-        let level = c.get("level").and_then(int).filter(|l| (0..=4).contains(l));
+        let level = level.and_then(int).filter(|l| (0..=4).contains(l));
         levels[at] =
             Some(level.ok_or_else(|| {
                 format!("criterion {id:?}: `level` must be an integer from 0 to 4")
@@ -184,11 +309,7 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
                 ));
             }
         };
-        let evidence = p
-            .get("evidence")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let evidence = without_fence(p.get("evidence").and_then(Value::as_str).unwrap_or(""));
         points[id as usize - 1] = Some((verdict, evidence));
     }
     let points: Vec<(Verdict, String)> = points
@@ -211,10 +332,7 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
             .ok_or_else(|| format!("red flag ids run from 1 to {m}"))?;
         flags.push((
             id as usize - 1,
-            f.get("evidence")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
+            without_fence(f.get("evidence").and_then(Value::as_str).unwrap_or("")),
         ));
     }
     let insufficient = match v.get("insufficient_evidence") {
@@ -246,6 +364,16 @@ pub fn validate(v: &Value, question: &Question, rubric: &Rubric) -> Result<Check
     })
 }
 
+/// A quote without the answer's fence tags: small models copy `<candidate_answer>` along with
+/// the first words they quote, and the tag is no word of the answer.
+fn without_fence(quote: &str) -> String {
+    static TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let tag = TAG.get_or_init(|| {
+        regex::Regex::new(r"(?i)<\s*/?\s*candidate_answer\s*>").expect("a valid pattern")
+    });
+    tag.replace_all(quote, "").trim().to_string()
+}
+
 /// Lowercased words, for checking that a quote really is in the answer.
 fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric() && c != '_')
@@ -254,14 +382,20 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// True when the quote's words appear, in order and together, in the answer.
+/// True when the quote's words appear, in order and together, in the answer. The last word of
+/// a quote of several may be the start of the answer's word: a quote cut at its length cap
+/// ends mid-word.
 pub fn quoted_from(answer: &str, quote: &str) -> bool {
     let q = words(quote);
-    if q.is_empty() {
+    let Some((last, head)) = q.split_last() else {
         return false;
-    }
+    };
     let a = words(answer);
-    a.windows(q.len()).any(|w| w == q.as_slice())
+    a.windows(q.len()).any(|w| {
+        let (w_last, w_head) = w.split_last().expect("windows are never empty");
+        w_head == head
+            && (w_last == last || (!head.is_empty() && w_last.starts_with(last.as_str())))
+    })
 }
 
 /// The highest level a criterion may take when the evidenced key points earn `credit` (0 to 1):
@@ -332,13 +466,23 @@ pub fn into_grade(c: Checked, question: &Question, rubric: &Rubric, answer: &str
         .iter()
         .map(|c| c.weight * f64::from(c.level) / 4.0)
         .sum();
-    let outcome = if c.insufficient {
+    // "Not enough evidence" says the answer holds nothing to grade; a verdict that credits
+    // points with quotes found in the answer contradicts it, and the quotes are checked while
+    // the flag is not. Small models set it on good answers.
+    let insufficient = c.insufficient && credit == 0.0;
+    if c.insufficient && !insufficient {
+        notes.push(
+            "the grader called the evidence insufficient but credited quoted points, so the answer was graded"
+                .to_string(),
+        );
+    }
+    let outcome = if insufficient {
         Outcome::InsufficientEvidence
     } else {
         Outcome::Graded
     };
     Grade {
-        score: if c.insufficient {
+        score: if insufficient {
             0
         } else {
             (total * 100.0).round().clamp(0.0, 100.0) as u8
@@ -362,6 +506,8 @@ pub struct ReasoningStream {
     /// Bytes of `buf` already turned into output.
     consumed: usize,
     state: StreamState,
+    /// The text given out so far does not end with a newline.
+    line_open: bool,
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -378,7 +524,22 @@ enum StreamState {
 }
 
 impl ReasoningStream {
+    /// The readable text in `chunk`. When the reasoning ends, its last line is ended with a
+    /// newline, so a display can go on below it.
     pub fn feed(&mut self, chunk: &str) -> String {
+        let was_done = self.state == StreamState::Done;
+        let mut out = self.read(chunk);
+        if let Some(c) = out.chars().last() {
+            self.line_open = c != '\n';
+        }
+        if !was_done && self.state == StreamState::Done && self.line_open {
+            out.push('\n');
+            self.line_open = false;
+        }
+        out
+    }
+
+    fn read(&mut self, chunk: &str) -> String {
         self.buf.push_str(chunk);
         let mut out = String::new();
         loop {
@@ -498,6 +659,81 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_quote_is_read_without_the_fence_tag_a_model_copied() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("gil-what-it-is").unwrap();
+        let rubric = crate::rubric::Rubrics::embedded().for_kind(q.kind).clone();
+        let mut points: Vec<Value> = (1..=q.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "missed", "evidence": ""}))
+            .collect();
+        points[0] = json!({"id": 1, "verdict": "covered", "evidence": "<candidate_answer> only one thread runs"});
+        let v = json!({"criteria": {"coverage": 1, "accuracy": 1, "depth": 1, "clarity": 1}, "key_points": points});
+        let checked = validate(&v, q, &rubric).unwrap();
+        assert_eq!(checked.points[0].1, "only one thread runs");
+        let g = into_grade(checked, q, &rubric, "So only one thread runs bytecode.");
+        assert_eq!(g.key_points[0].verdict, Verdict::Covered);
+    }
+
+    #[test]
+    fn insufficient_evidence_does_not_stand_beside_credited_quotes() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("gil-what-it-is").unwrap();
+        let rubric = crate::rubric::Rubrics::embedded().for_kind(q.kind).clone();
+        let mut points: Vec<Value> = (1..=q.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "missed", "evidence": ""}))
+            .collect();
+        let v = |points: &[Value]| json!({"insufficient_evidence": true, "criteria": {"coverage": 2, "accuracy": 2, "depth": 2, "clarity": 2}, "key_points": points});
+        let answer = "So only one thread runs bytecode at a time.";
+        let nothing = into_grade(
+            validate(&v(&points), q, &rubric).unwrap(),
+            q,
+            &rubric,
+            answer,
+        );
+        assert_eq!(
+            (nothing.outcome, nothing.score),
+            (Outcome::InsufficientEvidence, 0)
+        );
+        points[0] =
+            json!({"id": 1, "verdict": "covered", "evidence": "only one thread runs bytecode"});
+        let graded = into_grade(
+            validate(&v(&points), q, &rubric).unwrap(),
+            q,
+            &rubric,
+            answer,
+        );
+        assert_eq!(graded.outcome, Outcome::Graded);
+        assert!(graded.score > 0);
+        assert!(
+            graded
+                .notes
+                .iter()
+                .any(|n| n.contains("called the evidence insufficient"))
+        );
+    }
+
+    #[test]
+    fn criteria_are_read_as_a_map_or_a_list() {
+        let bank = crate::bank::Bank::load(None).unwrap();
+        let q = bank.get("gil-what-it-is").unwrap();
+        let rubric = crate::rubric::Rubrics::embedded().for_kind(q.kind).clone();
+        let points: Vec<Value> = (1..=q.what_they_test.len())
+            .map(|i| json!({"id": i, "verdict": "missed", "evidence": ""}))
+            .collect();
+        let map = json!({"criteria": {"coverage": 1, "accuracy": 2, "depth": 3, "clarity": 4}, "key_points": points});
+        assert_eq!(validate(&map, q, &rubric).unwrap().levels, [1, 2, 3, 4]);
+        let list = json!({"criteria": [{"id": "depth", "level": 3}, {"id": "coverage", "level": 1},
+            {"id": "clarity", "level": 4}, {"id": "accuracy", "level": 2}], "key_points": points});
+        assert_eq!(validate(&list, q, &rubric).unwrap().levels, [1, 2, 3, 4]);
+        let missing = json!({"criteria": {"coverage": 1}, "key_points": points});
+        assert!(
+            validate(&missing, q, &rubric)
+                .unwrap_err()
+                .contains("is missing")
+        );
+    }
+
     /// A reply cut at the token limit holds complete inner objects; none of them is the verdict.
     #[test]
     fn a_truncated_reply_has_no_object_rather_than_an_inner_one() {
@@ -521,6 +757,10 @@ mod tests {
         assert!(quoted_from(answer, "the gil is a LOCK"));
         assert!(!quoted_from(answer, "the GIL protects reference counts"));
         assert!(!quoted_from(answer, ""));
+        // Cut at a length cap in the middle of a word.
+        assert!(quoted_from(answer, "only one thread runs byteco"));
+        assert!(!quoted_from(answer, "byteco"));
+        assert!(!quoted_from(answer, "one thread walks"));
     }
 
     #[test]
@@ -532,7 +772,7 @@ mod tests {
         for chunk in full.as_bytes().chunks(3) {
             out.push_str(&s.feed(std::str::from_utf8(chunk).unwrap()));
         }
-        assert_eq!(out, "Point 1 is \"covered\":\nthe é quote.");
+        assert_eq!(out, "Point 1 is \"covered\":\nthe é quote.\n");
     }
 
     #[test]

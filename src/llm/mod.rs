@@ -28,7 +28,7 @@ pub use calls::{CallPurpose, CallRecord, CallSink};
 use calls::{CallRecorder, Outcome};
 pub use reply::{ChatReply, Usage};
 
-use crate::config::Endpoint;
+use crate::config::{Endpoint, Sampling, Server};
 use retry::{RetryPolicy, Retrying};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,6 +92,11 @@ pub enum LlmError {
     Cancelled,
 }
 
+/// The shortest configured key that is scrubbed from text: shorter ones are placeholders that
+/// local servers ignore (`none`, `local`), and scrubbing them would cut ordinary words out of
+/// replies.
+const MIN_KEY_LEN: usize = 8;
+
 /// The scrubbing of `LlmClient::scrub`, for any text and key.
 pub fn scrub(text: &str, key: Option<&str>) -> String {
     static SECRET: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
@@ -99,7 +104,7 @@ pub fn scrub(text: &str, key: Option<&str>) -> String {
         regex::Regex::new(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\bsk-[A-Za-z0-9_-]{8,}")
             .expect("a valid pattern")
     });
-    let text = match key.filter(|k| k.len() >= 4) {
+    let text = match key.filter(|k| k.len() >= MIN_KEY_LEN) {
         Some(k) => text.replace(k, "[redacted]"),
         None => text.to_string(),
     };
@@ -143,6 +148,42 @@ pub struct LlmClient {
     key: Option<String>,
     /// The most one call may take, retries included.
     deadline: Duration,
+    pub server: Server,
+    sampling: Sampling,
+}
+
+/// One model a server lists, with what it says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    pub id: String,
+    /// Who the server says owns it: "llamacpp", "vllm", "library" (Ollama) and so on.
+    pub owned_by: Option<String>,
+    /// The context the server holds for it, when it says: llama.cpp's `meta.n_ctx`, vLLM's
+    /// `max_model_len`, LM Studio's loaded context length.
+    pub context: Option<u32>,
+}
+
+impl ModelInfo {
+    fn from_value(m: &Value) -> Option<ModelInfo> {
+        let id = m
+            .get("id")
+            .or_else(|| m.get("name"))
+            .and_then(Value::as_str)?;
+        let number = |v: Option<&Value>| {
+            v.and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+        };
+        let context = number(m.pointer("/meta/n_ctx"))
+            .or_else(|| number(m.get("max_model_len")))
+            .or_else(|| number(m.get("loaded_context_length")))
+            .or_else(|| number(m.get("context_length")))
+            .or_else(|| number(m.get("max_context_length")));
+        Some(ModelInfo {
+            id: id.to_string(),
+            owned_by: m.get("owned_by").and_then(Value::as_str).map(String::from),
+            context,
+        })
+    }
 }
 
 impl LlmClient {
@@ -174,6 +215,8 @@ impl LlmClient {
             api_base: endpoint.api_base.clone(),
             calls: None,
             deadline: endpoint.deadline,
+            server: endpoint.server,
+            sampling: endpoint.sampling,
             key: endpoint
                 .api_key
                 .as_ref()
@@ -207,7 +250,7 @@ impl LlmClient {
         req: &ChatRequest<'_>,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<ChatReply, LlmError> {
-        let request = build(&self.model, req)?;
+        let request = build(&self.model, req, self.server, self.sampling)?;
         let call = match &self.calls {
             Some(recorder) => Some(
                 recorder.start(
@@ -277,8 +320,8 @@ impl LlmClient {
         }
     }
 
-    /// The ids of the models the server offers, the listing recorded as `purpose`.
-    pub async fn models(&self, purpose: CallPurpose) -> Result<Vec<String>, LlmError> {
+    /// The models the server offers, the listing recorded as `purpose`.
+    pub async fn models(&self, purpose: CallPurpose) -> Result<Vec<ModelInfo>, LlmError> {
         let call = self.calls.as_ref().map(|recorder| {
             recorder.start(
                 purpose,
@@ -311,17 +354,7 @@ impl LlmClient {
             .or_else(|| value.get("models"))
             .and_then(Value::as_array);
         Ok(data
-            .map(|models| {
-                models
-                    .iter()
-                    .filter_map(|m| {
-                        m.get("id")
-                            .or_else(|| m.get("name"))
-                            .and_then(Value::as_str)
-                            .map(String::from)
-                    })
-                    .collect()
-            })
+            .map(|models| models.iter().filter_map(ModelInfo::from_value).collect())
             .unwrap_or_default())
     }
 }
@@ -341,8 +374,13 @@ fn within_limit(reply: ChatReply, max_tokens: Option<u32>) -> Result<ChatReply, 
     }
 }
 
-/// The typed request for one chat completion, as it goes over the wire.
-fn build(model: &str, req: &ChatRequest) -> Result<CreateChatCompletionRequest, LlmError> {
+/// The typed request for one chat completion, as it goes over `server`'s wire.
+fn build(
+    model: &str,
+    req: &ChatRequest,
+    server: Server,
+    sampling: Sampling,
+) -> Result<CreateChatCompletionRequest, LlmError> {
     let messages: Vec<ChatCompletionRequestMessage> = req
         .messages
         .iter()
@@ -360,6 +398,17 @@ fn build(model: &str, req: &ChatRequest) -> Result<CreateChatCompletionRequest, 
         .temperature(0.0_f32);
     if let Some(max) = req.max_tokens {
         args.max_completion_tokens(max);
+        // OpenAI's reasoning models refuse `max_tokens`; Ollama and LM Studio read only it.
+        if server != Server::OpenAi {
+            #[allow(deprecated)]
+            args.max_tokens(max);
+        }
+    }
+    if let Some(p) = sampling.frequency_penalty {
+        args.frequency_penalty(p);
+    }
+    if let Some(p) = sampling.presence_penalty {
+        args.presence_penalty(p);
     }
     if let Some(schema) = req.json_schema {
         args.response_format(ResponseFormat::JsonSchema {
@@ -385,7 +434,7 @@ fn build(model: &str, req: &ChatRequest) -> Result<CreateChatCompletionRequest, 
 /// The JSON body of one chat completion, exactly as `LlmClient::chat` would send it; the batch
 /// files (`viva regrade --batch-out`) carry these.
 pub fn request_body(model: &str, req: &ChatRequest) -> Result<Value, LlmError> {
-    serde_json::to_value(build(model, req)?)
+    serde_json::to_value(build(model, req, Server::OpenAi, Sampling::default())?)
         .map_err(|e| LlmError::Malformed(format!("request: {e}")))
 }
 
@@ -461,4 +510,66 @@ pub fn millis(d: Duration) -> u64 {
 /// The start of a reply, for one-line displays.
 pub fn log_preview(s: &str) -> String {
     reply::clip(s.trim(), 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(server: Server, sampling: Sampling) -> Value {
+        let messages = [Message::new(Role::User, "hi")];
+        let req = ChatRequest {
+            messages: &messages,
+            json_schema: None,
+            max_tokens: Some(300),
+            stream: false,
+        };
+        serde_json::to_value(build("m", &req, server, sampling).unwrap()).unwrap()
+    }
+
+    /// OpenAI's reasoning models refuse `max_tokens`; Ollama and LM Studio read nothing else.
+    #[test]
+    fn the_completion_limit_is_spelled_the_way_the_server_reads_it() {
+        let openai = body(Server::OpenAi, Sampling::default());
+        assert_eq!(openai["max_completion_tokens"], 300);
+        assert!(openai.get("max_tokens").is_none(), "{openai}");
+        assert!(openai.get("frequency_penalty").is_none(), "{openai}");
+        let penalty = Sampling {
+            frequency_penalty: Some(0.25),
+            presence_penalty: None,
+        };
+        let ollama = body(Server::Ollama, penalty);
+        assert_eq!(
+            (
+                ollama["max_tokens"].as_u64(),
+                ollama["max_completion_tokens"].as_u64()
+            ),
+            (Some(300), Some(300))
+        );
+        assert_eq!(ollama["frequency_penalty"], 0.25);
+        assert!(ollama.get("presence_penalty").is_none(), "{ollama}");
+    }
+
+    #[test]
+    fn a_placeholder_key_is_not_scrubbed_from_replies() {
+        assert_eq!(scrub("Jython has none", Some("none")), "Jython has none");
+        assert_eq!(
+            scrub("key sk9-secret-value", Some("sk9-secret-value")),
+            "key [redacted]"
+        );
+    }
+
+    #[test]
+    fn a_model_listing_says_the_context_where_the_server_does() {
+        let llamacpp = json!({"id": "q", "owned_by": "llamacpp", "meta": {"n_ctx": 8192, "n_ctx_train": 32768}});
+        let info = ModelInfo::from_value(&llamacpp).unwrap();
+        assert_eq!(
+            (info.owned_by.as_deref(), info.context),
+            (Some("llamacpp"), Some(8192))
+        );
+        let vllm = json!({"id": "q", "owned_by": "vllm", "max_model_len": 4096});
+        assert_eq!(ModelInfo::from_value(&vllm).unwrap().context, Some(4096));
+        let ollama = json!({"id": "llama3.1:latest", "owned_by": "library"});
+        assert_eq!(ModelInfo::from_value(&ollama).unwrap().context, None);
+    }
 }

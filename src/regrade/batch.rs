@@ -28,7 +28,8 @@ use super::{Job, NotGraded, Regraded, job};
 use crate::bank::Bank;
 use crate::clock::now_ms;
 use crate::config::Price;
-use crate::grade::llm::{self as llm_grade, MAX_REPLY_TOKENS};
+use crate::grade::llm::budget::{Budget, Trim};
+use crate::grade::llm::{self as llm_grade, Form};
 use crate::grade::{Grade, verdict};
 use crate::lines::lines;
 use crate::llm::{self, ChatReply, ChatRequest, tokens};
@@ -58,21 +59,28 @@ pub fn write_requests(
 ) -> Result<usize> {
     for j in jobs {
         let q = &j.question;
-        let schema = verdict::schema(q, rubrics.for_kind(q.kind));
+        // Batch runners are hosted APIs or vLLM with a large context: the full prompt, the
+        // reply sized to the rubric, no length caps in the schema.
+        let plan = Budget::default().plan(q, rubrics.for_kind(q.kind), !spec.schema_in_prompt);
+        let schema = verdict::schema(q, rubrics.for_kind(q.kind), &plan.shape);
         let (messages, _) = llm_grade::messages(
             spec.prompts,
             spec.answer_budget,
             q,
             rubrics.for_kind(q.kind),
             &j.target.answer,
-            spec.schema_in_prompt,
+            &Form {
+                shape: plan.shape,
+                schema_in_prompt: spec.schema_in_prompt,
+                trim: Trim::Whole,
+            },
         )?;
         let body = llm::request_body(
             spec.model,
             &ChatRequest {
                 messages: &messages,
                 json_schema: (!spec.schema_in_prompt).then_some(&schema),
-                max_tokens: Some(MAX_REPLY_TOKENS),
+                max_tokens: Some(plan.limit),
                 stream: false,
             },
         )?;

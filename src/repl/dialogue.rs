@@ -120,7 +120,7 @@ pub fn handle(
             None => writeln!(out, "{}", missing(None))?,
         },
         Ask::Dispute(n, text) => {
-            let mut spinner = Spinner::start("re-grading…");
+            let mut spinner = Spinner::start_with(super::progress_label("re-grading…", None));
             let outcome = session.dispute(n, &text);
             spinner.stop();
             match outcome? {

@@ -25,6 +25,7 @@ pub use timer::Notify;
 use crate::bank::Question;
 use crate::clock::now_ms;
 use crate::delivery::clock;
+use crate::grade::Progress;
 use crate::read_aloud::Speaker;
 use crate::render;
 use crate::session::{Asked, Scorecard, Session};
@@ -428,6 +429,27 @@ pub struct ReplOptions {
     pub voice: Option<crate::voice::Voice>,
     /// Sets voice up when `/voice` first turns it on.
     pub voice_setup: Option<VoiceSetup>,
+    /// The grader's token count, shown while a model grades.
+    pub progress: Option<Progress>,
+}
+
+/// A spinner's label: `what`, then the tokens the model has sent since it started (when there
+/// is a count) and the seconds waited.
+pub(crate) fn progress_label(
+    what: &'static str,
+    progress: Option<Progress>,
+) -> impl Fn() -> String + Send + 'static {
+    let started = std::time::Instant::now();
+    let base = progress.as_ref().map_or(0, Progress::tokens);
+    move || {
+        let secs = started.elapsed().as_secs();
+        let tokens = progress.as_ref().map_or(0, |p| p.tokens() - base);
+        match (tokens, secs) {
+            (0, 0) => what.to_string(),
+            (0, s) => format!("{what} {s} s"),
+            (n, s) => format!("{what} {n} tokens · {s} s"),
+        }
+    }
 }
 
 /// Sets up voice input, or says why it cannot be.
@@ -736,28 +758,34 @@ fn answer_with(
         writeln!(out, "{}", render::piped_answer(text))?;
     }
     let real = session.mode().is_real();
-    let mut spinner = Spinner::start("grading…");
+    let mut spinner = Spinner::start_with(progress_label("grading…", options.progress.clone()));
     // The grader's reasoning is shown as it streams in, so a slow model is visibly working;
-    // in real mode it is feedback, and held back.
+    // in real mode it is feedback, and held back. Between lines of it, and while the model
+    // writes the verdict after it, the spinner counts tokens and seconds.
     let mut streamed = false;
+    let mut line_open = false;
     let mut on_text = |chunk: &str| {
-        spinner.stop();
         if real {
             return;
         }
+        spinner.pause();
         if !streamed {
             let _ = write!(out, "\nGrader: ");
             streamed = true;
         }
         let _ = write!(out, "{chunk}");
         let _ = out.flush();
+        line_open = !chunk.ends_with('\n');
+        if !line_open {
+            spinner.resume();
+        }
     };
     let answered = match spoken {
         Some(spoken) => session.answer_spoken(text, spoken, &mut on_text)?,
         None => session.answer(text, &mut on_text)?,
     };
     spinner.stop();
-    if streamed {
+    if line_open {
         writeln!(out)?;
     }
     if real {

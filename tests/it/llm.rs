@@ -715,6 +715,74 @@ fn doctor_reports_what_the_endpoint_supports() {
     }
 }
 
+/// A model that proposes no follow-up: the grade carries the bank's, aimed at the weakest
+/// point, so the session still asks one.
+#[test]
+fn a_verdict_without_a_follow_up_gets_the_banks() {
+    let mut verdict = json!({"reasoning": "r", "insufficient_evidence": false,
+        "criteria": {"coverage": 2, "accuracy": 2, "depth": 2, "clarity": 2},
+        "key_points": [{"id": 1, "verdict": "covered", "evidence": "only one thread runs"},
+            {"id": 2, "verdict": "covered", "evidence": "the lock is released while waiting"},
+            {"id": 3, "verdict": "missed", "evidence": ""}],
+        "red_flags": [], "feedback": "ok", "follow_up": null});
+    let server = FakeLlm::start(vec![Reply::content(&verdict.to_string())]);
+    let home = tempfile::tempdir().unwrap();
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    graded_by_llm(&g);
+    // Point 3 (CPU-bound work needs processes) is the weakest; the image-resizing follow-up
+    // shares its terms.
+    assert_eq!(
+        g["follow_up"], "How would you speed up image resizing?",
+        "{g:#}"
+    );
+    verdict["follow_up"] = json!("What does free threading change?");
+    let server = FakeLlm::start(vec![Reply::content(&verdict.to_string())]);
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    assert_eq!(g["follow_up"], "What does free threading change?");
+}
+
+/// A slow model: doctor times a streamed reply, says how long a grade would take, and what to
+/// do about it; the server's smaller context is reported with the setting to change.
+#[test]
+fn doctor_warns_when_a_grade_would_take_over_a_minute() {
+    let server = FakeLlm::start(vec![
+        Reply::content("ok"),
+        Reply::Drip {
+            content: "1 2 3 4 5 6 7 8 9 10 11".into(),
+            every: Duration::from_millis(300),
+        },
+        Reply::content("{\"ok\": true}"),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::stdout_of(
+        viva(home.path())
+            .env("VIVA_API_BASE", &server.base)
+            .env("VIVA_MODEL", "test-model")
+            .arg("doctor"),
+    );
+    assert!(out.contains("server: llama.cpp"), "{out}");
+    assert!(out.contains("frequency penalty 0.2"), "{out}");
+    assert!(
+        out.contains("! context: the server holds 2048 tokens")
+            && out.contains("set context_window = 2048"),
+        "{out}"
+    );
+    let speed = out
+        .lines()
+        .find(|l| l.starts_with("! speed: "))
+        .unwrap_or_else(|| panic!("no speed warning: {out}"));
+    assert!(
+        speed.contains("tokens/s writing") && speed.contains("a grade would take about"),
+        "{out}"
+    );
+    assert!(out.contains("reply_token_budget = 400"), "{out}");
+    assert!(out.contains("--grader offline --self-check"), "{out}");
+    // The speed request asks for a short reply to a prompt of a few hundred tokens.
+    let timed = &server.requests()[1];
+    assert_eq!(timed["stream"], true);
+    assert!(timed["max_tokens"].as_u64().unwrap() <= 64);
+}
+
 #[test]
 fn config_shows_sources_and_masks_the_key() {
     let home = tempfile::tempdir().unwrap();
@@ -766,6 +834,8 @@ fn rendered_grading_prompts_match_their_snapshots() {
         deadline: Duration::from_secs(3),
         max_retries: 0,
         retry_base: Duration::from_millis(1),
+        server: viva::config::Server::Other,
+        sampling: viva::config::Sampling::default(),
     };
     let grader = LlmGrader::new(
         LlmClient::new(&endpoint).unwrap(),
@@ -779,10 +849,18 @@ fn rendered_grading_prompts_match_their_snapshots() {
     let question = bank.get("gil-what-it-is").unwrap();
     let rubric = Rubrics::embedded();
     let rubric = rubric.for_kind(question.kind);
-    let (structured, _) = grader.messages(question, rubric, ANSWER, false).unwrap();
+    let form = grader.form(question, rubric);
+    let (structured, _) = grader.messages(question, rubric, ANSWER, &form).unwrap();
     insta::assert_snapshot!("grade_system", structured[0].content);
     insta::assert_snapshot!("grade_user", structured[1].content);
-    let (fallback, _) = grader.messages(question, rubric, ANSWER, true).unwrap();
+    let without = viva::grade::llm::Form {
+        shape: viva::grade::llm::budget::Budget::default()
+            .plan(question, rubric, false)
+            .shape,
+        schema_in_prompt: true,
+        ..form
+    };
+    let (fallback, _) = grader.messages(question, rubric, ANSWER, &without).unwrap();
     insta::assert_snapshot!("grade_system_schema_in_prompt", fallback[0].content);
 }
 
@@ -966,7 +1044,8 @@ fn a_reply_past_the_completion_limit_sent_is_refused() {
     let home = tempfile::tempdir().unwrap();
     fast_config(home.path(), "stream = false\n");
     let (g, _) = grade_with(&server, home.path(), ANSWER);
-    fell_back(&g, "limit of 2000 tokens");
+    let limit = &server.requests()[0]["max_tokens"];
+    fell_back(&g, &format!("limit of {limit} tokens"));
     assert_eq!(server.requests().len(), 1, "no repair request");
 }
 
@@ -995,12 +1074,133 @@ fn the_schema_on_the_wire_is_in_order_and_sized_to_the_rubric() {
         key_points["items"]["properties"]["id"]["enum"],
         json!((1..=points).collect::<Vec<_>>())
     );
+    // One level per criterion, every one required, no other key.
     let criteria = &schema["properties"]["criteria"];
-    assert_eq!(criteria["minItems"], criteria["maxItems"]);
+    let ids = json!(["coverage", "accuracy", "depth", "clarity"]);
+    assert_eq!(criteria["required"], ids);
+    let keys: Vec<&String> = criteria["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(json!(keys), ids);
+    assert_eq!(criteria["additionalProperties"], false);
+}
+
+/// A grade against a local server fits a budget: every text of the verdict capped in the
+/// schema (the server's grammar enforces it), the completion limit sized to the rubric and
+/// sent in both spellings, a small repetition penalty; all within a 4,096-token context.
+#[test]
+fn a_grade_on_a_local_server_asks_for_a_capped_verdict_within_a_budget() {
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 2 }]);
+    let home = tempfile::tempdir().unwrap();
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    graded_by_llm(&g);
+    let request = &server.requests()[0];
+    let schema = &request["response_format"]["json_schema"]["schema"]["properties"];
+    assert_eq!(schema["reasoning"]["maxLength"], 120);
+    assert_eq!(schema["feedback"]["maxLength"], 140);
     assert_eq!(
-        criteria["items"]["properties"]["id"]["enum"],
-        json!(["coverage", "accuracy", "depth", "clarity"])
+        schema["key_points"]["items"]["properties"]["evidence"]["maxLength"],
+        50
     );
+    assert!(schema["follow_up"]["maxLength"].is_u64());
+    let limit = request["max_tokens"].as_u64().unwrap();
+    assert_eq!(request["max_completion_tokens"].as_u64(), Some(limit));
+    assert!((300..=800).contains(&limit), "limit {limit}");
+    let prompt: usize = request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| viva::llm::tokens::count(m["content"].as_str().unwrap()))
+        .sum();
+    assert!(
+        prompt as u64 + limit + 120 <= 4096,
+        "prompt {prompt}, limit {limit}"
+    );
+    assert!((request["frequency_penalty"].as_f64().unwrap() - 0.2).abs() < 1e-6);
+}
+
+/// A configured penalty replaces the default; a configured reply budget becomes the limit and
+/// drops the reasoning, the part a small model takes longest over.
+#[test]
+fn sampling_and_the_reply_budget_are_configurable() {
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 2 }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(
+        home.path(),
+        "presence_penalty = 0.5\nreply_token_budget = 250\n",
+    );
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    graded_by_llm(&g);
+    let request = &server.requests()[0];
+    assert_eq!(request["max_tokens"], 250);
+    assert!((request["presence_penalty"].as_f64().unwrap() - 0.5).abs() < 1e-6);
+    assert!(request.get("frequency_penalty").is_none_or(Value::is_null));
+    let schema = &request["response_format"]["json_schema"]["schema"]["properties"];
+    assert!(schema.get("reasoning").is_none(), "{schema:#}");
+}
+
+/// A long answer in a small context window: the prompt is cut (strong signals, reference,
+/// then the answer) until prompt, reply and a repair fit; a window too small for any answer is
+/// refused with the figures, and the answer graded offline.
+#[test]
+fn the_prompt_is_cut_to_the_context_window_or_refused() {
+    let long = format!(
+        "{ANSWER} {}",
+        "The lock is released around blocking I/O calls. ".repeat(150)
+    );
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 2 }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "context_window = 2048\n");
+    let (g, _) = grade_with(&server, home.path(), &long);
+    graded_by_llm(&g);
+    let request = &server.requests()[0];
+    let prompt: usize = request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| viva::llm::tokens::count(m["content"].as_str().unwrap()))
+        .sum();
+    let limit = request["max_tokens"].as_u64().unwrap();
+    assert!(
+        prompt as u64 + limit + 120 <= 2048,
+        "prompt {prompt}, limit {limit}"
+    );
+    let user = request["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        !user.contains("# Reference answer"),
+        "the reference goes first"
+    );
+
+    let server = FakeLlm::start(vec![Reply::Verdict { level: 2 }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(home.path(), "context_window = 1024\n");
+    let (g, _) = grade_with(&server, home.path(), &long);
+    fell_back(&g, "more than the context window of 1024");
+    assert!(server.requests().is_empty(), "nothing sent that cannot fit");
+}
+
+/// A repair request whose first reply would not fit beside the prompt leaves the reply out:
+/// the error goes with the original request, and the model grades again.
+#[test]
+fn a_repair_request_leaves_out_a_reply_that_does_not_fit() {
+    // About 450 tokens: within the reply budget of 500, but not beside the prompt in 1,500.
+    let rambling = format!("{{\"criteria\": \"{}\"}}", "words ".repeat(440));
+    let server = FakeLlm::start(vec![Reply::content(&rambling), Reply::Verdict { level: 2 }]);
+    let home = tempfile::tempdir().unwrap();
+    fast_config(
+        home.path(),
+        "context_window = 1500\nreply_token_budget = 500\nstream = false\n",
+    );
+    let (g, _) = grade_with(&server, home.path(), ANSWER);
+    graded_by_llm(&g);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let repair = requests[1]["messages"].as_array().unwrap();
+    assert_eq!(repair.len(), 2, "system and user only: {repair:#?}");
+    let user = repair[1]["content"].as_str().unwrap();
+    assert!(
+        user.contains("<candidate_answer>") && user.contains("could not be used"),
+        "{user}"
+    );
+    assert!(!user.contains("words words"), "the reply is not echoed");
 }
 
 /// A reply cut at the completion limit is reported as cut off, without a repair request.

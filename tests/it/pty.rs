@@ -145,6 +145,56 @@ fn ctrl_c_during_grading_cancels_it_and_keeps_the_answer() {
     );
 }
 
+/// A slow local model: the spinner counts its tokens and seconds after the reasoning, and
+/// Ctrl-C stops the grade within half a second, the answer kept.
+#[test]
+fn a_slow_model_shows_its_progress_and_ctrl_c_stops_it_at_once() {
+    use crate::fake_llm::{FakeLlm, Reply};
+    use std::time::{Duration, Instant};
+    let verdict = format!(
+        "{{\"reasoning\": \"Point one is made.\", \"insufficient_evidence\": false, \"key_points\": [{}",
+        "{\"id\": 1, \"verdict\": \"covered\", \"evidence\": \"worth keeping\"}, ".repeat(200)
+    );
+    let server = FakeLlm::start(vec![Reply::Drip {
+        content: verdict,
+        every: Duration::from_millis(50),
+    }]);
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = crate::process(&crate::viva_bin(), home.path());
+    cmd.env("VIVA_API_BASE", &server.base)
+        .env("VIVA_MODEL", "test-model")
+        .args([
+            "practice",
+            "--count",
+            "1",
+            "--follow-ups",
+            "0",
+            "--seed",
+            "2",
+        ]);
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Question 1/1").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_line("an answer worth keeping").unwrap();
+    p.exp_string(". ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Grader: Point one is made.").unwrap();
+    // The verdict after the reasoning streams on with no text to show: the spinner counts
+    // (rexpect reads bytes one by one, so "…" and "·" are matched as non-space runs).
+    p.exp_regex(r"grading\S* \d+ tokens \S+ [1-9]\d* s")
+        .unwrap();
+    let pressed = Instant::now();
+    p.send_control('c').unwrap();
+    p.exp_string("grading cancelled").unwrap();
+    let took = pressed.elapsed();
+    assert!(took < Duration::from_millis(500), "Ctrl-C took {took:?}");
+    finish_study_session(&mut p);
+
+    let v = session_one(home.path());
+    assert_eq!(v["turns"][0]["answer"], "an answer worth keeping");
+    assert!(v["turns"][0]["grade"].is_null());
+}
+
 /// A one-question study session at a terminal on `home`.
 fn spawn_one_question(home: &Path) -> PtySession {
     let mut cmd = crate::process(&crate::viva_bin(), home);

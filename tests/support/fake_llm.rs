@@ -36,6 +36,9 @@ pub enum Reply {
     /// A stream that never ends and never goes quiet: an SSE comment every `every`, for `for_`.
     /// No read timeout ever fires; only an overall deadline stops the wait.
     Trickle { every: Duration, for_: Duration },
+    /// `content` streamed a few characters at a time, one piece every `every`, like a slow
+    /// local model writing; then `[DONE]`.
+    Drip { content: String, every: Duration },
     /// A correct verdict built from the request itself: every key point covered with a quote
     /// from the answer, every criterion at `level`. Streamed when the request asks for it.
     Verdict { level: u8 },
@@ -128,7 +131,10 @@ impl FakeLlm {
                     .route("/v1/chat/completions", post(chat))
                     .route(
                         "/v1/models",
-                        get(|| async { axum::Json(json!({"data": [{"id": "test-model"}]})) }),
+                        // As llama.cpp lists a model: its owner, and the context it holds.
+                        get(|| async {
+                            axum::Json(json!({"data": [{"id": "test-model", "owned_by": "llamacpp", "meta": {"n_ctx": 2048}}]}))
+                        }),
                     )
                     .with_state(state);
                 axum::serve(listener, app).await.unwrap();
@@ -221,6 +227,7 @@ async fn chat(State(s): State<Shared>, headers: HeaderMap, body: String) -> Resp
         Some(Reply::Raw { status, body }) => respond(status, "application/json", body, vec![]),
         Some(Reply::Sse { events, stall }) => sse(events, stall),
         Some(Reply::Trickle { every, for_ }) => trickle(every, for_),
+        Some(Reply::Drip { content, every }) => drip(&content, every),
         Some(Reply::Verdict { level }) => {
             let content = verdict_for(&request, level).to_string();
             if request["stream"] == true {
@@ -302,6 +309,31 @@ fn trickle(every: Duration, for_: Duration) -> Response {
         .unwrap()
 }
 
+fn drip(content: &str, every: Duration) -> Response {
+    let chars: Vec<char> = content.chars().collect();
+    let mut events: Vec<String> = chars
+        .chunks(4)
+        .map(|c| {
+            let piece: String = c.iter().collect();
+            format!(
+                "data: {}\n\n",
+                json!({"choices": [{"index": 0, "delta": {"content": piece}}]})
+            )
+        })
+        .collect();
+    events.push("data: [DONE]\n\n".to_string());
+    let stream = futures::stream::unfold(events.into_iter(), move |mut it| async move {
+        let event = it.next()?;
+        tokio::time::sleep(every).await;
+        Some((Ok::<_, std::io::Error>(event), it))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap()
+}
+
 /// The text between the answer fences of the user message.
 pub fn fenced_answer(request: &Value) -> String {
     let user = request["messages"]
@@ -358,7 +390,7 @@ pub fn verdict_for(request: &Value, level: u8) -> Value {
     json!({
         "reasoning": "The candidate explains the main mechanism clearly.",
         "insufficient_evidence": false,
-        "criteria": criteria.iter().map(|c| json!({"id": c, "level": level})).collect::<Vec<_>>(),
+        "criteria": criteria.iter().map(|c| (c.clone(), json!(level))).collect::<serde_json::Map<_, _>>(),
         "key_points": (1..=points).map(|i| json!({"id": i, "verdict": "covered", "evidence": quote})).collect::<Vec<_>>(),
         "red_flags": [],
         "feedback": "Solid answer.",

@@ -38,6 +38,10 @@ impl<P: Grader> Grader for Fallback<P> {
         self.grade_streaming(question, rubric, answer, &mut |_| {})
     }
 
+    fn progress(&self) -> Option<crate::grade::Progress> {
+        self.primary.progress()
+    }
+
     fn grade_streaming(
         &self,
         question: &Question,

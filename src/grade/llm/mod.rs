@@ -3,6 +3,7 @@
 //! once. When the model cannot deliver it says why; `fallback` is where the offline grader
 //! stands in.
 
+pub mod budget;
 pub mod fallback;
 
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -12,8 +13,9 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use super::dispute;
-use super::verdict::{self, ReasoningStream};
-use super::{Grade, Grader};
+use super::follow_up::pick_follow_up;
+use super::verdict::{self, ReasoningStream, Shape};
+use super::{Grade, Grader, Outcome, Progress};
 use crate::bank::Question;
 use crate::config::Price;
 use crate::llm::{
@@ -21,6 +23,7 @@ use crate::llm::{
 };
 use crate::prompt::Prompts;
 use crate::rubric::Rubric;
+use budget::{Budget, NoRoom, Plan, Trim};
 
 pub const NAME: &str = "llm";
 
@@ -28,9 +31,6 @@ pub const NAME: &str = "llm";
 const UNKNOWN: u8 = 0;
 const SUPPORTED: u8 = 1;
 const UNSUPPORTED: u8 = 2;
-
-/// Room for reasoning plus the verdict; a cap keeps a runaway model from running forever.
-pub const MAX_REPLY_TOKENS: u32 = 2000;
 
 pub struct LlmGrader {
     client: LlmClient,
@@ -42,6 +42,9 @@ pub struct LlmGrader {
     structured: AtomicU8,
     /// What grading calls are for in the call log: live grading or a re-grade.
     purpose: CallPurpose,
+    budget: Budget,
+    /// Tokens received so far, for a progress display.
+    progress: Progress,
 }
 
 /// Tokens and cost of all calls made for one grade.
@@ -51,11 +54,23 @@ struct Spend {
     tokens_out: u32,
 }
 
-/// One request for a verdict: the conversation, built with or without the schema in the
-/// prompt (and the answer's truncation flag), and what it is for in the call log.
+/// One request for a verdict: the conversation, built in a form (and with the answer's
+/// truncation flag), and what it is for in the call log.
 struct Ask<'a> {
-    build: &'a dyn Fn(bool) -> Result<(Vec<Message>, bool)>,
+    build: &'a dyn Fn(&Form) -> Result<Built>,
     purpose: CallPurpose,
+}
+
+/// The grading messages, and whether the answer in them was cut to its token budget.
+pub type Built = (Vec<Message>, bool);
+
+/// How the grading messages are built: the verdict's shape, whether its schema goes into the
+/// prompt (servers without structured output), and how far the prompt is cut to fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Form {
+    pub shape: Shape,
+    pub schema_in_prompt: bool,
+    pub trim: Trim,
 }
 
 /// Why the LLM could not produce a usable verdict.
@@ -63,6 +78,7 @@ struct Ask<'a> {
 pub enum Failure {
     Call(LlmError),
     Invalid(String),
+    NoRoom(NoRoom),
 }
 
 impl std::fmt::Display for Failure {
@@ -70,6 +86,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Call(e) => write!(f, "{e}"),
             Failure::Invalid(e) => write!(f, "its verdict was unusable ({e})"),
+            Failure::NoRoom(e) => e.fmt(f),
         }
     }
 }
@@ -120,7 +137,15 @@ impl LlmGrader {
             stream: true,
             structured: AtomicU8::new(UNKNOWN),
             purpose: CallPurpose::Grade,
+            budget: Budget::default(),
+            progress: Progress::default(),
         })
+    }
+
+    /// Grades within `budget`: its context window, reply size and schema caps.
+    pub fn within(mut self, budget: Budget) -> LlmGrader {
+        self.budget = budget;
+        self
     }
 
     /// Grading calls logged as `purpose`, so the call log tells a re-grade from live grading.
@@ -145,7 +170,7 @@ impl LlmGrader {
         question: &Question,
         rubric: &Rubric,
         answer: &str,
-        schema_in_prompt: bool,
+        form: &Form,
     ) -> Result<(Vec<Message>, bool)> {
         messages(
             &self.prompts,
@@ -153,15 +178,27 @@ impl LlmGrader {
             question,
             rubric,
             answer,
-            schema_in_prompt,
+            form,
         )
     }
 
+    /// The form of a first request: structured output unless the server is known to lack it.
+    pub fn form(&self, question: &Question, rubric: &Rubric) -> Form {
+        let structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
+        Form {
+            shape: self.budget.plan(question, rubric, structured).shape,
+            schema_in_prompt: !structured,
+            trim: Trim::Whole,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn call(
         &self,
         messages: &[Message],
         structured: bool,
         schema: &serde_json::Value,
+        limit: u32,
         purpose: CallPurpose,
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
@@ -169,7 +206,7 @@ impl LlmGrader {
         let req = ChatRequest {
             messages,
             json_schema: structured.then_some(schema),
-            max_tokens: Some(MAX_REPLY_TOKENS),
+            max_tokens: Some(limit),
             stream: self.stream,
         };
         // Counting tokens costs about as much CPU as the rest of a call: only when the server
@@ -182,6 +219,8 @@ impl LlmGrader {
         };
         let mut reasoning = ReasoningStream::default();
         let mut shown = |delta: &str| {
+            // Servers stream about one token per chunk.
+            self.progress.add(1);
             let text = reasoning.feed(delta);
             if !text.is_empty() {
                 on_text(&text);
@@ -214,24 +253,37 @@ impl LlmGrader {
         spend: &mut Spend,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<(Grade, bool), Failure> {
-        let (build, purpose) = (ask.build, ask.purpose);
-        let schema = verdict::schema(question, rubric);
         let mut structured = self.structured.load(Ordering::Relaxed) != UNSUPPORTED;
-        let (mut messages, truncated) =
-            build(!structured).map_err(|e| Failure::Invalid(format!("{e:#}")))?;
+        let (mut plan, mut schema, (mut messages, truncated)) =
+            self.prepare(question, rubric, answer, ask, structured)?;
         let reply = match self
-            .call(&messages, structured, &schema, purpose, spend, on_text)
+            .call(
+                &messages,
+                structured,
+                &schema,
+                plan.limit,
+                ask.purpose,
+                spend,
+                on_text,
+            )
             .await
         {
             Err(e) if structured && e.is_rejection() => {
                 // The server does not do json_schema: put the schema in the prompt instead.
                 self.structured.store(UNSUPPORTED, Ordering::Relaxed);
                 structured = false;
-                messages = build(true)
-                    .map_err(|e| Failure::Invalid(format!("{e:#}")))?
-                    .0;
-                self.call(&messages, false, &schema, purpose, spend, on_text)
-                    .await
+                (plan, schema, (messages, _)) =
+                    self.prepare(question, rubric, answer, ask, structured)?;
+                self.call(
+                    &messages,
+                    false,
+                    &schema,
+                    plan.limit,
+                    ask.purpose,
+                    spend,
+                    on_text,
+                )
+                .await
             }
             other => other,
         }
@@ -239,32 +291,31 @@ impl LlmGrader {
         if structured {
             self.structured.store(SUPPORTED, Ordering::Relaxed);
         }
-        let first = parse(&reply, question, rubric);
-        let checked = match first {
+        let checked = match parse(&reply, question, rubric) {
             Ok(c) => c,
-            // Cut off at the limit: the verdict is incomplete, and a repair request would send
-            // the whole cut reply back for another run into the same limit.
+            // Cut off at the limit: the verdict is incomplete, and a repair request would run
+            // into the same limit.
             Err(_) if reply.finish_reason.as_deref() == Some("length") => {
                 return Err(Failure::Invalid(format!(
-                    "the reply was cut off at the completion limit of {MAX_REPLY_TOKENS} tokens"
+                    "the reply was cut off at the completion limit of {} tokens",
+                    plan.limit
                 )));
             }
             Err(error) => {
-                messages.push(Message::new(Role::Assistant, reply.content.clone()));
-                let repair = self
-                    .prompts
-                    .render("repair.j2", json!({
-                        "error": error,
-                        "key_points": question.what_they_test.len(),
-                        "criteria": rubric.criteria.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
-                    }))
-                    .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
-                messages.push(Message::new(Role::User, repair));
+                self.repair_request(
+                    &mut messages,
+                    &reply.content,
+                    &error,
+                    question,
+                    rubric,
+                    &plan,
+                )?;
                 let again = self
                     .call(
                         &messages,
                         structured,
                         &schema,
+                        plan.limit,
                         CallPurpose::Repair,
                         spend,
                         &mut |_| {},
@@ -277,11 +328,74 @@ impl LlmGrader {
             }
         };
         let mut grade = verdict::into_grade(checked, question, rubric, answer);
+        // A model that proposes no follow-up (small ones often write null) gets the bank's,
+        // aimed at the weakest point, as the offline grader does.
+        if grade.follow_up.is_none() && grade.outcome == Outcome::Graded {
+            grade.follow_up = pick_follow_up(question, &grade.key_points);
+        }
         grade.model = reply
             .model
             .clone()
             .or_else(|| Some(self.client.model.clone()));
         Ok((grade, truncated))
+    }
+
+    /// The plan, schema and messages of a request, the prompt cut to fit the context window.
+    fn prepare(
+        &self,
+        question: &Question,
+        rubric: &Rubric,
+        answer: &str,
+        ask: &Ask<'_>,
+        structured: bool,
+    ) -> Result<(Plan, serde_json::Value, Built), Failure> {
+        let plan = self.budget.plan(question, rubric, structured);
+        let schema = verdict::schema(question, rubric, &plan.shape);
+        let build = |trim| {
+            (ask.build)(&Form {
+                shape: plan.shape,
+                schema_in_prompt: !structured,
+                trim,
+            })
+        };
+        let built = self
+            .budget
+            .fit(&plan, answer, self.answer_budget, &build)
+            .map_err(|e| Failure::Invalid(format!("{e:#}")))?
+            .map_err(Failure::NoRoom)?;
+        Ok((plan, schema, built))
+    }
+
+    /// Turns `messages` into the repair request: the error and what a verdict needs, after the
+    /// unusable reply when it fits the context window, else without it (the model grades
+    /// again rather than reading its own long reply back).
+    fn repair_request(
+        &self,
+        messages: &mut Vec<Message>,
+        reply: &str,
+        error: &str,
+        question: &Question,
+        rubric: &Rubric,
+        plan: &Plan,
+    ) -> Result<(), Failure> {
+        let repair = self
+            .prompts
+            .render("repair.j2", json!({
+                "error": error,
+                "key_points": question.what_they_test.len(),
+                "criteria": rubric.criteria.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+            }))
+            .map_err(|e| Failure::Invalid(format!("{e:#}")))?;
+        let used = budget::prompt_tokens(messages) + plan.limit + budget::REPAIR_ROOM;
+        let echo = [Message::new(Role::Assistant, reply)];
+        if used + budget::prompt_tokens(&echo) <= self.budget.context_window {
+            messages.extend(echo);
+            messages.push(Message::new(Role::User, repair));
+        } else if let Some(last) = messages.iter_mut().rev().find(|m| m.role == Role::User) {
+            last.content.push_str("\n\n");
+            last.content.push_str(&repair);
+        }
+        Ok(())
     }
 }
 
@@ -307,18 +421,21 @@ pub fn messages(
     question: &Question,
     rubric: &Rubric,
     answer: &str,
-    schema_in_prompt: bool,
+    form: &Form,
 ) -> Result<(Vec<Message>, bool)> {
+    let (question, answer_budget) = trimmed(question, answer_budget, form.trim);
+    let question = question.as_ref();
     let (answer, truncated) = tokens::truncate(answer, answer_budget);
     let fenced = unfenced(&answer);
-    let schema = serde_json::to_string(&verdict::schema(question, rubric))?;
+    let schema = serde_json::to_string(&verdict::schema(question, rubric, &form.shape))?;
     let follows = question.follows.as_ref().map(|f| {
         let (earlier, _) = tokens::truncate(&f.answer, answer_budget / EARLIER_ANSWER_SHARE);
         json!({"prompt": f.prompt, "answer": unfenced(&earlier), "own_rubric": f.own_rubric})
     });
     let system = prompts.render(
         "grade_system.j2",
-        json!({"schema_in_prompt": schema_in_prompt, "schema": schema}),
+        json!({"schema_in_prompt": form.schema_in_prompt, "schema": schema,
+            "reasoning": form.shape.reasoning, "caps": form.shape.caps}),
     )?;
     let user = prompts.render(
         "grade_user.j2",
@@ -331,6 +448,27 @@ pub fn messages(
         ],
         truncated,
     ))
+}
+
+/// The question as the prompt shows it at `trim`, and the answer's budget.
+fn trimmed(
+    question: &Question,
+    answer_budget: usize,
+    trim: Trim,
+) -> (std::borrow::Cow<'_, Question>, usize) {
+    if trim == Trim::Whole {
+        return (std::borrow::Cow::Borrowed(question), answer_budget);
+    }
+    let mut q = question.clone();
+    q.strong_signals.clear();
+    if trim != Trim::NoSignals {
+        q.model_answer.clear();
+    }
+    let budget = match trim {
+        Trim::Answer(n) => n.min(answer_budget),
+        _ => answer_budget,
+    };
+    (std::borrow::Cow::Owned(q), budget)
 }
 
 /// The note a grade carries when the grader saw only the first `budget` tokens of the answer.
@@ -391,6 +529,10 @@ impl Grader for LlmGrader {
         NAME
     }
 
+    fn progress(&self) -> Option<Progress> {
+        Some(self.progress.clone())
+    }
+
     fn grade(&self, question: &Question, rubric: &Rubric, answer: &str) -> Result<Grade> {
         self.grade_streaming(question, rubric, answer, &mut |_| {})
     }
@@ -404,7 +546,7 @@ impl Grader for LlmGrader {
     ) -> Result<Grade> {
         let started = Instant::now();
         let mut spend = Spend::default();
-        let build = |schema_in_prompt| self.messages(question, rubric, answer, schema_in_prompt);
+        let build = |form: &Form| self.messages(question, rubric, answer, form);
         let ask = Ask {
             build: &build,
             purpose: self.purpose,
@@ -439,9 +581,8 @@ impl Grader for LlmGrader {
         let fenced = objection
             .replace("<objection>", "‹objection›")
             .replace("</objection>", "‹/objection›");
-        let build = |schema_in_prompt| -> Result<(Vec<Message>, bool)> {
-            let (mut messages, truncated) =
-                self.messages(question, rubric, answer, schema_in_prompt)?;
+        let build = |form: &Form| -> Result<(Vec<Message>, bool)> {
+            let (mut messages, truncated) = self.messages(question, rubric, answer, form)?;
             messages.push(Message::new(
                 Role::Assistant,
                 dispute::previous_verdict(previous, question).to_string(),
@@ -470,6 +611,7 @@ impl Grader for LlmGrader {
             Err(Failure::Call(LlmError::Cancelled)) => bail!("re-grading cancelled"),
             Err(Failure::Call(e)) => bail!("the grader could not re-grade: {e}"),
             Err(Failure::Invalid(e)) => bail!("the grader's re-grade was unusable ({e})"),
+            Err(Failure::NoRoom(e)) => bail!("the grader could not re-grade: {e}"),
         }
     }
 }
