@@ -16,6 +16,7 @@ pub mod learner;
 pub(crate) mod lines;
 pub mod llm;
 pub(crate) mod names;
+pub(crate) mod programs;
 pub mod prompt;
 pub(crate) mod random;
 pub(crate) mod read_aloud;

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use crate::programs::on_path;
+
 /// Synthesizers we know, in order of preference. Each takes the text as its last argument.
 const SYNTHESIZERS: &[&str] = &["espeak-ng", "espeak", "say"];
 
@@ -13,27 +15,9 @@ pub struct Speaker {
     speaking: Option<Child>,
 }
 
-fn executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        path.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
-}
-
 /// The first known synthesizer on `path` (a PATH-style list).
 pub fn find(path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
-    let dirs: Vec<PathBuf> = path.map(|p| std::env::split_paths(p).collect())?;
-    SYNTHESIZERS.iter().find_map(|name| {
-        dirs.iter()
-            .map(|d| d.join(name))
-            .find(|candidate| executable(candidate))
-    })
+    SYNTHESIZERS.iter().find_map(|name| on_path(path, name))
 }
 
 /// What to tell the user when no synthesizer is installed.

@@ -400,18 +400,26 @@ impl<'a> Session<'a> {
             transcriber: None,
             words: None,
         })?;
-        if current.parent.is_none() {
-            self.record_evidence()?;
-            let q = &current.question;
-            self.history.record(q, None, now_ms())?;
-            self.results.push(TurnOutcome {
-                question_id: q.id.clone(),
-                topic: q.topic.clone(),
-                turn_id: Some(turn_id),
-                grade: None,
-                skipped: false,
-            });
+        self.close_unscored(&current, Some(turn_id))
+    }
+
+    /// Closes a bank question that got no score (skipped: `turn_id` None; or stored ungraded):
+    /// the learner hears it was asked with no evidence, and the summary counts it. A follow-up
+    /// or retry just moves on.
+    fn close_unscored(&mut self, current: &Current, turn_id: Option<i64>) -> Result<()> {
+        if current.parent.is_some() {
+            return Ok(());
         }
+        self.record_evidence()?;
+        let q = &current.question;
+        self.history.record(q, None, now_ms())?;
+        self.results.push(TurnOutcome {
+            question_id: q.id.clone(),
+            topic: q.topic.clone(),
+            turn_id,
+            grade: None,
+            skipped: turn_id.is_none(),
+        });
         Ok(())
     }
 
@@ -568,19 +576,7 @@ impl<'a> Session<'a> {
             return Ok(());
         };
         self.store_turn(&current, "", true, now_ms())?;
-        if current.parent.is_none() {
-            self.record_evidence()?;
-            let q = &current.question;
-            self.history.record(q, None, now_ms())?;
-            self.results.push(TurnOutcome {
-                question_id: q.id.clone(),
-                topic: q.topic.clone(),
-                turn_id: None,
-                grade: None,
-                skipped: true,
-            });
-        }
-        Ok(())
+        self.close_unscored(&current, None)
     }
 
     /// What viva believes now: per-topic estimates, the likely weakest, reviews due.

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use super::wav::{self, SAMPLE_RATE};
+use crate::programs::{executable, on_path};
 
 /// The recorders viva knows, in order of preference on the PATH.
 const KNOWN: &[&str] = &["arecord", "rec", "pw-record", "ffmpeg", "sox"];
@@ -48,26 +49,6 @@ pub struct Recorder {
     kind: Kind,
 }
 
-fn executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        path.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
-}
-
-fn on_path(path: Option<&OsStr>, name: &str) -> Option<PathBuf> {
-    let dirs: Vec<PathBuf> = path.map(|p| std::env::split_paths(p).collect())?;
-    dirs.iter()
-        .map(|d| d.join(name))
-        .find(|candidate| executable(candidate))
-}
-
 /// The recorder to use: the one `configured` names (a name on `path` or a path), else the first
 /// known one on `path`. Ok(None) when there is none; an error when the configured one cannot be
 /// used.
@@ -98,6 +79,24 @@ pub fn find(path: Option<&OsStr>, configured: Option<&str>) -> Result<Option<Rec
     Ok(Some(Recorder { program, kind }))
 }
 
+/// `SAMPLE_RATE` as recorders take it on their command line.
+const RATE: &str = "16000";
+
+/// sox's options for 16 kHz mono signed 16-bit raw PCM on stdout.
+const SOX_RAW_OUT: [&str; 11] = [
+    "-r",
+    RATE,
+    "-c",
+    "1",
+    "-b",
+    "16",
+    "-e",
+    "signed-integer",
+    "-t",
+    "raw",
+    "-",
+];
+
 impl Recorder {
     pub fn program(&self) -> &Path {
         &self.program
@@ -105,38 +104,12 @@ impl Recorder {
 
     /// The arguments that make it write 16 kHz mono s16le PCM to stdout from the default input.
     fn args(&self) -> Vec<&'static str> {
-        let rate = "16000";
+        let rate = RATE;
         match self.kind {
             Kind::Arecord => vec!["-q", "-t", "raw", "-f", "S16_LE", "-r", rate, "-c", "1"],
-            Kind::Rec => vec![
-                "-q",
-                "-r",
-                rate,
-                "-c",
-                "1",
-                "-b",
-                "16",
-                "-e",
-                "signed-integer",
-                "-t",
-                "raw",
-                "-",
-            ],
-            Kind::Sox => vec![
-                "-q",
-                "-d",
-                "-r",
-                rate,
-                "-c",
-                "1",
-                "-b",
-                "16",
-                "-e",
-                "signed-integer",
-                "-t",
-                "raw",
-                "-",
-            ],
+            // sox's `rec` is `sox -d`: the same output options, the default input implied.
+            Kind::Rec => [&["-q"][..], &SOX_RAW_OUT].concat(),
+            Kind::Sox => [&["-q", "-d"][..], &SOX_RAW_OUT].concat(),
             Kind::Ffmpeg => {
                 let input: &[&'static str] = if cfg!(target_os = "macos") {
                     &["-f", "avfoundation", "-i", ":0"]

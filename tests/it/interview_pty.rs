@@ -266,6 +266,14 @@ fn shown(raw: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// The bank question whose prompt `screen` shows.
+fn question_on_screen<'b>(bank: &'b viva::bank::Bank, screen: &str) -> &'b viva::bank::Question {
+    bank.questions()
+        .iter()
+        .find(|q| screen.contains(q.prompt.as_str()))
+        .unwrap_or_else(|| panic!("the question shown is in the bank:\n{screen}"))
+}
+
 /// The one line of `text` holding `needle`.
 fn line_with<'t>(text: &'t str, needle: &str) -> &'t str {
     text.lines()
@@ -287,12 +295,7 @@ fn a_follow_up_is_scored_apart_and_every_view_agrees() {
     );
     let mut s = Screen::default();
     s.expect(&mut p, "Question 1/1");
-    let screen = shown(&s.expect(&mut p, "> "));
-    let q = bank
-        .questions()
-        .iter()
-        .find(|q| screen.contains(q.prompt.as_str()))
-        .unwrap_or_else(|| panic!("the question shown is in the bank:\n{screen}"));
+    let q = question_on_screen(&bank, &shown(&s.expect(&mut p, "> ")));
     // A thin answer: the opening sentence of the model answer.
     let opening = q.model_answer.split(". ").next().unwrap();
     p.send_line(opening).unwrap();
@@ -367,12 +370,7 @@ fn hints_climb_a_ladder_and_the_penalty_grows() {
     );
     let mut s = Screen::default();
     s.expect(&mut p, "Question 1/1");
-    let screen = shown(&s.expect(&mut p, "> "));
-    let q = bank
-        .questions()
-        .iter()
-        .find(|q| screen.contains(q.prompt.as_str()))
-        .unwrap();
+    let q = question_on_screen(&bank, &shown(&s.expect(&mut p, "> ")));
     assert!(q.hints.len() >= 2);
     let mut costs = Vec::new();
     for (i, hint) in q.hints.iter().enumerate() {
