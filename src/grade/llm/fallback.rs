@@ -60,16 +60,20 @@ impl<P: Grader> Grader for Fallback<P> {
         let Some(failed) = error.downcast_ref::<ModelFailed>() else {
             return Err(error);
         };
-        if question.needs_a_model() {
-            return Err(PracticeOnly {
-                reason: format!(
-                    "LLM grading failed ({}), and this follow-up has no rubric the offline grader can check; re-grade it later (viva regrade --ungraded)",
-                    failed.failure
-                ),
-            }
-            .into());
-        }
-        let mut grade = self.offline.grade(question, rubric, answer)?;
+        // What the offline grader cannot grade, it says so; the user hears why the model did not.
+        let mut grade = match self.offline.grade(question, rubric, answer) {
+            Ok(grade) => grade,
+            Err(e) => match e.downcast::<PracticeOnly>() {
+                Ok(practice) => {
+                    let reason = format!(
+                        "LLM grading failed ({}), and {}",
+                        failed.failure, practice.reason
+                    );
+                    return Err(PracticeOnly { reason }.into());
+                }
+                Err(e) => return Err(e),
+            },
+        };
         grade.notes.push(format!(
             "LLM grading failed: {}; graded offline instead",
             failed.failure
